@@ -1,0 +1,52 @@
+"""Ports: what the use cases need from the outside world, as Protocols.
+
+Infrastructure implements them (SQLite, PostgreSQL, memory); tests may use
+the in-memory implementation rather than mocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple, Protocol
+from uuid import UUID
+
+from domain.events import Event
+
+
+class RecordedEvent(NamedTuple):
+    """An event with its position in the global order (notification id)."""
+
+    notification_id: int
+    event: Event
+
+
+class EventLog(Protocol):
+    """The ledger's log: one writer, one total order, append-only."""
+
+    def append(self, events: Sequence[Event]) -> int:
+        """Store ``events`` in one transaction (all or nothing); return the last notification id.
+
+        Raises an error if an (originator id, version) pair is already taken.
+        """
+        ...
+
+    def stream_head(self, originator_id: UUID) -> Event | None:
+        """The latest event of one aggregate or stream, or None if it has none."""
+        ...
+
+    def read(
+        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+    ) -> Iterator[Sequence[RecordedEvent]]:
+        """Pages of events with notification id > ``after``, in notification order.
+
+        Ids may have gaps (PostgreSQL); never assume consecutive ids.
+        """
+        ...
+
+    def last_notification_id(self) -> int:
+        """The highest notification id stored, 0 when the log is empty."""
+        ...
+
+    def count_by_topic(self) -> dict[str, int]:
+        """How many events of each topic the log holds, sorted by topic."""
+        ...

@@ -1,0 +1,61 @@
+"""Typed identifiers and the deterministic derivation of ids.
+
+Ids of derived things are uuid5 of their cause, so the same inputs always
+produce the same ids (see "Determinism contract" in DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NewType
+from uuid import UUID, uuid5
+
+from domain.errors import InvalidIdentifier
+
+Symbol = NewType("Symbol", str)
+"""An instrument as ``BASE/QUOTE`` in upper case, e.g. ``BTC/USD``."""
+
+Venue = NewType("Venue", str)
+"""A venue name in lower case, e.g. ``kraken``."""
+
+StreamId = NewType("StreamId", UUID)
+"""The aggregate id under which one market-data stream is recorded."""
+
+ImportId = NewType("ImportId", UUID)
+"""The id of one import of one source into one stream (idempotence key)."""
+
+MEMESNIPE_NAMESPACE = UUID("6f1d3c52-4c0e-5d7a-9b1e-2a7f0c9e8b41")
+
+_SYMBOL = re.compile(r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$")
+_VENUE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def symbol(text: str) -> Symbol:
+    """Parse a symbol; ``btc/usd`` becomes ``BTC/USD``. Raises InvalidIdentifier."""
+    candidate = text.strip().upper()
+    if not _SYMBOL.match(candidate):
+        raise InvalidIdentifier(f"symbol must look like BASE/QUOTE (e.g. BTC/USD), got {text!r}")
+    return Symbol(candidate)
+
+
+def venue(text: str) -> Venue:
+    """Parse a venue name (lower case letters, digits, underscore). Raises InvalidIdentifier."""
+    candidate = text.strip().lower()
+    if not _VENUE.match(candidate):
+        raise InvalidIdentifier(f"venue must be a short lower-case name, got {text!r}")
+    return Venue(candidate)
+
+
+def derive_id(*parts: str) -> UUID:
+    """uuid5 of the joined parts under the project namespace: same parts, same id."""
+    return uuid5(MEMESNIPE_NAMESPACE, "\x1f".join(parts))
+
+
+def market_stream_id(venue_name: Venue, instrument: Symbol, kind: str) -> StreamId:
+    """The stream holding one kind (``bar``, ``trade``, ``quote``) of data for one instrument."""
+    return StreamId(derive_id("market", venue_name, instrument, kind))
+
+
+def import_id(stream: StreamId, source_digest: str) -> ImportId:
+    """The idempotence key of importing a source (by content digest) into a stream."""
+    return ImportId(derive_id("import", str(stream), source_digest))

@@ -1,0 +1,1 @@
+"""Market-data rules: parsing and validating rows, and the live-feed guards."""

@@ -1,0 +1,119 @@
+"""The composition root: builds the ledger and its event log from frozen settings.
+
+Nothing else creates connections or applications. The embedded SQLite store
+is migrated on open (it belongs to the user); a PostgreSQL store must have
+been migrated by ``memesnipe db migrate`` first, and opening one that is
+behind raises StoreNotReady rather than changing a shared database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.sqlite import SQLiteDatastore
+
+from application.errors import StoreNotReady
+from application.ports import EventLog
+from infrastructure.config import Settings
+from infrastructure.errors import ConfigError
+from infrastructure.store.codec import EventCodec
+from infrastructure.store.ledger import Ledger
+from infrastructure.store.migrate import (
+    latest_version,
+    migrate_postgres,
+    migrate_sqlite,
+    postgres_version,
+)
+from infrastructure.store.postgres_log import PostgresEventLog
+from infrastructure.store.recorder_log import RecorderEventLog
+from infrastructure.store.sqlite_log import SQLiteEventLog
+
+
+@dataclass(frozen=True)
+class LedgerStore:
+    """An open ledger: the library application (for aggregates) and the fast event log."""
+
+    ledger: Ledger
+    log: EventLog
+    settings: Settings
+
+
+def ledger_env(settings: Settings) -> dict[str, str]:
+    """The ``eventsourcing`` settings for the chosen store (tables come from migrations)."""
+    if settings.store == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if settings.store == "sqlite":
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.sqlite_path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "CREATE_TABLE": "no",
+        }
+    pg = settings.postgres
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_HOST": pg.host,
+        "POSTGRES_PORT": str(pg.port),
+        "POSTGRES_USER": pg.user,
+        "POSTGRES_PASSWORD": pg.password.reveal(),
+        "POSTGRES_DBNAME": pg.dbname,
+        "POSTGRES_SCHEMA": pg.schema,
+        "POSTGRES_POOL_SIZE": str(pg.pool_size),
+        "POSTGRES_CONNECT_TIMEOUT": str(pg.connect_timeout),
+        "POSTGRES_LOCK_TIMEOUT": "30",
+        "CREATE_TABLE": "no",
+    }
+
+
+def migrate(settings: Settings) -> list[str]:
+    """Apply pending migrations to the configured store; return what was applied now."""
+    if settings.store == "sqlite":
+        _ensure_data_dir(settings)
+        return migrate_sqlite(str(settings.sqlite_path))
+    if settings.store == "postgres":
+        return migrate_postgres(settings.postgres.conninfo(), settings.postgres.schema)
+    return []
+
+
+@contextmanager
+def open_ledger(settings: Settings) -> Iterator[LedgerStore]:
+    """Open the configured ledger; closes its connections on exit."""
+    codec = EventCodec()
+    if settings.store == "sqlite":
+        migrate(settings)
+    elif settings.store == "postgres":
+        _require_migrated(settings)
+    ledger = Ledger(ledger_env(settings), codec)
+    try:
+        yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec), settings=settings)
+    finally:
+        ledger.close()
+
+
+def _event_log(ledger: Ledger, codec: EventCodec) -> EventLog:
+    datastore = getattr(ledger.recorder, "datastore", None)
+    if isinstance(datastore, SQLiteDatastore):
+        return SQLiteEventLog(datastore, codec)
+    if isinstance(datastore, PostgresDatastore):
+        return PostgresEventLog(datastore, codec)
+    return RecorderEventLog(ledger.recorder, codec)
+
+
+def _require_migrated(settings: Settings) -> None:
+    have = postgres_version(settings.postgres.conninfo(), settings.postgres.schema)
+    need = latest_version("postgres")
+    if have < need:
+        raise StoreNotReady(
+            f"{settings.postgres.describe()} is at schema version {have}, this code needs {need}: "
+            "run `memesnipe db migrate`"
+        )
+
+
+def _ensure_data_dir(settings: Settings) -> None:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"cannot create the data directory {settings.data_dir}: {e.strerror}") from None

@@ -1,0 +1,1 @@
+"""The ``memesnipe`` command line (typer + rich)."""

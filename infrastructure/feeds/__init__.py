@@ -1,0 +1,1 @@
+"""Sources of market data: CSV exports and the seeded synthetic market."""

@@ -1,0 +1,1 @@
+"""The event store: the ``eventsourcing`` ledger application, its codec, fast append and read paths."""

@@ -1,0 +1,114 @@
+"""The ``EventLog`` on PostgreSQL: COPY into the library's table under its lock, keyset reads.
+
+Appending keeps the library's contract: in one transaction, take the table's
+EXCLUSIVE lock (so commit order equals notification-id order), insert, and
+NOTIFY the table's channel so subscribers wake. Rows go in with binary COPY,
+several times faster than the library's INSERT..unnest for market data.
+Notification ids can have gaps (a rolled-back insert spends some); readers
+page by ``notification_id > last seen``, never by arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg import sql
+from psycopg.rows import tuple_row
+
+from application.ports import RecordedEvent
+from domain.events import Event
+from infrastructure.store.codec import EventCodec
+
+TABLE = "ledger_events"
+
+
+class PostgresEventLog:
+    """Fast paths over one schema's ``ledger_events`` table."""
+
+    def __init__(self, datastore: PostgresDatastore, codec: EventCodec) -> None:
+        self._datastore = datastore
+        self._codec = codec
+        table = sql.Identifier(datastore.schema, TABLE)
+        self._lock = sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table)
+        self._lock_timeout = sql.SQL("SET LOCAL lock_timeout = '{}s'").format(
+            sql.Literal(datastore.lock_timeout)
+        )
+        self._copy = sql.SQL(
+            "COPY {} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+        ).format(table)
+        self._notify = sql.SQL("NOTIFY {}").format(sql.Identifier(TABLE))
+        self._last_id = sql.SQL("SELECT currval(pg_get_serial_sequence({}, 'notification_id'))").format(
+            sql.Literal(f"{datastore.schema}.{TABLE}")
+        )
+        self._head = sql.SQL(
+            "SELECT topic, state FROM {} WHERE originator_id = %s "
+            "ORDER BY originator_version DESC LIMIT 1"
+        ).format(table)
+        self._page = sql.SQL(
+            "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(table)
+        self._page_of_topics = sql.SQL(
+            "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
+            "AND topic = ANY(%s) ORDER BY notification_id LIMIT %s"
+        ).format(table)
+        self._max_id = sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(table)
+        self._counts = sql.SQL("SELECT topic, COUNT(*) FROM {} GROUP BY topic ORDER BY topic").format(
+            table
+        )
+
+    def append(self, events: Sequence[Event]) -> int:
+        """One transaction: lock, COPY, NOTIFY; return the last notification id."""
+        encode = self._codec.encode
+        with self._datastore.get_connection() as conn, conn.transaction():
+            cursor = conn.cursor(row_factory=tuple_row)
+            cursor.execute(self._lock_timeout)
+            cursor.execute(self._lock)
+            with cursor.copy(self._copy) as copy:
+                copy.set_types(["uuid", "int8", "text", "bytea"])
+                for e in events:
+                    copy.write_row((e.originator_id, e.originator_version, type(e).TOPIC, encode(e)))
+            cursor.execute(self._notify)
+            cursor.execute(self._last_id)
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    def stream_head(self, originator_id: UUID) -> Event | None:
+        """The latest event of one stream (primary-key lookup)."""
+        with self._datastore.get_connection() as conn:
+            cursor = conn.cursor(row_factory=tuple_row, binary=True)
+            cursor.execute(self._head, (originator_id,))
+            row = cursor.fetchone()
+        return self._codec.decode(row[0], row[1]) if row else None
+
+    def read(
+        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+    ) -> Iterator[Sequence[RecordedEvent]]:
+        """Pages after ``after`` in notification order (binary transfer, typed decoding)."""
+        decode = self._codec.decode
+        while True:
+            with self._datastore.get_connection() as conn:
+                cursor = conn.cursor(row_factory=tuple_row, binary=True)
+                if topics:
+                    cursor.execute(self._page_of_topics, (after, list(topics), page_size))
+                else:
+                    cursor.execute(self._page, (after, page_size))
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
+            after = rows[-1][0]
+
+    def last_notification_id(self) -> int:
+        """Highest notification id, 0 when empty."""
+        with self._datastore.get_connection() as conn:
+            row = conn.cursor(row_factory=tuple_row).execute(self._max_id).fetchone()
+        return int(row[0]) if row else 0
+
+    def count_by_topic(self) -> dict[str, int]:
+        """Events per topic."""
+        with self._datastore.get_connection() as conn:
+            rows = conn.cursor(row_factory=tuple_row).execute(self._counts).fetchall()
+        return {topic: int(count) for topic, count in rows}

@@ -1,0 +1,70 @@
+"""An ``EventLog`` over any of the library's application recorders (used for memory).
+
+It goes through the library's own insert and select calls, so it is the
+reference the fast SQLite and PostgreSQL paths are tested against.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+
+from application.ports import RecordedEvent
+from domain.events import Event
+from infrastructure.store.codec import EventCodec
+
+
+class RecorderEventLog:
+    """The log through the library's recorder interface."""
+
+    def __init__(self, recorder: ApplicationRecorder, codec: EventCodec) -> None:
+        self._recorder = recorder
+        self._codec = codec
+
+    def append(self, events: Sequence[Event]) -> int:
+        """Insert in one call (one transaction); return the last notification id."""
+        stored = [
+            StoredEvent(e.originator_id, e.originator_version, type(e).TOPIC, self._codec.encode(e))
+            for e in events
+        ]
+        ids = self._recorder.insert_events(stored)
+        return ids[-1] if ids else self.last_notification_id()
+
+    def stream_head(self, originator_id: UUID) -> Event | None:
+        """The latest event of one stream."""
+        rows = self._recorder.select_events(originator_id, desc=True, limit=1)
+        return self._codec.decode(rows[0].topic, rows[0].state) if rows else None
+
+    def read(
+        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+    ) -> Iterator[Sequence[RecordedEvent]]:
+        """Pages of events after ``after``, in notification order."""
+        decode = self._codec.decode
+        while True:
+            page = self._recorder.select_notifications(
+                after, page_size, topics=topics, inclusive_of_start=False
+            )
+            if not page:
+                return
+            yield [RecordedEvent(n.id, decode(n.topic, n.state)) for n in page]
+            after = page[-1].id
+
+    def last_notification_id(self) -> int:
+        """Highest notification id, 0 when empty."""
+        return self._recorder.max_notification_id() or 0
+
+    def count_by_topic(self) -> dict[str, int]:
+        """Events per topic (a full scan: this backend is for tests and small logs)."""
+        counts: Counter[str] = Counter()
+        for page in self._pages_of_topics():
+            counts.update(page)
+        return dict(sorted(counts.items()))
+
+    def _pages_of_topics(self) -> Iterator[list[str]]:
+        after = 0
+        while page := self._recorder.select_notifications(after, 10_000, inclusive_of_start=False):
+            yield [n.topic for n in page]
+            after = page[-1].id

@@ -1,0 +1,81 @@
+"""The ``EventLog`` on SQLite: bulk inserts into the library's table, keyset reads.
+
+Uses the library's datastore (its connection pool and writer lock) and its
+``stored_events`` table (one file per application); the notification id is
+the rowid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from uuid import UUID
+
+from eventsourcing.sqlite import SQLiteDatastore
+
+from application.ports import RecordedEvent
+from domain.events import Event
+from infrastructure.store.codec import EventCodec
+
+TABLE = "stored_events"
+
+
+class SQLiteEventLog:
+    """Fast paths over the SQLite event table."""
+
+    def __init__(self, datastore: SQLiteDatastore, codec: EventCodec) -> None:
+        self._datastore = datastore
+        self._codec = codec
+
+    def append(self, events: Sequence[Event]) -> int:
+        """One transaction for the whole batch; return the last notification id."""
+        encode = self._codec.encode
+        rows = [
+            (e.originator_id.hex, e.originator_version, type(e).TOPIC, encode(e)) for e in events
+        ]
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
+            cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
+            last: int = cursor.fetchone()[0] or 0
+        return last
+
+    def stream_head(self, originator_id: UUID) -> Event | None:
+        """The latest event of one stream (primary-key lookup)."""
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT topic, state FROM {TABLE} WHERE originator_id = ? "
+                "ORDER BY originator_version DESC LIMIT 1",
+                (originator_id.hex,),
+            )
+            row = cursor.fetchone()
+        return self._codec.decode(row[0], row[1]) if row else None
+
+    def read(
+        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+    ) -> Iterator[Sequence[RecordedEvent]]:
+        """Pages after ``after`` in rowid order, decoded with typed decoders."""
+        decode = self._codec.decode
+        where = f" AND topic IN ({','.join('?' * len(topics))})" if topics else ""
+        statement = (
+            f"SELECT rowid, topic, state FROM {TABLE} WHERE rowid > ?{where} ORDER BY rowid LIMIT ?"
+        )
+        while True:
+            with self._datastore.transaction(commit=False) as cursor:
+                cursor.execute(statement, (after, *topics, page_size))
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
+            after = rows[-1][0]
+
+    def last_notification_id(self) -> int:
+        """Highest rowid, 0 when empty."""
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
+            last: int = cursor.fetchone()[0] or 0
+        return last
+
+    def count_by_topic(self) -> dict[str, int]:
+        """Events per topic."""
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT topic, COUNT(*) FROM {TABLE} GROUP BY topic ORDER BY topic")
+            return {row[0]: row[1] for row in cursor.fetchall()}

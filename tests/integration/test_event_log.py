@@ -1,0 +1,69 @@
+"""One scenario, every store: appending and reading the log through the EventLog port."""
+
+from __future__ import annotations
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from domain.events import Bar
+from infrastructure.bootstrap import LedgerStore
+from tests.factories import STREAM, bars
+
+
+def all_events(store: LedgerStore, page_size: int = 1000) -> list[tuple[int, object]]:
+    return [(r.notification_id, r.event) for page in store.log.read(0, page_size) for r in page]
+
+
+def test_appended_events_read_back_equal_and_in_order(store: LedgerStore) -> None:
+    written = bars(2_500)
+    last = store.log.append(written[:1_000])
+    last = store.log.append(written[1_000:])
+    read = all_events(store, page_size=700)
+    assert [event for _, event in read] == written
+    ids = [notification_id for notification_id, _ in read]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids) and ids[-1] == last
+    assert store.log.last_notification_id() == last
+
+
+def test_reading_after_an_id_resumes_exactly_there(store: LedgerStore) -> None:
+    store.log.append(bars(50))
+    read = all_events(store)
+    middle = read[20][0]
+    rest = [r.event for page in store.log.read(after=middle, page_size=7) for r in page]
+    assert rest == [event for _, event in read[21:]]
+
+
+def test_a_batch_with_a_taken_version_is_refused_whole(store: LedgerStore) -> None:
+    store.log.append(bars(10))
+    before = store.log.last_notification_id()
+    clash = bars(5, start_version=9)
+    with pytest.raises(IntegrityError):
+        store.log.append(clash)
+    assert store.log.last_notification_id() == before
+    assert len(all_events(store)) == 10
+
+
+def test_stream_head_is_the_latest_event_of_the_stream(store: LedgerStore) -> None:
+    assert store.log.stream_head(STREAM) is None
+    store.log.append(bars(30))
+    head = store.log.stream_head(STREAM)
+    assert isinstance(head, Bar) and head.originator_version == 30
+
+
+def test_topics_filter_and_counts(store: LedgerStore) -> None:
+    store.log.append(bars(12))
+    assert store.log.count_by_topic() == {"market.Bar": 12}
+    assert all_events(store) == [
+        (r.notification_id, r.event)
+        for page in store.log.read(0, 5, topics=["market.Bar"]) for r in page
+    ]
+    assert list(store.log.read(0, 5, topics=["market.Data.Rejected"])) == []
+
+
+def test_the_library_and_the_fast_path_share_one_log(store: LedgerStore) -> None:
+    first, second = bars(2)
+    store.ledger.save(first)
+    store.log.append([second])
+    assert [event for _, event in all_events(store)] == [first, second]
+    notifications = store.ledger.recorder.select_notifications(None, 10)
+    assert [store.ledger.mapper.to_domain_event(n) for n in notifications] == [first, second]

@@ -1,0 +1,52 @@
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from domain.events import Bar, MarketDataRejected
+from infrastructure.store.codec import COMPRESSED_MARKER, EventCodec, UnknownTopic
+
+ID = UUID(int=1)
+
+
+def bar() -> Bar:
+    return Bar(originator_id=ID, originator_version=1, venue="kraken", symbol="BTC/USD",
+               ts_event=1, ts_recv=2, open=Decimal("1.10"), high=Decimal("2"),
+               low=Decimal("1"), close=Decimal("1.5"), volume=Decimal("0"))
+
+
+def rejected(raw: str) -> MarketDataRejected:
+    return MarketDataRejected(originator_id=ID, originator_version=1, venue="kraken",
+                              symbol="BTC/USD", kind="bar", source="f.csv", line=3, raw=raw,
+                              reason="not_a_number", message="close is not a number")
+
+
+def test_small_events_are_stored_uncompressed_and_compact() -> None:
+    data = EventCodec().encode(bar())
+    assert not data.startswith(COMPRESSED_MARKER)
+    assert len(data) < 200
+    assert EventCodec().decode("market.Bar", data) == bar()
+
+
+def test_large_compressible_events_are_compressed_and_round_trip() -> None:
+    event = rejected("1700000000," + "x" * 3000)
+    data = EventCodec().encode(event)
+    assert data.startswith(COMPRESSED_MARKER)
+    assert len(data) < 500
+    assert EventCodec().decode(MarketDataRejected.TOPIC, data) == event
+
+
+def test_incompressible_large_events_stay_raw() -> None:
+    noise = "".join(chr(33 + (i * 7919) % 90) for i in range(600))
+    data = EventCodec(compress_from=64).encode(rejected(noise))
+    assert not data.startswith(COMPRESSED_MARKER) or len(data) < len(noise)
+
+
+def test_decimal_keeps_trailing_zeros_exactly() -> None:
+    decoded = EventCodec().decode("market.Bar", EventCodec().encode(bar()))
+    assert isinstance(decoded, Bar) and str(decoded.open) == "1.10"
+
+
+def test_an_unknown_topic_is_a_clear_error() -> None:
+    with pytest.raises(UnknownTopic, match=r"market\.Nope"):
+        EventCodec().decode("market.Nope", b"\x80")

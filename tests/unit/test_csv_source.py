@@ -1,0 +1,69 @@
+from pathlib import Path
+
+import pytest
+
+from infrastructure.errors import SourceError
+from infrastructure.feeds.csv_source import csv_source
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    return path
+
+
+def test_bar_columns_are_found_by_name_in_any_case_and_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "Date,Volume,Close,Low,High,Open\n2024-01-01,5,2,1,3,1.5\n")
+    [row] = list(csv_source(path, "bar").rows)
+    assert row.fields == ("2024-01-01", "1.5", "3", "1", "2", "5")
+    assert row.raw == "2024-01-01,5,2,1,3,1.5" and row.line == 2
+
+
+def test_the_first_column_is_the_timestamp_even_unnamed(tmp_path: Path) -> None:
+    path = write(tmp_path, ",open,high,low,close,volume\n1700000000,1,2,0.5,1.5,10\n")
+    [row] = list(csv_source(path, "bar").rows)
+    assert row.fields[0] == "1700000000"
+
+
+def test_a_file_without_header_is_read_by_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "1700000000,1,2,0.5,1.5,10\n1700000060,1,2,0.5,1.5,10\n")
+    rows = list(csv_source(path, "bar").rows)
+    assert [r.line for r in rows] == [1, 2]
+
+
+def test_a_header_missing_a_required_column_is_refused_before_reading(tmp_path: Path) -> None:
+    path = write(tmp_path, "time,open,high,close,volume\n1,1,1,1,1\n")
+    with pytest.raises(SourceError, match="no column for low"):
+        csv_source(path, "bar")
+
+
+def test_short_rows_yield_missing_fields_and_raw_text_is_kept(tmp_path: Path) -> None:
+    path = write(tmp_path, 'time,price,amount,side\n1,"10,5",2\n')
+    [row] = list(csv_source(path, "trade").rows)
+    assert row.fields == ("1", "10,5", "2", None, None)
+    assert row.raw == '1,"10,5",2'
+
+
+def test_a_quoted_field_spanning_lines_keeps_its_raw_text(tmp_path: Path) -> None:
+    path = write(tmp_path, 'time,price,amount\n1,"10\n5",2\n3,4,5\n')
+    rows = list(csv_source(path, "trade").rows)
+    assert rows[0].raw == '1,"10\n5",2' and rows[0].line == 2 and rows[1].line == 4
+
+
+def test_quotes_columns_accept_common_aliases(tmp_path: Path) -> None:
+    path = write(tmp_path, "ts,best_bid,bid_qty,best_ask,ask_qty\n1,9,1,10,2\n")
+    [row] = list(csv_source(path, "quote").rows)
+    assert row.fields == ("1", "9", "1", "10", "2")
+
+
+def test_missing_and_empty_files_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="no such file"):
+        csv_source(tmp_path / "nope.csv", "bar")
+    with pytest.raises(SourceError, match="empty"):
+        csv_source(write(tmp_path, ""), "bar")
+
+
+def test_the_digest_identifies_the_content(tmp_path: Path) -> None:
+    a = csv_source(write(tmp_path, "t,open,high,low,close,volume\n"), "bar").digest
+    b = csv_source(write(tmp_path, "t,open,high,low,close,volume\n1,1,1,1,1,1\n"), "bar").digest
+    assert a != b and len(a) == 64
