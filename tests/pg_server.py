@@ -49,7 +49,7 @@ class PostgresServer:
 
 def _answers(params: dict[str, str | int]) -> bool:
     try:
-        with psycopg.connect(make_conninfo(**params, connect_timeout=3)):  # type: ignore[arg-type]
+        with psycopg.connect(make_conninfo(**{**params, "connect_timeout": 3})):
             return True
     except psycopg.Error:
         return False
