@@ -7,14 +7,19 @@ the in-memory implementation rather than mocks.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple, Protocol
+from typing import Protocol
 from uuid import UUID
+
+import msgspec
 
 from domain.events import Event
 
 
-class RecordedEvent(NamedTuple):
-    """An event with its position in the global order (notification id)."""
+class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
+    """An event with its position in the global order (notification id).
+
+    Not tracked by the garbage collector: it refers only to an immutable event.
+    """
 
     notification_id: int
     event: Event

@@ -60,6 +60,7 @@ class SQLiteEventLog:
         )
         while True:
             with self._datastore.transaction(commit=False) as cursor:
+                cursor.sqlite_cursor.row_factory = None  # plain tuples: faster than sqlite3.Row
                 cursor.execute(statement, (after, *topics, page_size))
                 rows = cursor.fetchall()
             if not rows:
