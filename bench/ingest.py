@@ -28,13 +28,13 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from application.ingest import IngestRequest, ingest  # noqa: E402
-from domain.events import ALL_EVENT_TYPES, TradeTick  # noqa: E402
-from domain.ids import Symbol, Venue, market_stream_id  # noqa: E402
-from infrastructure.bootstrap import migrate, open_ledger  # noqa: E402
-from infrastructure.config import Settings, load_settings  # noqa: E402
-from infrastructure.feeds.csv_source import csv_source  # noqa: E402
-from infrastructure.store.codec import EventCodec  # noqa: E402
+from application.ingest import IngestRequest, ingest
+from domain.events import ALL_EVENT_TYPES, TradeTick
+from domain.ids import Symbol, Venue, market_stream_id
+from infrastructure.bootstrap import migrate, open_ledger
+from infrastructure.config import Settings, load_settings
+from infrastructure.feeds.csv_source import csv_source
+from infrastructure.store.codec import EventCodec
 
 VENUE, SYMBOL = Venue("kraken"), Symbol("BTC/USD")
 STREAM = market_stream_id(VENUE, SYMBOL, "trade")
@@ -45,7 +45,8 @@ def ticks(count: int) -> list[TradeTick]:
     return [
         TradeTick(originator_id=STREAM, originator_version=i + 1, venue=VENUE, symbol=SYMBOL,
                   ts_event=T0 + i * 1_000_000, ts_recv=T0 + i * 1_000_000 + 350_000,
-                  price=Decimal(f"{42000 + (i % 997) * 0.25:.2f}"), size=Decimal(f"0.{(i * 7919) % 99991:05d}"),
+                  price=Decimal(f"{42000 + (i % 997) * 0.25:.2f}"),
+                  size=Decimal(f"0.{(i * 7919) % 99991:05d}"),
                   aggressor="buy" if i % 3 else "sell", trade_id=f"T{i:012d}-{i % 10}")
         for i in range(count)
     ]
@@ -102,7 +103,8 @@ def raw_copy(conninfo: str, ddl: str, payloads: list[tuple[uuid.UUID, int, str, 
     table = f"raw_copy_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(ddl.format(table, table).encode())
-        statement = f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+        columns = "originator_id, originator_version, topic, state"
+        statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
 
         def copy_all() -> None:
             for start in range(0, len(payloads), batch):
