@@ -1,0 +1,1 @@
+"""Trading rules: order lifecycle as a transition table, position and cash accounting."""
