@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench-ingest clean
+.PHONY: demo test lint bench bench-ingest bench-backtest clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -18,6 +18,7 @@ demo: $(STAMP)  ## set up, then run the main job on the embedded SQLite store
 	MEMESNIPE_STORE=sqlite $(BIN)/memesnipe demo
 
 lint: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -25,8 +26,17 @@ lint: $(STAMP)
 test: $(STAMP) lint  ## set up, then run every check and the whole test suite (PostgreSQL included)
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
+$(VENV)/.bench: $(STAMP) bench/requirements.lock
+	$(BIN)/python -m pip install --quiet -r bench/requirements.lock
+	touch $(VENV)/.bench
+
+bench: bench-ingest bench-backtest
+
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+bench-backtest: $(VENV)/.bench
+	$(BIN)/python bench/backtest.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

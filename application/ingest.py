@@ -11,7 +11,7 @@ so importing the same source twice changes nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from application.errors import NothingValidToIngest
@@ -83,51 +83,27 @@ def ingest(
     ``on_progress`` is called with the number of rows handled after each commit.
     """
     stream = market_stream_id(request.venue, request.symbol, request.kind)
-    rejections = market_stream_id(request.venue, request.symbol, f"{request.kind}.rejected")
     marker_id = import_id(stream, source.digest)
     report = IngestReport(stream_id=stream, source=source.name)
     previous = log.stream_head(marker_id)
     if isinstance(previous, MarketDataImported):
         return _report_of_previous_import(previous, report, log)
 
-    head = log.stream_head(stream)
-    parser = PARSERS[request.kind](
-        request.venue, request.symbol, stream, getattr(head, "ts_event", None)
-    )
-    version = head.originator_version if head else 0
-    rejected_head = log.stream_head(rejections)
-    rejected_version = rejected_head.originator_version if rejected_head else 0
-
+    rejections = rejection_stream_id(request)
+    validated = ValidatedRows(request, source.name, log.stream_head(stream), log.stream_head(rejections))
     batch: list[Event] = []
     handled = 0
-    for row in source.rows:
+    for event in validated.events(source.rows):
         handled += 1
-        try:
-            event = parser.parse(row.fields, version + 1)
-        except InvalidMarketData as refusal:
-            rejected_version += 1
-            report.rejected[refusal.reason] += 1
-            batch.append(
-                MarketDataRejected(
-                    originator_id=rejections, originator_version=rejected_version,
-                    venue=request.venue, symbol=request.symbol, kind=request.kind,
-                    source=source.name, line=row.line, raw=row.raw[:MAX_RAW_CHARS],
-                    reason=refusal.reason, message=refusal.message,
-                    ts_event=parser.timestamp_or_none(row.fields),
-                )
-            )
-        else:
-            version += 1
-            report.accepted += 1
-            if report.first_ts_event is None:
-                report.first_ts_event = parser.last_ts_event
-            batch.append(event)
+        batch.append(event)
         if len(batch) >= request.batch_size:
             report.last_notification_id = log.append(batch)
             batch = []
             if on_progress:
                 on_progress(handled)
-    report.last_ts_event = parser.last_ts_event if report.accepted else None
+    report.accepted, report.rejected = validated.accepted, validated.rejected
+    report.first_ts_event = validated.first_ts_event
+    report.last_ts_event = validated.parser.last_ts_event if report.accepted else None
 
     batch.append(_imported_marker(marker_id, stream, request, source, report))
     report.last_notification_id = log.append(batch)
@@ -140,6 +116,64 @@ def ingest(
             report,
         )
     return report
+
+
+def rejection_stream_id(request: IngestRequest) -> StreamId:
+    """The stream where refused rows of this kind and instrument are recorded."""
+    return market_stream_id(request.venue, request.symbol, f"{request.kind}.rejected")
+
+
+class ValidatedRows:
+    """Rows of one source as events: the valid as market data, the rest as refusals.
+
+    Continues the data stream after ``head`` and the refusal stream after
+    ``rejected_head`` (versions and the time order both carry on).
+    """
+
+    def __init__(
+        self, request: IngestRequest, source_name: str, head: Event | None, rejected_head: Event | None
+    ) -> None:
+        self.request = request
+        self.source_name = source_name
+        self.stream = market_stream_id(request.venue, request.symbol, request.kind)
+        self.rejections = rejection_stream_id(request)
+        self.parser = PARSERS[request.kind](
+            request.venue, request.symbol, self.stream, getattr(head, "ts_event", None)
+        )
+        self.version = head.originator_version if head else 0
+        self.rejected_version = rejected_head.originator_version if rejected_head else 0
+        self.accepted = 0
+        self.rejected: Counter[str] = Counter()
+        self.first_ts_event: int | None = None
+
+    def events(self, rows: Iterable[SourceRow]) -> Iterator[Event]:
+        """One event per row, in row order."""
+        request, parser = self.request, self.parser
+        for row in rows:
+            try:
+                event = parser.parse(row.fields, self.version + 1)
+            except InvalidMarketData as refusal:
+                self.rejected_version += 1
+                self.rejected[refusal.reason] += 1
+                yield MarketDataRejected(
+                    originator_id=self.rejections,
+                    originator_version=self.rejected_version,
+                    venue=request.venue,
+                    symbol=request.symbol,
+                    kind=request.kind,
+                    source=self.source_name,
+                    line=row.line,
+                    raw=row.raw[:MAX_RAW_CHARS],
+                    reason=refusal.reason,
+                    message=refusal.message,
+                    ts_event=parser.timestamp_or_none(row.fields),
+                )
+            else:
+                self.version += 1
+                self.accepted += 1
+                if self.first_ts_event is None:
+                    self.first_ts_event = parser.last_ts_event
+                yield event
 
 
 def _report_of_previous_import(
@@ -155,16 +189,25 @@ def _report_of_previous_import(
 
 
 def _imported_marker(
-    marker_id: ImportId, stream: StreamId, request: IngestRequest,
-    source: Source, report: IngestReport,
+    marker_id: ImportId,
+    stream: StreamId,
+    request: IngestRequest,
+    source: Source,
+    report: IngestReport,
 ) -> MarketDataImported:
     return MarketDataImported(
         originator_id=marker_id,
         originator_version=1,
-        stream_id=stream, venue=request.venue, symbol=request.symbol, kind=request.kind,
-        source=source.name, source_digest=source.digest,
-        accepted=report.accepted, rejected=tuple(sorted(report.rejected.items())),
-        first_ts_event=report.first_ts_event, last_ts_event=report.last_ts_event,
+        stream_id=stream,
+        venue=request.venue,
+        symbol=request.symbol,
+        kind=request.kind,
+        source=source.name,
+        source_digest=source.digest,
+        accepted=report.accepted,
+        rejected=tuple(sorted(report.rejected.items())),
+        first_ts_event=report.first_ts_event,
+        last_ts_event=report.last_ts_event,
     )
 
 

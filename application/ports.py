@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.events import Event
+from domain.events import Bar, Event, OrderSubmitted, VenueReport
 
 
 class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
@@ -23,6 +23,14 @@ class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
 
     notification_id: int
     event: Event
+
+
+class StoredRecord(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """An event as stored: notification id, topic and the exact stored bytes."""
+
+    notification_id: int
+    topic: str
+    state: bytes
 
 
 class EventLog(Protocol):
@@ -48,10 +56,42 @@ class EventLog(Protocol):
         """
         ...
 
+    def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
+        """Like ``read`` but undecoded: the exact bytes, for digests and verification."""
+        ...
+
     def last_notification_id(self) -> int:
         """The highest notification id stored, 0 when the log is empty."""
         ...
 
     def count_by_topic(self) -> dict[str, int]:
         """How many events of each topic the log holds, sorted by topic."""
+        ...
+
+
+class SimulatedExchange(Protocol):
+    """A venue simulated in-process: it sees the market and answers orders with reports."""
+
+    def submit(self, order: OrderSubmitted) -> Sequence[VenueReport]:
+        """Take an order; return what the venue says at once (an acknowledgement or a rejection)."""
+        ...
+
+    def on_bar(self, bar: Bar) -> Sequence[VenueReport]:
+        """Fill what this bar's prices allow, before the engine sees the bar."""
+        ...
+
+    def on_session_end(self) -> Sequence[VenueReport]:
+        """Settle market orders still waiting at the last known price."""
+        ...
+
+
+class Codec(Protocol):
+    """Events to stored bytes and back (the store's codec)."""
+
+    def encode(self, event: Event) -> bytes:
+        """The exact bytes stored for ``event``."""
+        ...
+
+    def decode(self, topic: str, data: bytes) -> Event:
+        """The event stored as ``data`` under ``topic``."""
         ...

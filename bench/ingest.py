@@ -43,11 +43,18 @@ T0 = 1_704_067_200_000_000_000
 
 def ticks(count: int) -> list[TradeTick]:
     return [
-        TradeTick(originator_id=STREAM, originator_version=i + 1, venue=VENUE, symbol=SYMBOL,
-                  ts_event=T0 + i * 1_000_000, ts_recv=T0 + i * 1_000_000 + 350_000,
-                  price=Decimal(f"{42000 + (i % 997) * 0.25:.2f}"),
-                  size=Decimal(f"0.{(i * 7919) % 99991:05d}"),
-                  aggressor="buy" if i % 3 else "sell", trade_id=f"T{i:012d}-{i % 10}")
+        TradeTick(
+            originator_id=STREAM,
+            originator_version=i + 1,
+            venue=VENUE,
+            symbol=SYMBOL,
+            ts_event=T0 + i * 1_000_000,
+            ts_recv=T0 + i * 1_000_000 + 350_000,
+            price=Decimal(f"{42000 + (i % 997) * 0.25:.2f}"),
+            size=Decimal(f"0.{(i * 7919) % 99991:05d}"),
+            aggressor="buy" if i % 3 else "sell",
+            trade_id=f"T{i:012d}-{i % 10}",
+        )
         for i in range(count)
     ]
 
@@ -57,9 +64,15 @@ def write_csv(path: Path, count: int) -> None:
         out = csv.writer(handle)
         out.writerow(["timestamp", "price", "amount", "side", "trade_id"])
         for i in range(count):
-            out.writerow([f"{(T0 + i * 1_000_000) // 1_000_000}", f"{42000 + (i % 997) * 0.25:.2f}",
-                          f"0.{(i * 7919) % 99991:05d}", "buy" if i % 3 else "sell",
-                          f"T{i:012d}-{i % 10}"])
+            out.writerow(
+                [
+                    f"{(T0 + i * 1_000_000) // 1_000_000}",
+                    f"{42000 + (i % 997) * 0.25:.2f}",
+                    f"0.{(i * 7919) % 99991:05d}",
+                    "buy" if i % 3 else "sell",
+                    f"T{i:012d}-{i % 10}",
+                ]
+            )
 
 
 def rate(label: str, count: int, seconds: float) -> float:
@@ -76,29 +89,33 @@ def timed(action: Callable[[], object]) -> float:
 
 def batches(items: list[TradeTick], size: int) -> Iterator[list[TradeTick]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def pg_settings(dbname: str) -> Settings:
-    return load_settings({**os.environ, "POSTGRES_DBNAME": dbname, "POSTGRES_SCHEMA": "bench"},
-                         store="postgres")
+    return load_settings(
+        {**os.environ, "POSTGRES_DBNAME": dbname, "POSTGRES_SCHEMA": "bench"}, store="postgres"
+    )
 
 
 def admin_conninfo() -> str:
-    return load_settings(os.environ, store="postgres").postgres.conninfo().replace(
-        "dbname=memesnipe", "dbname=postgres")
+    return (
+        load_settings(os.environ, store="postgres")
+        .postgres.conninfo()
+        .replace("dbname=memesnipe", "dbname=postgres")
+    )
 
 
-BARE_TABLE = ("CREATE TABLE {} (originator_id uuid, originator_version bigint, topic text, "
-              "state bytea)")
-SHAPED_TABLE = ("CREATE TABLE {} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
-                "topic text, state bytea, notification_id bigserial, "
-                "PRIMARY KEY (originator_id, originator_version)); "
-                "CREATE UNIQUE INDEX ON {} (notification_id)")
+BARE_TABLE = "CREATE TABLE {} (originator_id uuid, originator_version bigint, topic text, state bytea)"
+SHAPED_TABLE = (
+    "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+    "topic text, state bytea, notification_id bigserial, "
+    "PRIMARY KEY (originator_id, originator_version)); "
+    "CREATE UNIQUE INDEX ON {} (notification_id)"
+)
 
 
-def raw_copy(conninfo: str, ddl: str, payloads: list[tuple[uuid.UUID, int, str, bytes]],
-             batch: int) -> float:
+def raw_copy(conninfo: str, ddl: str, payloads: list[tuple[uuid.UUID, int, str, bytes]], batch: int) -> float:
     """Plain psycopg binary COPY, one transaction per batch, no lock, no NOTIFY."""
     table = f"raw_copy_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -110,8 +127,9 @@ def raw_copy(conninfo: str, ddl: str, payloads: list[tuple[uuid.UUID, int, str, 
             for start in range(0, len(payloads), batch):
                 with conn.transaction(), conn.cursor() as cur, cur.copy(statement.encode()) as copy:
                     copy.set_types(["uuid", "int8", "text", "bytea"])
-                    for row in payloads[start:start + batch]:
+                    for row in payloads[start : start + batch]:
                         copy.write_row(row)
+
         return timed(copy_all)
 
 
@@ -122,10 +140,17 @@ def raw_select_decode(conninfo: str, table: str, page: int) -> tuple[int, float]
         start = time.perf_counter()
         after = 0
         while True:
-            rows = conn.cursor(binary=True).execute(
-                sql.SQL("SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
-                        "ORDER BY notification_id LIMIT %s").format(sql.Identifier("bench", table)),
-                (after, page)).fetchall()
+            rows = (
+                conn.cursor(binary=True)
+                .execute(
+                    sql.SQL(
+                        "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
+                        "ORDER BY notification_id LIMIT %s"
+                    ).format(sql.Identifier("bench", table)),
+                    (after, page),
+                )
+                .fetchall()
+            )
             if not rows:
                 break
             decoded = [decoders[row[1]].decode(row[2]) for row in rows]
@@ -141,8 +166,9 @@ def raw_sqlite_select_decode(path: Path, page: int) -> tuple[int, float]:
     conn = sqlite3.connect(path)
     count, after = 0, 0
     start = time.perf_counter()
-    while rows := conn.execute("SELECT rowid, topic, state FROM stored_events WHERE rowid > ? "
-                               "ORDER BY rowid LIMIT ?", (after, page)).fetchall():
+    while rows := conn.execute(
+        "SELECT rowid, topic, state FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?", (after, page)
+    ).fetchall():
         decoded = [decoders[row[1]].decode(row[2]) for row in rows]
         count += len(decoded)
         after = rows[-1][0]
@@ -168,14 +194,19 @@ def csv_ingest(settings: Settings, path: Path, batch: int) -> tuple[int, float]:
 
 def peak_memory_of_csv_ingest(path: Path, data_dir: Path) -> float:
     """Peak RSS (VmHWM, which unlike ru_maxrss is not inherited across exec) of a fresh process."""
-    code = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
-            "from bench.ingest import csv_ingest; from infrastructure.config import load_settings;"
-            "s = load_settings({}, store='sqlite', data_dir=Path(sys.argv[2]));"
-            "csv_ingest(s, Path(sys.argv[1]), 10_000);"
-            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
-    out = subprocess.run([sys.executable, "-c", code, str(path), str(data_dir),
-                          str(Path(__file__).resolve().parents[1])],
-                         capture_output=True, text=True, check=True)
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
+        "from bench.ingest import csv_ingest; from infrastructure.config import load_settings;"
+        "s = load_settings({}, store='sqlite', data_dir=Path(sys.argv[2]));"
+        "csv_ingest(s, Path(sys.argv[1]), 10_000);"
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(data_dir), str(Path(__file__).resolve().parents[1])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
@@ -206,19 +237,32 @@ def main() -> None:
         migrate(pg)
         print("\nPostgreSQL")
         conninfo = pg.postgres.conninfo()
-        bare_rate = rate("raw COPY, same payloads, bare table (no keys)", n,
-                         raw_copy(conninfo, BARE_TABLE, payloads, args.batch))
-        copy_rate = rate("raw COPY, same payloads, table shaped like ledger_events", n,
-                         raw_copy(conninfo, SHAPED_TABLE, payloads, args.batch))
+        bare_rate = rate(
+            "raw COPY, same payloads, bare table (no keys)",
+            n,
+            raw_copy(conninfo, BARE_TABLE, payloads, args.batch),
+        )
+        copy_rate = rate(
+            "raw COPY, same payloads, table shaped like ledger_events",
+            n,
+            raw_copy(conninfo, SHAPED_TABLE, payloads, args.batch),
+        )
         with open_ledger(pg) as store:
-            append_rate = rate("EventLog.append (encode + lock + COPY + NOTIFY)", n,
-                               timed(lambda: [store.log.append(b) for b in batches(events, args.batch)]))
+            append_rate = rate(
+                "EventLog.append (encode + lock + COPY + NOTIFY)",
+                n,
+                timed(lambda: [store.log.append(b) for b in batches(events, args.batch)]),
+            )
         accepted, seconds = csv_ingest(pg, csv_path, args.batch)
         ingest_rate = rate("ingest trades CSV (parse + validate + encode + append)", accepted, seconds)
-        print(f"  ratio append / raw COPY: {append_rate / copy_rate:.0%} (shaped), "
-              f"{append_rate / bare_rate:.0%} (bare)")
-        print(f"  ratio CSV ingest / raw COPY: {ingest_rate / copy_rate:.0%} (shaped), "
-              f"{ingest_rate / bare_rate:.0%} (bare)")
+        print(
+            f"  ratio append / raw COPY: {append_rate / copy_rate:.0%} (shaped), "
+            f"{append_rate / bare_rate:.0%} (bare)"
+        )
+        print(
+            f"  ratio CSV ingest / raw COPY: {ingest_rate / copy_rate:.0%} (shaped), "
+            f"{ingest_rate / bare_rate:.0%} (bare)"
+        )
         count, seconds = raw_select_decode(pg.postgres.conninfo(), "ledger_events", args.page)
         raw_read = rate("raw SELECT + msgspec decode (baseline)", count, seconds)
         count, seconds = read_all(pg, args.page)
@@ -231,8 +275,11 @@ def main() -> None:
     print("\nSQLite")
     lite = load_settings({}, store="sqlite", data_dir=tmp / "sqlite")
     with open_ledger(lite) as store:
-        rate("EventLog.append (encode + executemany)", n,
-             timed(lambda: [store.log.append(b) for b in batches(events, args.batch)]))
+        rate(
+            "EventLog.append (encode + executemany)",
+            n,
+            timed(lambda: [store.log.append(b) for b in batches(events, args.batch)]),
+        )
     count, seconds = raw_sqlite_select_decode(lite.sqlite_path, args.page)
     raw_read = rate("raw SELECT + msgspec decode (baseline)", count, seconds)
     count, seconds = read_all(lite, args.page)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from application.errors import StoreNotReady
 from application.ports import EventLog
-from infrastructure.config import Settings
+from infrastructure.config import PostgresSettings, Settings
 from infrastructure.errors import ConfigError
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.ledger import Ledger
@@ -91,6 +92,22 @@ def open_ledger(settings: Settings) -> Iterator[LedgerStore]:
         yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec), settings=settings)
     finally:
         ledger.close()
+
+
+def run_settings(run_dir: Path) -> Settings:
+    """Settings of a run's own embedded log (``<run_dir>/ledger.sqlite``)."""
+    return Settings(store="sqlite", data_dir=run_dir, postgres=PostgresSettings())
+
+
+def log_file_settings(path: Path) -> Settings:
+    """Settings to open an existing ledger file, or the ledger of a run directory."""
+    if path.is_dir():
+        path = path / "ledger.sqlite"
+    if not path.is_file():
+        raise ConfigError(f"no ledger file at {path}")
+    if path.name != "ledger.sqlite":
+        raise ConfigError(f"a ledger file is named ledger.sqlite, got {path.name}")
+    return run_settings(path.parent)
 
 
 def _event_log(ledger: Ledger, codec: EventCodec) -> EventLog:

@@ -73,8 +73,12 @@ class PostgresSettings(msgspec.Struct, frozen=True, kw_only=True):
     def conninfo(self) -> str:
         """A libpq connection string (with the password: never print it)."""
         return make_conninfo(
-            host=self.host, port=self.port, user=self.user, dbname=self.dbname,
-            password=self.password.reveal() or None, connect_timeout=self.connect_timeout,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            dbname=self.dbname,
+            password=self.password.reveal() or None,
+            connect_timeout=self.connect_timeout,
         )
 
     def describe(self) -> str:

@@ -14,9 +14,18 @@ STREAM = market_stream_id(Venue("kraken"), Symbol("BTC/USD"), "bar")
 def bars(count: int, start_version: int = 1, stream: UUID = STREAM) -> list[Bar]:
     """``count`` valid one-minute bars continuing a stream at ``start_version``."""
     return [
-        Bar(originator_id=stream, originator_version=v, venue="kraken", symbol="BTC/USD",
-            ts_event=v * 60_000_000_000, ts_recv=v * 60_000_000_000,
-            open=Decimal("100.5"), high=Decimal(101) + v, low=Decimal("99.25"),
-            close=Decimal("100.75"), volume=Decimal(v) / 4)
+        Bar(
+            originator_id=stream,
+            originator_version=v,
+            venue="kraken",
+            symbol="BTC/USD",
+            ts_event=v * 60_000_000_000,
+            ts_recv=v * 60_000_000_000,
+            open=Decimal("100.5"),
+            high=Decimal(101) + v,
+            low=Decimal("99.25"),
+            close=Decimal("100.75"),
+            volume=Decimal(v) / 4,
+        )
         for v in range(start_version, start_version + count)
     ]

@@ -91,20 +91,34 @@ def start_throwaway() -> PostgresServer:
         shutil.chown(directory, user="postgres", group="postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     data, port = str(Path(directory) / "data"), _free_port()
-    subprocess.run([*run_as, initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*run_as, initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off"
-    subprocess.run([*run_as, pg_ctl, "-D", data, "-o", options, "-l", f"{directory}/log", "-w",
-                    "start"], check=True, capture_output=True)
-    params: dict[str, str | int] = {"host": "127.0.0.1", "port": port, "user": "postgres",
-                                    "dbname": "postgres"}
+    subprocess.run(
+        [*run_as, pg_ctl, "-D", data, "-o", options, "-l", f"{directory}/log", "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    params: dict[str, str | int] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "user": "postgres",
+        "dbname": "postgres",
+    }
     deadline = time.monotonic() + 30
     while not _answers(params):
         if time.monotonic() > deadline:
             raise RuntimeError(f"throwaway PostgreSQL did not start; see {directory}/log")
         time.sleep(0.2)
-    return PostgresServer(params, f"throwaway cluster in {directory} (port {port})",
-                          [*run_as, pg_ctl, "-D", data, "-m", "immediate", "stop"], directory)
+    return PostgresServer(
+        params,
+        f"throwaway cluster in {directory} (port {port})",
+        [*run_as, pg_ctl, "-D", data, "-m", "immediate", "stop"],
+        directory,
+    )
 
 
 def find_server() -> PostgresServer:
@@ -114,8 +128,12 @@ def find_server() -> PostgresServer:
         if not _answers(configured):
             raise RuntimeError("DATABASE_URL/POSTGRES_* is set but that server does not answer")
         return PostgresServer(configured, "DATABASE_URL/POSTGRES_* from the environment")
-    local: dict[str, str | int] = {"host": "127.0.0.1", "port": 5432, "user": "postgres",
-                                   "dbname": "postgres"}
+    local: dict[str, str | int] = {
+        "host": "127.0.0.1",
+        "port": 5432,
+        "user": "postgres",
+        "dbname": "postgres",
+    }
     if os.environ.get("MEMESNIPE_TEST_PG") != "throwaway" and _answers(local):
         return PostgresServer(local, "local server on 127.0.0.1:5432")
     return start_throwaway()

@@ -31,6 +31,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """
 
     TOPIC: ClassVar[str] = ""
+    IS_INPUT: ClassVar[bool] = False
+    """Inputs come from outside and are replayed as recorded; the rest are decisions."""
 
     originator_id: UUID
     originator_version: int

@@ -64,8 +64,7 @@ class PriceDeviationGuard:
         deviation = (price / reference - 1) * 100
         raise InvalidMarketData(
             "price_deviation",
-            f"price {price} deviates {deviation:.2f}% from reference {reference}, "
-            f"band {self.band * 100}%",
+            f"price {price} deviates {deviation:.2f}% from reference {reference}, band {self.band * 100}%",
         )
 
     def _accept(self, price: Decimal) -> None:

@@ -31,7 +31,12 @@ OPTIONAL_FIELDS: Final = frozenset({"side", "trade_id"})
 
 _ZERO = Decimal(0)
 _SIDES: Final[dict[str, Aggressor]] = {
-    "": "unknown", "buy": "buy", "b": "buy", "sell": "sell", "s": "sell", "unknown": "unknown",
+    "": "unknown",
+    "buy": "buy",
+    "b": "buy",
+    "sell": "sell",
+    "s": "sell",
+    "unknown": "unknown",
 }
 
 Row = Sequence[str | None]
@@ -110,9 +115,17 @@ class BarParser(RowParser):
                 f"open {open_} and close {close} must lie within low {low} and high {high}",
             )
         return Bar(
-            originator_id=self.stream_id, originator_version=version,
-            venue=self.venue, symbol=self.symbol, ts_event=ts, ts_recv=ts,
-            open=open_, high=high, low=low, close=close, volume=volume,
+            originator_id=self.stream_id,
+            originator_version=version,
+            venue=self.venue,
+            symbol=self.symbol,
+            ts_event=ts,
+            ts_recv=ts,
+            open=open_,
+            high=high,
+            low=low,
+            close=close,
+            volume=volume,
         )
 
 
@@ -140,9 +153,16 @@ class TradeParser(RowParser):
         trade_id = (row[4] or "").strip() if len(row) > 4 else ""
         self._refuse_repeat(ts, (trade_id,) if trade_id else (str(price), str(size), aggressor))
         return TradeTick(
-            originator_id=self.stream_id, originator_version=version,
-            venue=self.venue, symbol=self.symbol, ts_event=ts, ts_recv=ts,
-            price=price, size=size, aggressor=aggressor, trade_id=trade_id,
+            originator_id=self.stream_id,
+            originator_version=version,
+            venue=self.venue,
+            symbol=self.symbol,
+            ts_event=ts,
+            ts_recv=ts,
+            price=price,
+            size=size,
+            aggressor=aggressor,
+            trade_id=trade_id,
         )
 
     def _refuse_repeat(self, ts: int, key: tuple[str, ...]) -> None:
@@ -170,12 +190,21 @@ class QuoteParser(RowParser):
         if bid > ask:
             raise InvalidMarketData("crossed_quote", f"bid {bid} is above ask {ask}")
         return Quote(
-            originator_id=self.stream_id, originator_version=version,
-            venue=self.venue, symbol=self.symbol, ts_event=ts, ts_recv=ts,
-            bid=bid, bid_size=bid_size, ask=ask, ask_size=ask_size,
+            originator_id=self.stream_id,
+            originator_version=version,
+            venue=self.venue,
+            symbol=self.symbol,
+            ts_event=ts,
+            ts_recv=ts,
+            bid=bid,
+            bid_size=bid_size,
+            ask=ask,
+            ask_size=ask_size,
         )
 
 
 PARSERS: Final[dict[str, type[RowParser]]] = {
-    "bar": BarParser, "trade": TradeParser, "quote": QuoteParser,
+    "bar": BarParser,
+    "trade": TradeParser,
+    "quote": QuoteParser,
 }

@@ -30,8 +30,7 @@ S = OrderStatus
 TRANSITIONS: Final[dict[OrderStatus, frozenset[OrderStatus]]] = {
     S.INITIALIZED: frozenset({S.DENIED, S.SUBMITTED}),
     # A venue may report a fill before its acknowledgement arrives.
-    S.SUBMITTED: frozenset({S.ACCEPTED, S.REJECTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED,
-                            S.EXPIRED}),
+    S.SUBMITTED: frozenset({S.ACCEPTED, S.REJECTED, S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED}),
     S.ACCEPTED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED}),
     S.PARTIALLY_FILLED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED}),
     S.DENIED: frozenset(),
@@ -51,7 +50,5 @@ def transition(current: OrderStatus, target: OrderStatus, order_id: str = "") ->
     """``target`` if the table allows it from ``current``; raises IllegalOrderTransition."""
     if target not in TRANSITIONS[current]:
         name = f"order {order_id} " if order_id else "order "
-        raise IllegalOrderTransition(
-            f"{name}cannot become {target.name}: it was {current.name}"
-        )
+        raise IllegalOrderTransition(f"{name}cannot become {target.name}: it was {current.name}")
     return target

@@ -77,8 +77,9 @@ class Account:
     def __post_init__(self) -> None:
         self.cash = self.starting_cash
 
-    def apply_fill(self, symbol: str, side: Side, quantity: Decimal, price: Decimal,
-                   fee: Decimal = ZERO) -> Position:
+    def apply_fill(
+        self, symbol: str, side: Side, quantity: Decimal, price: Decimal, fee: Decimal = ZERO
+    ) -> Position:
         """Move cash and the symbol's position for one fill; returns the position."""
         position = self.positions.setdefault(symbol, Position())
         position.apply_fill(side, quantity, price, fee)
@@ -88,6 +89,4 @@ class Account:
 
     def equity(self, marks: dict[str, Decimal]) -> Decimal:
         """Cash plus every position marked at ``marks`` (symbols in sorted order)."""
-        return self.cash + sum(
-            (self.positions[s].quantity * marks[s] for s in sorted(self.positions)), ZERO
-        )
+        return self.cash + sum((self.positions[s].quantity * marks[s] for s in sorted(self.positions)), ZERO)

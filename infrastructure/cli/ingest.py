@@ -29,13 +29,22 @@ BatchOption = Annotated[int, typer.Option("--batch-size", min=1, help="Events pe
 
 
 def run_ingest(
-    settings: Settings, kind: DataKind, source: Source, venue: str, symbol: str,
-    batch_size: int, total: int | None = None,
+    settings: Settings,
+    kind: DataKind,
+    source: Source,
+    venue: str,
+    symbol: str,
+    batch_size: int,
+    total: int | None = None,
 ) -> IngestReport:
     """Ingest ``source`` with a progress bar and print the summary."""
     request = IngestRequest(kind, parse_venue(venue), parse_symbol(symbol), batch_size)
-    columns = [TextColumn("[bold]ingesting[/] {task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn()]
+    columns = [
+        TextColumn("[bold]ingesting[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
     with open_ledger(settings) as store, Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(source.name, total=total)
         try:
@@ -74,9 +83,7 @@ def _file_command(kind: DataKind) -> None:
         venue: VenueOption,
         batch_size: BatchOption = 5_000,
     ) -> None:
-        report = run_ingest(
-            settings_of(ctx), kind, csv_source(file, kind), venue, symbol, batch_size
-        )
+        report = run_ingest(settings_of(ctx), kind, csv_source(file, kind), venue, symbol, batch_size)
         if report.accepted == 0:
             raise typer.Exit(1)
 

@@ -21,9 +21,7 @@ app = typer.Typer(help="Read the log.")
 def print_summary(summary: LogSummary, settings: Settings) -> None:
     """Counts per topic and the imports, as tables."""
     console.print(f"[bold]log[/] {settings.describe_store()}")
-    console.print(
-        f"{summary.total_events:,} events, last notification id {summary.last_notification_id:,}"
-    )
+    console.print(f"{summary.total_events:,} events, last notification id {summary.last_notification_id:,}")
     topics = Table("topic", "events")
     for topic, count in summary.events_by_topic.items():
         topics.add_row(topic, f"{count:,}")
@@ -31,8 +29,7 @@ def print_summary(summary: LogSummary, settings: Settings) -> None:
     for marker in summary.imports:
         rejected = sum(count for _, count in marker.rejected)
         span = " .. ".join(
-            format_timestamp(ts) for ts in (marker.first_ts_event, marker.last_ts_event)
-            if ts is not None
+            format_timestamp(ts) for ts in (marker.first_ts_event, marker.last_ts_event) if ts is not None
         )
         console.print(
             f"import [bold]{marker.source}[/]: {marker.kind}s of {marker.symbol} on {marker.venue}, "
@@ -64,8 +61,11 @@ def show(
     with open_ledger(settings_of(ctx)) as store:
         for page in store.log.read(after, min(limit, 10_000), topics=topic or ()):
             for recorded in page:
-                line = {"notification_id": recorded.notification_id,
-                        "topic": type(recorded.event).TOPIC, "event": recorded.event}
+                line = {
+                    "notification_id": recorded.notification_id,
+                    "topic": type(recorded.event).TOPIC,
+                    "event": recorded.event,
+                }
                 sys.stdout.write(encoder.encode(line).decode() + "\n")
                 shown += 1
                 if shown >= limit:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from application.backtest import BacktestConfig
 from application.log_summary import summarise
+from domain.ids import Symbol, Venue
 from infrastructure.bootstrap import open_ledger
-from infrastructure.cli import db, ingest, log
+from infrastructure.cli import backtest, db, ingest, log, replay
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
@@ -23,18 +26,24 @@ app = typer.Typer(
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(db.app, name="db")
 app.add_typer(log.app, name="log")
+app.add_typer(replay.app, name="replay")
+app.command("backtest")(reports_errors(backtest.backtest))
 
 
 @app.callback()
 @reports_errors
 def main(
     ctx: typer.Context,
-    data_dir: Annotated[Path | None, typer.Option(
-        "--data-dir", help="Where the embedded store lives [env: MEMESNIPE_DATA_DIR].")] = None,
-    store: Annotated[str | None, typer.Option(
-        "--store", help="memory, sqlite or postgres [env: MEMESNIPE_STORE].")] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML config file [env: MEMESNIPE_CONFIG].")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Where the embedded store lives [env: MEMESNIPE_DATA_DIR]."),
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option("--store", help="memory, sqlite or postgres [env: MEMESNIPE_STORE].")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML config file [env: MEMESNIPE_CONFIG].")
+    ] = None,
 ) -> None:
     """Settings come from these options, then the environment, then the config file."""
     ctx.obj = load_settings(config_file=config, store=store, data_dir=data_dir)
@@ -47,13 +56,30 @@ def demo(
     bars: Annotated[int, typer.Option(min=1, help="Synthetic bars to generate.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """The main job for a new user: generate a synthetic market into the log and summarise it."""
+    """The main job for a new user: a synthetic market into the log, then a backtest of it."""
     settings = settings_of(ctx)
     console.print(f"[bold]MemeSnipe demo[/]: store {settings.describe_store()}")
     market = SyntheticMarket(bars=bars, seed=seed)
     ingest.run_ingest(settings, "bar", market.source(), "synthetic", "MEME/USD", 5_000, total=bars)
     with open_ledger(settings) as store:
         log.print_summary(summarise(store.log), settings)
+    console.print(
+        "\n[bold]backtest[/]: sma_cross 10/20, 20,000 MEME a trade, "
+        "26 bps fee (Kraken's taker rate) and 5 bps slippage"
+    )
+    config = BacktestConfig(
+        symbol=Symbol("MEME/USD"),
+        venue=Venue("synthetic"),
+        strategy="sma_cross",
+        params=(("fast", "10"), ("size", "20000"), ("slow", "20")),
+        cash=Decimal(10_000),
+        fee_bps=Decimal(26),
+        slippage_bps=Decimal(5),
+    )
+    result = backtest.execute(settings, config, from_store=True)
+    backtest.print_summary(result)
+    backtest.write_reports(result)
+    console.print(f"verify it: memesnipe replay verify --log {result.log}", highlight=False, soft_wrap=True)
 
 
 def run() -> None:

@@ -136,7 +136,5 @@ def _rows(path: Path, columns: list[int | None], has_header: bool) -> Iterator[S
             if getter is not None and len(record) >= width:
                 fields = getter(record)
             else:
-                fields = tuple(
-                    record[c] if c is not None and c < len(record) else None for c in columns
-                )
+                fields = tuple(record[c] if c is not None and c < len(record) else None for c in columns)
             yield SourceRow(line=line, fields=fields, raw=raw)

@@ -6,7 +6,8 @@ The model, per bar, in log-price:
 - volatility clustering: GARCH(1,1) variance driven by the last shock;
 - jumps: rare Poisson shocks with heavy (Laplace) sizes;
 - pump-and-dump episodes: a ramp of +60..+400% over 20..240 bars on surging
-  volume, then a crash that gives back 90..110% of the gain within 3..30 bars.
+  volume and volatility (the noise grows with the pump's pace, so a pump is
+  a jagged climb, not a straight line), then a crash that gives back 90..110% of the gain within 3..30 bars.
 Volume follows |return| and the episode. Prices keep 8 decimal places.
 
 Same parameters and seed give the same rows byte for byte on a given
@@ -25,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 from application.ingest import Source, SourceRow
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 # Regimes: (drift per bar, volatility scale); rows of the transition matrix follow.
 _REGIMES = ((0.0, 0.6), (0.00003, 1.0), (-0.00003, 1.0), (0.0, 2.2))
 _STAY = 0.995
@@ -42,7 +43,7 @@ class SyntheticMarket:
     start_price: float = 0.05
     base_volume: float = 250_000.0
     jump_probability: float = 0.002
-    pump_probability: float = 0.0004
+    pump_probability: float = 0.00015
 
     def source(self) -> Source:
         """The rows as a Source, named and digested by their parameters."""
@@ -65,7 +66,7 @@ class SyntheticMarket:
             if uniform() > _STAY:
                 regime = rng.randrange(len(_REGIMES))
             drift, scale = _REGIMES[regime]
-            volume_boost = 1.0
+            volume_boost, episode_scale = 1.0, 1.0
             if pump_left == 0 and dump_left == 0 and uniform() < self.pump_probability:
                 gain, give_back = rng.uniform(0.6, 4.0), rng.uniform(0.9, 1.1)
                 pump_left, dump_left = rng.randint(20, 240), rng.randint(3, 30)
@@ -73,11 +74,13 @@ class SyntheticMarket:
                 dump_step = (math.log(1 + gain * (1 - give_back)) - math.log(1 + gain)) / dump_left
             if pump_left:
                 drift, volume_boost, pump_left = drift + pump_step, 8.0, pump_left - 1
+                episode_scale = 1.0 + 2.0 * pump_step / math.sqrt(variance)
             elif dump_left:
                 drift, volume_boost, dump_left = drift + dump_step, 12.0, dump_left - 1
+                episode_scale = 3.0
             innovation = gauss(0.0, 1.0) * math.sqrt(variance)
             variance = omega + alpha * innovation * innovation + beta * variance
-            shock = innovation * scale
+            shock = innovation * scale * episode_scale
             if uniform() < self.jump_probability:
                 shock += (1 if uniform() < 0.5 else -1) * rng.expovariate(1 / 0.04)
             log_return = drift + shock

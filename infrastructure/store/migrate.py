@@ -112,9 +112,7 @@ def postgres_version(conninfo: str, schema: str) -> int:
     """The highest applied migration in ``schema``, 0 if none."""
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT to_regclass(%s)", (f"{_quote(schema)}.{VERSION_TABLE}",)
-            ).fetchone()
+            exists = conn.execute("SELECT to_regclass(%s)", (f"{_quote(schema)}.{VERSION_TABLE}",)).fetchone()
             if not exists or exists[0] is None:
                 return 0
             row = conn.execute(

@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from application.ports import RecordedEvent
+from application.ports import RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.store.codec import EventCodec
 
@@ -43,8 +43,7 @@ class PostgresEventLog:
             sql.Literal(f"{datastore.schema}.{TABLE}")
         )
         self._head = sql.SQL(
-            "SELECT topic, state FROM {} WHERE originator_id = %s "
-            "ORDER BY originator_version DESC LIMIT 1"
+            "SELECT topic, state FROM {} WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
         ).format(table)
         self._page = sql.SQL(
             "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
@@ -55,9 +54,7 @@ class PostgresEventLog:
             "AND topic = ANY(%s) ORDER BY notification_id LIMIT %s"
         ).format(table)
         self._max_id = sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(table)
-        self._counts = sql.SQL("SELECT topic, COUNT(*) FROM {} GROUP BY topic ORDER BY topic").format(
-            table
-        )
+        self._counts = sql.SQL("SELECT topic, COUNT(*) FROM {} GROUP BY topic ORDER BY topic").format(table)
 
     def append(self, events: Sequence[Event]) -> int:
         """One transaction: lock, COPY, NOTIFY; return the last notification id."""
@@ -99,6 +96,17 @@ class PostgresEventLog:
             if not rows:
                 return
             yield [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
+            after = rows[-1][0]
+
+    def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
+        """Pages of stored bytes after ``after``."""
+        while True:
+            with self._datastore.get_connection() as conn:
+                cursor = conn.cursor(row_factory=tuple_row, binary=True)
+                rows = cursor.execute(self._page, (after, page_size)).fetchall()
+            if not rows:
+                return
+            yield [StoredRecord(r[0], r[1], bytes(r[2])) for r in rows]
             after = rows[-1][0]
 
     def last_notification_id(self) -> int:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
-from application.ports import RecordedEvent
+from application.ports import RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.store.codec import EventCodec
 
@@ -50,6 +50,12 @@ class RecorderEventLog:
             if not page:
                 return
             yield [RecordedEvent(n.id, decode(n.topic, n.state)) for n in page]
+            after = page[-1].id
+
+    def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
+        """Pages of stored bytes after ``after``."""
+        while page := self._recorder.select_notifications(after, page_size, inclusive_of_start=False):
+            yield [StoredRecord(n.id, n.topic, n.state) for n in page]
             after = page[-1].id
 
     def last_notification_id(self) -> int:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteDatastore
 
-from application.ports import RecordedEvent
+from application.ports import RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.store.codec import EventCodec
 
@@ -29,9 +29,7 @@ class SQLiteEventLog:
     def append(self, events: Sequence[Event]) -> int:
         """One transaction for the whole batch; return the last notification id."""
         encode = self._codec.encode
-        rows = [
-            (e.originator_id.hex, e.originator_version, type(e).TOPIC, encode(e)) for e in events
-        ]
+        rows = [(e.originator_id.hex, e.originator_version, type(e).TOPIC, encode(e)) for e in events]
         with self._datastore.transaction(commit=True) as cursor:
             cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
             cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
@@ -55,9 +53,7 @@ class SQLiteEventLog:
         """Pages after ``after`` in rowid order, decoded with typed decoders."""
         decode = self._codec.decode
         where = f" AND topic IN ({','.join('?' * len(topics))})" if topics else ""
-        statement = (
-            f"SELECT rowid, topic, state FROM {TABLE} WHERE rowid > ?{where} ORDER BY rowid LIMIT ?"
-        )
+        statement = f"SELECT rowid, topic, state FROM {TABLE} WHERE rowid > ?{where} ORDER BY rowid LIMIT ?"
         while True:
             with self._datastore.transaction(commit=False) as cursor:
                 cursor.sqlite_cursor.row_factory = None  # plain tuples: faster than sqlite3.Row
@@ -66,6 +62,19 @@ class SQLiteEventLog:
             if not rows:
                 return
             yield [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
+            after = rows[-1][0]
+
+    def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
+        """Pages of stored bytes after ``after``."""
+        statement = f"SELECT rowid, topic, state FROM {TABLE} WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        while True:
+            with self._datastore.transaction(commit=False) as cursor:
+                cursor.sqlite_cursor.row_factory = None
+                cursor.execute(statement, (after, page_size))
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield [StoredRecord(r[0], r[1], r[2]) for r in rows]
             after = rows[-1][0]
 
     def last_notification_id(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -17,29 +18,48 @@ MEMESNIPE = str(Path(sys.executable).parent / "memesnipe")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MEMESNIPE_", "POSTGRES_")) and k != "DATABASE_URL"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MEMESNIPE_", "POSTGRES_")) and k != "DATABASE_URL"
+    }
     env.update({"XDG_CONFIG_HOME": "/nonexistent", "COLUMNS": "120", **extra})
     return env
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MEMESNIPE, *args], capture_output=True, text=True,
-                          env=env or clean_env(), timeout=300, check=False)
+    return subprocess.run(
+        [MEMESNIPE, *args], capture_output=True, text=True, env=env or clean_env(), timeout=300, check=False
+    )
 
 
 def pg_env(settings: Settings) -> dict[str, str]:
     pg = settings.postgres
-    return clean_env(POSTGRES_HOST=pg.host, POSTGRES_PORT=str(pg.port), POSTGRES_USER=pg.user,
-                     POSTGRES_PASSWORD=pg.password.reveal(), POSTGRES_DBNAME=pg.dbname,
-                     POSTGRES_SCHEMA=pg.schema, MEMESNIPE_STORE="postgres")
+    return clean_env(
+        POSTGRES_HOST=pg.host,
+        POSTGRES_PORT=str(pg.port),
+        POSTGRES_USER=pg.user,
+        POSTGRES_PASSWORD=pg.password.reveal(),
+        POSTGRES_DBNAME=pg.dbname,
+        POSTGRES_SCHEMA=pg.schema,
+        MEMESNIPE_STORE="postgres",
+    )
 
 
 def test_ingest_bars_prints_the_summary_and_keeps_good_rows(tmp_path: Path) -> None:
     data = tmp_path / "bars.csv"
     data.write_text(MIXED)
-    done = run("--data-dir", str(tmp_path / "d"), "ingest", "bars", str(data),
-               "--symbol", "btc/usd", "--venue", "kraken")
+    done = run(
+        "--data-dir",
+        str(tmp_path / "d"),
+        "ingest",
+        "bars",
+        str(data),
+        "--symbol",
+        "btc/usd",
+        "--venue",
+        "kraken",
+    )
     assert done.returncode == 0, done.stderr
     assert "accepted" in done.stdout and "4" in done.stdout
     for reason in ("not_a_number", "high_below_low", "non_positive_price", "missing_field"):
@@ -52,8 +72,9 @@ def test_ingest_bars_prints_the_summary_and_keeps_good_rows(tmp_path: Path) -> N
 def test_a_file_with_nothing_valid_exits_non_zero_with_the_reasons(tmp_path: Path) -> None:
     data = tmp_path / "bad.csv"
     data.write_text("t,open,high,low,close,volume\n1,x,1,1,1,1\n")
-    done = run("--data-dir", str(tmp_path), "ingest", "bars", str(data), "--symbol", "A/B",
-               "--venue", "kraken")
+    done = run(
+        "--data-dir", str(tmp_path), "ingest", "bars", str(data), "--symbol", "A/B", "--venue", "kraken"
+    )
     assert done.returncode == 1
     assert "no valid row" in done.stderr and "not_a_number: 1" in done.stderr
 
@@ -61,17 +82,21 @@ def test_a_file_with_nothing_valid_exits_non_zero_with_the_reasons(tmp_path: Pat
 def test_a_bad_header_is_refused_before_anything_is_stored(tmp_path: Path) -> None:
     data = tmp_path / "bad.csv"
     data.write_text("t,open,high,close,volume\n1,1,1,1,1\n")
-    done = run("--data-dir", str(tmp_path / "d"), "ingest", "bars", str(data), "--symbol", "A/B",
-               "--venue", "kraken")
+    done = run(
+        "--data-dir", str(tmp_path / "d"), "ingest", "bars", str(data), "--symbol", "A/B", "--venue", "kraken"
+    )
     assert done.returncode == 2
     assert "no column for low" in done.stderr
     assert not (tmp_path / "d" / "ledger.sqlite").exists()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--store", "sqlit", "log", "summary"), "store must be one of"),
-    (("ingest", "bars", "x.csv", "--symbol", "BTCUSD", "--venue", "kraken"), "no such file"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--store", "sqlit", "log", "summary"), "store must be one of"),
+        (("ingest", "bars", "x.csv", "--symbol", "BTCUSD", "--venue", "kraken"), "no such file"),
+    ],
+)
 def test_mistakes_get_one_clear_line_not_a_traceback(
     tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
@@ -93,8 +118,18 @@ def stored_bytes(path: Path) -> list[tuple[str, bytes]]:
 
 def test_synthetic_ingestion_is_the_same_byte_for_byte(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        done = run("--data-dir", str(tmp_path / name), "ingest", "synthetic", "--bars", "3000",
-                   "--seed", "11", "--symbol", "MEME/USD")
+        done = run(
+            "--data-dir",
+            str(tmp_path / name),
+            "ingest",
+            "synthetic",
+            "--bars",
+            "3000",
+            "--seed",
+            "11",
+            "--symbol",
+            "MEME/USD",
+        )
         assert done.returncode == 0, done.stderr
     a, b = stored_bytes(tmp_path / "a/ledger.sqlite"), stored_bytes(tmp_path / "b/ledger.sqlite")
     assert len(a) == 3001 and a == b
@@ -131,3 +166,78 @@ def test_postgres_needs_migrate_then_ingests(pg_settings: Settings, tmp_path: Pa
     assert "1,000" in summary.stdout and pg_settings.postgres.schema in summary.stdout
     everything = status.stdout + refused.stderr + done.stdout + summary.stdout
     assert password not in everything
+
+
+BARS_CSV = "time,open,high,low,close,volume\n" + "".join(
+    f"{1_700_000_000 + i * 60},{p},{p + 1},{p - 1},{p},5\n"
+    for i, p in enumerate([10, 10, 10, 9, 8, 9, 11, 13, 12, 10, 8, 9] * 5)
+)
+
+
+def test_backtest_writes_report_html_and_a_log_that_replays_identically(tmp_path: Path) -> None:
+    data = tmp_path / "bars.csv"
+    data.write_text(BARS_CSV)
+    args = [
+        "--data-dir",
+        str(tmp_path / "d"),
+        "backtest",
+        "--data",
+        str(data),
+        "--symbol",
+        "TEST/USD",
+        "--strategy",
+        "sma_cross",
+        "--param",
+        "fast=2",
+        "--param",
+        "slow=3",
+        "--size",
+        "1",
+        "--cash",
+        "1000",
+    ]
+    first = run(*args, "--report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"))
+    assert first.returncode == 0, first.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert set(report) >= {"trades", "equity", "stats", "digest", "log"}
+    assert len(report["equity"]["points"]) == 60 and report["stats"]["trades"] >= 4
+    assert {"entry_time", "entry_price", "exit_time", "exit_price", "size", "pnl"} <= set(report["trades"][0])
+    html = (tmp_path / "r.html").read_text()
+    assert html.count("data:image/png;base64,") == 3 and "http" not in html.split("<body>")[1][:200]
+    manifest = json.loads((Path(report["log"]).parent / "manifest.json").read_text())
+    assert manifest["digest"] == report["digest"] and manifest["inputs"]["sha256"]
+
+    second = run(*args, "--report", str(tmp_path / "r2.json"))
+    assert second.returncode == 0, second.stderr
+    again = json.loads((tmp_path / "r2.json").read_text())
+    assert again["digest"] == report["digest"] and again["log"] != report["log"]
+
+    verified = run("replay", "verify", "--log", report["log"])
+    assert verified.returncode == 0, verified.stderr
+    assert report["digest"] in verified.stdout and "identical" in verified.stdout
+
+
+def test_backtest_refuses_bad_parameters_before_recording(tmp_path: Path) -> None:
+    data = tmp_path / "bars.csv"
+    data.write_text(BARS_CSV)
+    done = run(
+        "--data-dir",
+        str(tmp_path),
+        "backtest",
+        "--data",
+        str(data),
+        "--symbol",
+        "T/USD",
+        "--param",
+        "fast=20",
+        "--param",
+        "slow=10",
+        "--size",
+        "1",
+    )
+    assert done.returncode == 2 and "fast (20) must be shorter than slow (10)" in done.stderr
+    assert not (tmp_path / "runs").exists()
+    both = run(
+        "--data-dir", str(tmp_path), "backtest", "--data", str(data), "--from-store", "--symbol", "T/USD"
+    )
+    assert both.returncode == 2 and "exactly one of" in both.stderr

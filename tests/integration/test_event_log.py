@@ -54,8 +54,7 @@ def test_topics_filter_and_counts(store: LedgerStore) -> None:
     store.log.append(bars(12))
     assert store.log.count_by_topic() == {"market.Bar": 12}
     assert all_events(store) == [
-        (r.notification_id, r.event)
-        for page in store.log.read(0, 5, topics=["market.Bar"]) for r in page
+        (r.notification_id, r.event) for page in store.log.read(0, 5, topics=["market.Bar"]) for r in page
     ]
     assert list(store.log.read(0, 5, topics=["market.Data.Rejected"])) == []
 

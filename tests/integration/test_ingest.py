@@ -42,8 +42,12 @@ def test_good_rows_are_kept_and_bad_rows_are_recorded_with_reasons(
 
     assert report.accepted == 4
     assert dict(report.rejected) == {
-        "not_a_number": 1, "high_below_low": 1, "timestamp_out_of_order": 1,
-        "non_positive_price": 1, "missing_field": 1, "not_finite": 1,
+        "not_a_number": 1,
+        "high_below_low": 1,
+        "timestamp_out_of_order": 1,
+        "non_positive_price": 1,
+        "missing_field": 1,
+        "not_finite": 1,
     }
     logged = events(store)
     stored_bars = [e for e in logged if isinstance(e, Bar)]
@@ -51,13 +55,22 @@ def test_good_rows_are_kept_and_bad_rows_are_recorded_with_reasons(
     assert [b.originator_version for b in stored_bars] == [1, 2, 3, 4]
     refusals = [e for e in logged if isinstance(e, MarketDataRejected)]
     assert [(r.line, r.reason) for r in refusals] == [
-        (4, "not_a_number"), (5, "high_below_low"), (6, "timestamp_out_of_order"),
-        (7, "non_positive_price"), (8, "missing_field"), (9, "not_finite")]
+        (4, "not_a_number"),
+        (5, "high_below_low"),
+        (6, "timestamp_out_of_order"),
+        (7, "non_positive_price"),
+        (8, "missing_field"),
+        (9, "not_finite"),
+    ]
     assert refusals[0].raw == "2024-01-01T00:02:00Z,abc,102,100,101,12"
     assert isinstance(logged[-1], MarketDataImported) and logged[-1].accepted == 4
     # File order is kept: refusals sit between the bars they were read between.
-    assert [type(e).__name__ for e in logged[:4]] == ["Bar", "Bar", "MarketDataRejected",
-                                                      "MarketDataRejected"]
+    assert [type(e).__name__ for e in logged[:4]] == [
+        "Bar",
+        "Bar",
+        "MarketDataRejected",
+        "MarketDataRejected",
+    ]
 
 
 def test_importing_the_same_source_twice_adds_nothing(store: LedgerStore, tmp_path: Path) -> None:

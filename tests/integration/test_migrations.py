@@ -41,14 +41,19 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
     assert rows == [(1, "event_store"), (2, "append_only")]
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_events SET topic = 'x'",
-    "DELETE FROM ledger_events",
-    "TRUNCATE ledger_events",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_events SET topic = 'x'",
+        "DELETE FROM ledger_events",
+        "TRUNCATE ledger_events",
+    ],
+)
 def test_even_a_superuser_cannot_change_events(pg: Settings, statement: str) -> None:
-    with pg_connect(pg) as conn, pytest.raises(psycopg.errors.IntegrityConstraintViolation,
-                                               match="append-only"):
+    with (
+        pg_connect(pg) as conn,
+        pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"),
+    ):
         conn.execute(statement)
     with pg_connect(pg) as conn:
         assert conn.execute("SELECT count(*) FROM ledger_events").fetchone() == (3,)
@@ -66,8 +71,10 @@ def test_the_application_role_can_append_the_way_the_ledger_does(pg: Settings) -
     with pg_connect(pg) as conn, conn.transaction():
         conn.execute("SET LOCAL ROLE memesnipe_app")
         conn.execute("LOCK TABLE ledger_events IN EXCLUSIVE MODE")
-        conn.execute("INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
-                     "VALUES (gen_random_uuid(), 1, 'market.Bar', '\\x80')")
+        conn.execute(
+            "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
+            "VALUES (gen_random_uuid(), 1, 'market.Bar', '\\x80')"
+        )
         assert conn.execute("SELECT count(*) FROM ledger_events").fetchone() == (4,)
 
 
@@ -76,8 +83,9 @@ def test_the_auditor_role_can_only_read(pg: Settings) -> None:
         conn.execute("SET ROLE memesnipe_auditor")
         assert conn.execute("SELECT count(*) FROM ledger_events").fetchone() == (3,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("INSERT INTO ledger_events (originator_id, originator_version) "
-                         "VALUES (gen_random_uuid(), 1)")
+            conn.execute(
+                "INSERT INTO ledger_events (originator_id, originator_version) VALUES (gen_random_uuid(), 1)"
+            )
 
 
 def test_migrated_tables_match_what_the_library_would_create(pg: Settings) -> None:
@@ -85,18 +93,28 @@ def test_migrated_tables_match_what_the_library_would_create(pg: Settings) -> No
         columns = conn.execute(
             "SELECT column_name, data_type, is_nullable, column_default IS NOT NULL "
             "FROM information_schema.columns WHERE table_schema = %s AND table_name = 'ledger_events' "
-            "ORDER BY ordinal_position", (schema,)).fetchall()
+            "ORDER BY ordinal_position",
+            (schema,),
+        ).fetchall()
         indexes = conn.execute(
             "SELECT replace(indexdef, %s, 'S') FROM pg_indexes WHERE schemaname = %s "
-            "AND tablename = 'ledger_events' ORDER BY indexname", (schema + ".", schema)).fetchall()
+            "AND tablename = 'ledger_events' ORDER BY indexname",
+            (schema + ".", schema),
+        ).fetchall()
         return [columns, indexes]
 
     library_schema = pg.postgres.schema + "_lib"
     pgs = pg.postgres
-    factory = PostgresFactory({
-        "POSTGRES_HOST": pgs.host, "POSTGRES_PORT": str(pgs.port), "POSTGRES_USER": pgs.user,
-        "POSTGRES_PASSWORD": pgs.password.reveal(), "POSTGRES_DBNAME": pgs.dbname,
-        "POSTGRES_SCHEMA": library_schema})
+    factory = PostgresFactory(
+        {
+            "POSTGRES_HOST": pgs.host,
+            "POSTGRES_PORT": str(pgs.port),
+            "POSTGRES_USER": pgs.user,
+            "POSTGRES_PASSWORD": pgs.password.reveal(),
+            "POSTGRES_DBNAME": pgs.dbname,
+            "POSTGRES_SCHEMA": library_schema,
+        }
+    )
     with pg_connect(pg) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(library_schema)))
     factory.env.name = "Ledger"

@@ -29,8 +29,7 @@ def test_cash_plus_marked_positions_equals_start_plus_pnl_minus_fees(
         assert account.cash == account.starting_cash
         return
     left = account.cash + position.quantity * mark
-    right = (account.starting_cash + position.realized_pnl + position.unrealized_pnl(mark)
-             - position.fees)
+    right = account.starting_cash + position.realized_pnl + position.unrealized_pnl(mark) - position.fees
     assert left == right
 
 

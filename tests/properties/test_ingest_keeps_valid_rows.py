@@ -13,15 +13,17 @@ from domain.ids import Symbol, Venue
 from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
 
-GARBAGE = st.sampled_from([
-    ("{ts}", "x", "1", "1", "1", "1"),
-    ("{ts}", "1", "1", "2", "1", "1"),
-    ("{ts}", "-1", "1", "1", "1", "1"),
-    ("{ts}", "1", "1", "1", "1", "NaN"),
-    ("{ts}", "1", "1", "1", None, "1"),
-    ("not a time", "1", "1", "1", "1", "1"),
-    ("{ts}", "1", "1", "1", "1", "-5"),
-])
+GARBAGE = st.sampled_from(
+    [
+        ("{ts}", "x", "1", "1", "1", "1"),
+        ("{ts}", "1", "1", "2", "1", "1"),
+        ("{ts}", "-1", "1", "1", "1", "1"),
+        ("{ts}", "1", "1", "1", "1", "NaN"),
+        ("{ts}", "1", "1", "1", None, "1"),
+        ("not a time", "1", "1", "1", "1", "1"),
+        ("{ts}", "1", "1", "1", "1", "-5"),
+    ]
+)
 
 
 def rows(plan: list[tuple[bool, tuple[str | None, ...]]]) -> Iterator[SourceRow]:
@@ -30,8 +32,10 @@ def rows(plan: list[tuple[bool, tuple[str | None, ...]]]) -> Iterator[SourceRow]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), GARBAGE), min_size=1, max_size=60),
-       st.integers(min_value=1, max_value=7))
+@given(
+    st.lists(st.tuples(st.booleans(), GARBAGE), min_size=1, max_size=60),
+    st.integers(min_value=1, max_value=7),
+)
 def test_every_valid_row_is_stored_in_order_between_any_garbage(
     mix: list[tuple[bool, tuple[str | None, ...]]], batch_size: int
 ) -> None:

@@ -17,8 +17,19 @@ ALLOWED_PROJECT_IMPORTS = {
     "infrastructure": set(LAYERS),
 }
 DOMAIN_THIRD_PARTY = {"msgspec", "eventsourcing.domain"}
-WALL_CLOCK_OR_RANDOM = {"now", "utcnow", "today", "time", "time_ns", "monotonic", "perf_counter",
-                        "random", "uuid1", "uuid4", "urandom"}
+WALL_CLOCK_OR_RANDOM = {
+    "now",
+    "utcnow",
+    "today",
+    "time",
+    "time_ns",
+    "monotonic",
+    "perf_counter",
+    "random",
+    "uuid1",
+    "uuid4",
+    "urandom",
+}
 
 
 def _imports(path: Path) -> list[str]:

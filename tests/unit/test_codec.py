@@ -10,15 +10,34 @@ ID = UUID(int=1)
 
 
 def bar() -> Bar:
-    return Bar(originator_id=ID, originator_version=1, venue="kraken", symbol="BTC/USD",
-               ts_event=1, ts_recv=2, open=Decimal("1.10"), high=Decimal("2"),
-               low=Decimal("1"), close=Decimal("1.5"), volume=Decimal("0"))
+    return Bar(
+        originator_id=ID,
+        originator_version=1,
+        venue="kraken",
+        symbol="BTC/USD",
+        ts_event=1,
+        ts_recv=2,
+        open=Decimal("1.10"),
+        high=Decimal("2"),
+        low=Decimal("1"),
+        close=Decimal("1.5"),
+        volume=Decimal("0"),
+    )
 
 
 def rejected(raw: str) -> MarketDataRejected:
-    return MarketDataRejected(originator_id=ID, originator_version=1, venue="kraken",
-                              symbol="BTC/USD", kind="bar", source="f.csv", line=3, raw=raw,
-                              reason="not_a_number", message="close is not a number")
+    return MarketDataRejected(
+        originator_id=ID,
+        originator_version=1,
+        venue="kraken",
+        symbol="BTC/USD",
+        kind="bar",
+        source="f.csv",
+        line=3,
+        raw=raw,
+        reason="not_a_number",
+        message="close is not a number",
+    )
 
 
 def test_small_events_are_stored_uncompressed_and_compact() -> None:

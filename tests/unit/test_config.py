@@ -34,21 +34,31 @@ def test_options_beat_environment_beat_file(tmp_path: Path) -> None:
     config.write_text('store = "memory"\ndata_dir = "/from-file"\n[postgres]\nschema = "acct_a"\n')
     from_file = load_settings(NO_FILE, config_file=config)
     assert (from_file.store, from_file.data_dir, from_file.postgres.schema) == (
-        "memory", Path("/from-file"), "acct_a")
-    from_env = load_settings({**NO_FILE, "MEMESNIPE_STORE": "sqlite",
-                              "MEMESNIPE_DATA_DIR": "/from-env"}, config_file=config)
+        "memory",
+        Path("/from-file"),
+        "acct_a",
+    )
+    from_env = load_settings(
+        {**NO_FILE, "MEMESNIPE_STORE": "sqlite", "MEMESNIPE_DATA_DIR": "/from-env"}, config_file=config
+    )
     assert (from_env.store, from_env.data_dir) == ("sqlite", Path("/from-env"))
-    from_options = load_settings({**NO_FILE, "MEMESNIPE_DATA_DIR": "/from-env"},
-                                 config_file=config, store="postgres", data_dir=Path("/opt"))
+    from_options = load_settings(
+        {**NO_FILE, "MEMESNIPE_DATA_DIR": "/from-env"},
+        config_file=config,
+        store="postgres",
+        data_dir=Path("/opt"),
+    )
     assert (from_options.store, from_options.data_dir) == ("postgres", Path("/opt"))
 
 
 @pytest.mark.parametrize(
     ("env", "message"),
-    [({"MEMESNIPE_STORE": "sqlit"}, "store must be one of"),
-     ({"DATABASE_URL": "mysql://x"}, "must start with postgresql://"),
-     ({"POSTGRES_PORT": "five"}, "port must be a number"),
-     ({"POSTGRES_SCHEMA": "Drop Table"}, "schema must be a lower-case identifier")],
+    [
+        ({"MEMESNIPE_STORE": "sqlit"}, "store must be one of"),
+        ({"DATABASE_URL": "mysql://x"}, "must start with postgresql://"),
+        ({"POSTGRES_PORT": "five"}, "port must be a number"),
+        ({"POSTGRES_SCHEMA": "Drop Table"}, "schema must be a lower-case identifier"),
+    ],
 )
 def test_config_mistakes_are_named_in_the_error(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -66,9 +66,13 @@ def test_volume_far_above_the_recent_median_is_an_outlier() -> None:
 
 @pytest.mark.parametrize(
     ("depth", "volume", "passes"),
-    [(Decimal(10_000), None, True), (None, Decimal(25_000), True),
-     (Decimal(9_999), Decimal(9_999), False), (None, None, False),
-     (Decimal(500), Decimal(10_001), True)],
+    [
+        (Decimal(10_000), None, True),
+        (None, Decimal(25_000), True),
+        (Decimal(9_999), Decimal(9_999), False),
+        (None, None, False),
+        (Decimal(500), Decimal(10_001), True),
+    ],
 )
 def test_liquidity_floor_of_ten_thousand_dollars(
     depth: Decimal | None, volume: Decimal | None, passes: bool

@@ -25,7 +25,12 @@ def test_a_good_bar_becomes_a_bar_event_with_exact_values() -> None:
     event = bar_parser().parse(("1700000000", "100.10", "101", "99.5", "100.2", "3.25"), 7)
     assert isinstance(event, Bar)
     assert (event.open, event.high, event.low, event.close, event.volume) == (
-        Decimal("100.10"), Decimal("101"), Decimal("99.5"), Decimal("100.2"), Decimal("3.25"))
+        Decimal("100.10"),
+        Decimal("101"),
+        Decimal("99.5"),
+        Decimal("100.2"),
+        Decimal("3.25"),
+    )
     assert event.originator_version == 7 and event.originator_id == STREAM
     assert event.ts_event == event.ts_recv == 1_700_000_000 * 10**9
 
@@ -81,9 +86,11 @@ def test_trades_may_share_a_timestamp_but_not_repeat_exactly() -> None:
 
 @pytest.mark.parametrize(
     ("row", "reason"),
-    [(("100", "10", "0", "buy", ""), "non_positive_size"),
-     (("100", "0", "1", "buy", ""), "non_positive_price"),
-     (("100", "10", "1", "sideways", ""), "bad_side")],
+    [
+        (("100", "10", "0", "buy", ""), "non_positive_size"),
+        (("100", "0", "1", "buy", ""), "non_positive_price"),
+        (("100", "10", "1", "sideways", ""), "bad_side"),
+    ],
 )
 def test_malformed_trades_are_refused(row: tuple[str, ...], reason: str) -> None:
     assert refusal(TradeParser(V, S, STREAM), row) == reason

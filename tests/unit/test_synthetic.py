@@ -18,8 +18,11 @@ def test_another_seed_gives_another_market() -> None:
 
 
 def test_every_generated_bar_passes_validation() -> None:
-    parser = BarParser(Venue("synthetic"), Symbol("MEME/USD"),
-                       market_stream_id(Venue("synthetic"), Symbol("MEME/USD"), "bar"))
+    parser = BarParser(
+        Venue("synthetic"),
+        Symbol("MEME/USD"),
+        market_stream_id(Venue("synthetic"), Symbol("MEME/USD"), "bar"),
+    )
     for version, row in enumerate(SyntheticMarket(bars=20_000, seed=3).rows(), 1):
         parser.parse(row.fields, version)
 

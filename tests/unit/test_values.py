@@ -50,8 +50,14 @@ def test_decimals_keep_their_exact_digits() -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("abc", "not_a_number"), ("NaN", "not_finite"), ("inf", "not_finite"),
-     ("-Infinity", "not_finite"), ("", "missing_field"), (None, "missing_field")],
+    [
+        ("abc", "not_a_number"),
+        ("NaN", "not_finite"),
+        ("inf", "not_finite"),
+        ("-Infinity", "not_finite"),
+        ("", "missing_field"),
+        (None, "missing_field"),
+    ],
 )
 def test_bad_numbers_are_refused_with_their_reason(text: str | None, reason: str) -> None:
     with pytest.raises(InvalidMarketData) as refused:

@@ -16,12 +16,21 @@ def test_every_status_has_a_row_and_terminal_states_are_the_final_ones() -> None
     assert {S.DENIED, S.REJECTED, S.FILLED, S.CANCELLED, S.EXPIRED} == TERMINAL
 
 
-@pytest.mark.parametrize(("current", "target"), [
-    (S.INITIALIZED, S.SUBMITTED), (S.INITIALIZED, S.DENIED), (S.SUBMITTED, S.ACCEPTED),
-    (S.SUBMITTED, S.FILLED), (S.ACCEPTED, S.PARTIALLY_FILLED),
-    (S.PARTIALLY_FILLED, S.PARTIALLY_FILLED), (S.PARTIALLY_FILLED, S.FILLED),
-    (S.ACCEPTED, S.CANCELLED), (S.ACCEPTED, S.EXPIRED), (S.SUBMITTED, S.REJECTED),
-])
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        (S.INITIALIZED, S.SUBMITTED),
+        (S.INITIALIZED, S.DENIED),
+        (S.SUBMITTED, S.ACCEPTED),
+        (S.SUBMITTED, S.FILLED),
+        (S.ACCEPTED, S.PARTIALLY_FILLED),
+        (S.PARTIALLY_FILLED, S.PARTIALLY_FILLED),
+        (S.PARTIALLY_FILLED, S.FILLED),
+        (S.ACCEPTED, S.CANCELLED),
+        (S.ACCEPTED, S.EXPIRED),
+        (S.SUBMITTED, S.REJECTED),
+    ],
+)
 def test_the_lifecycle_allows_the_normal_paths(current: OrderStatus, target: OrderStatus) -> None:
     assert transition(current, target) is target
 

@@ -1,0 +1,1 @@
+"""The trading engine: one deterministic decision core for backtest, shadow, paper and live."""

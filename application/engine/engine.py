@@ -1,0 +1,273 @@
+"""The engine: input events in, decision events out, in log order, deterministically.
+
+``handle(event)`` is the only entry point. It never reads the clock, never
+draws random numbers and never iterates an unordered collection, so feeding
+the same inputs gives the same decisions byte for byte. Orders approved by
+the risk gate are put in ``outbox``; the session runner sends them to the
+venue once their submission is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from application.engine.orders import TrackedOrder
+from domain.errors import DomainError
+from domain.events import (
+    Bar,
+    Event,
+    EventRef,
+    OrderApproved,
+    OrderDenied,
+    OrderSubmitted,
+    SessionEnded,
+    SessionStarted,
+    SignalGenerated,
+    StrategyConfig,
+    VenueOrderAccepted,
+    VenueOrderCancelled,
+    VenueOrderFilled,
+    VenueOrderRejected,
+)
+from domain.events.trading import Purpose, Side
+from domain.ids import derive_id
+from domain.strategies import STRATEGIES, SignalLogic, StrategyIntent
+from domain.trading.fills import FillExceedsOrder
+from domain.trading.order_status import IllegalOrderTransition, OrderStatus
+from domain.trading.position import Account
+from domain.trading.protective import ProtectiveExits
+from domain.trading.risk_gate import LIMITS_VERSION, check_order
+
+NO_DECISIONS: tuple[Event, ...] = ()
+_ZERO = Decimal(0)
+
+
+class UnknownStrategy(DomainError):
+    """A session names a strategy (or version) this code does not have."""
+
+
+class StrategySlot:
+    """One configured strategy: its logic, its signal stream and its exits."""
+
+    def __init__(self, config: StrategyConfig) -> None:
+        logic_class = STRATEGIES.get(config.name)
+        if logic_class is None or logic_class.version != config.version:
+            raise UnknownStrategy(f"strategy {config.name} v{config.version} is not available")
+        self.config = config
+        self.strategy_id = config.strategy_id
+        self.logic: SignalLogic = logic_class(dict(config.params))
+        self.stream = derive_id("signals", config.strategy_id)
+        self.signals = 0
+        self.pending_sells = _ZERO
+        self.exits = ProtectiveExits(config.stop_loss_pct, config.take_profit_pct, config.trailing_stop_pct)
+
+
+class Engine:
+    """Strategies, the risk gate, orders and the account of one session."""
+
+    def __init__(self, session: SessionStarted) -> None:
+        self.session = session
+        self.account = Account(starting_cash=session.starting_cash)
+        self.slots = [StrategySlot(config) for config in session.strategies]
+        self._by_symbol: dict[str, list[StrategySlot]] = {}
+        for slot in self.slots:
+            self._by_symbol.setdefault(slot.config.symbol, []).append(slot)
+        self._slot_by_id = {slot.strategy_id: slot for slot in self.slots}
+        self.orders: dict[UUID, TrackedOrder] = {}
+        self.reserved_cash = _ZERO
+        self.last_bar: dict[str, Bar] = {}
+        self.outbox: list[OrderSubmitted] = []
+        self.fills_applied = 0
+        self._handlers: dict[type, Callable[[Any], Sequence[Event]]] = {
+            Bar: self._on_bar,
+            VenueOrderFilled: self._on_fill,
+            VenueOrderAccepted: self._on_accepted,
+            VenueOrderRejected: self._on_closed_by_venue,
+            VenueOrderCancelled: self._on_closed_by_venue,
+            SessionEnded: self._on_session_ended,
+        }
+
+    def handle(self, event: Event) -> Sequence[Event]:
+        """The decisions ``event`` causes (often none)."""
+        handler = self._handlers.get(type(event))
+        return handler(event) if handler is not None else NO_DECISIONS
+
+    def slot(self, strategy_id: str) -> StrategySlot:
+        """The configured strategy with this id."""
+        return self._slot_by_id[strategy_id]
+
+    def position(self, strategy_id: str) -> Decimal:
+        """The strategy's current quantity."""
+        position = self.account.positions.get(strategy_id)
+        return position.quantity if position is not None else _ZERO
+
+    # market data ----------------------------------------------------------
+
+    def _on_bar(self, bar: Bar) -> Sequence[Event]:
+        self.last_bar[bar.symbol] = bar
+        slots = self._by_symbol.get(bar.symbol)
+        if not slots:
+            return NO_DECISIONS
+        decisions: list[Event] = []
+        for slot in slots:
+            held = self.position(slot.strategy_id)
+            if held > 0 and slot.exits.armed and slot.pending_sells == 0:
+                hit = slot.exits.hit(bar)
+                if hit is not None:
+                    purpose, why, level = hit
+                    intent = StrategyIntent("close", held, why, (("level", level),))
+                    decisions += self._act(slot, intent, bar, purpose)
+            intent_or_none = slot.logic.on_bar(bar, held - slot.pending_sells)
+            if intent_or_none is not None:
+                decisions += self._act(
+                    slot, intent_or_none, bar, "entry" if intent_or_none.action == "buy" else "exit"
+                )
+        return decisions
+
+    def _act(
+        self, slot: StrategySlot, intent: StrategyIntent, bar: Bar | SessionEnded, purpose: Purpose
+    ) -> list[Event]:
+        slot.signals += 1
+        cause = EventRef(bar.originator_id, bar.originator_version)
+        symbol = slot.config.symbol
+        signal = SignalGenerated(
+            originator_id=slot.stream,
+            originator_version=slot.signals,
+            strategy_id=slot.strategy_id,
+            symbol=symbol,
+            ts_event=bar.ts_event,
+            action=intent.action,
+            quantity=intent.quantity,
+            reason=intent.reason,
+            values=intent.values,
+            cause=cause,
+        )
+        order_id = derive_id("order", str(slot.stream), str(slot.signals))
+        side: Side = "buy" if intent.action == "buy" else "sell"
+        price = self.last_bar[symbol].close
+        session = self.session
+        check = check_order(
+            side,
+            intent.quantity,
+            price,
+            cash=self.account.cash,
+            reserved_cash=self.reserved_cash,
+            position=self.position(slot.strategy_id),
+            pending_sells=slot.pending_sells,
+            fee_rate=session.fee_rate,
+            slippage_bps=session.slippage_bps,
+        )
+        approval = OrderApproved(
+            originator_id=order_id,
+            originator_version=1,
+            order_id=order_id,
+            strategy_id=slot.strategy_id,
+            symbol=symbol,
+            side=side,
+            quantity=intent.quantity,
+            reference_price=price,
+            notional=check.notional,
+            cash=self.account.cash - self.reserved_cash,
+            position=self.position(slot.strategy_id),
+            limits_version=LIMITS_VERSION,
+            ts_event=bar.ts_event,
+            cause=EventRef(slot.stream, slot.signals),
+        )
+        if not check.approved:
+            numbers = msgspec.structs.asdict(approval)
+            return [signal, OrderDenied(**numbers, reason=check.reason, message=check.message)]
+        submitted = OrderSubmitted(
+            originator_id=order_id,
+            originator_version=2,
+            order_id=order_id,
+            client_order_id=order_id.hex,
+            strategy_id=slot.strategy_id,
+            venue=session.venue,
+            symbol=symbol,
+            side=side,
+            order_type="market",
+            quantity=intent.quantity,
+            ts_event=bar.ts_event,
+            purpose=purpose,
+        )
+        reserved = check.required_cash if side == "buy" else _ZERO
+        self.reserved_cash += reserved
+        if side == "sell":
+            slot.pending_sells += intent.quantity
+        self.orders[order_id] = TrackedOrder(
+            order_id, slot.strategy_id, symbol, side, intent.quantity, purpose, reserved
+        )
+        self.outbox.append(submitted)
+        return [signal, approval, submitted]
+
+    # venue reports ----------------------------------------------------------
+
+    def _on_accepted(self, report: VenueOrderAccepted) -> Sequence[Event]:
+        order = self.orders.get(report.order_id)
+        if order is not None and order.status is OrderStatus.SUBMITTED:
+            order.move_to(OrderStatus.ACCEPTED)
+        return NO_DECISIONS
+
+    def _on_fill(self, report: VenueOrderFilled) -> Sequence[Event]:
+        order = self.orders.get(report.order_id)
+        if order is None or not order.is_open:
+            return NO_DECISIONS
+        try:
+            if not order.fills.record(report.trade_id, report.quantity):
+                return NO_DECISIONS  # a repeat of a fill already counted
+        except FillExceedsOrder:
+            return NO_DECISIONS  # the venue over-reported; the order keeps what was filled
+
+        self.fills_applied += 1
+        slot = self._slot_by_id[order.strategy_id]
+        before = self.position(order.strategy_id)
+        position = self.account.apply_fill(
+            order.strategy_id, order.side, report.quantity, report.price, report.fee
+        )
+        if order.side == "sell":
+            slot.pending_sells -= report.quantity
+        if order.fills.remaining == 0:
+            order.move_to(OrderStatus.FILLED)
+            self._release(order)
+        else:
+            order.move_to(OrderStatus.PARTIALLY_FILLED)
+        if before <= 0 < position.quantity:
+            slot.exits.open(position.average_price)
+        return NO_DECISIONS
+
+    def _on_closed_by_venue(self, report: VenueOrderRejected | VenueOrderCancelled) -> Sequence[Event]:
+        order = self.orders.get(report.order_id)
+        if order is None or not order.is_open:
+            return NO_DECISIONS
+        terminal = OrderStatus.REJECTED if isinstance(report, VenueOrderRejected) else OrderStatus.CANCELLED
+        try:
+            order.move_to(terminal)
+        except IllegalOrderTransition:
+            return NO_DECISIONS  # e.g. a rejection after a partial fill: the order keeps its state
+        if order.side == "sell":
+            self._slot_by_id[order.strategy_id].pending_sells -= order.fills.remaining
+        self._release(order)
+        return NO_DECISIONS
+
+    def _release(self, order: TrackedOrder) -> None:
+        self.reserved_cash -= order.reserved_cash
+        order.reserved_cash = _ZERO
+        del self.orders[order.order_id]
+
+    # end of session -------------------------------------------------------------
+
+    def _on_session_ended(self, ended: SessionEnded) -> Sequence[Event]:
+        if not self.session.close_at_end:
+            return NO_DECISIONS
+        decisions: list[Event] = []
+        for slot in self.slots:
+            held = self.position(slot.strategy_id) - slot.pending_sells
+            if held > 0 and slot.config.symbol in self.last_bar:
+                intent = StrategyIntent("close", held, f"session ended: {ended.reason}", ())
+                decisions += self._act(slot, intent, ended, "close_at_end")
+        return decisions

@@ -1,0 +1,1 @@
+"""Backtest reports: round-trip trades, the equity curve and the statistics."""

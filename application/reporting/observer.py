@@ -1,0 +1,72 @@
+"""Watching a session to build its report: equity at each bar close, trades, the digest."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from application.engine.engine import Engine
+from application.engine.replay import DecisionDigest
+from application.engine.session import SessionObserver
+from application.ports import Codec
+from application.reporting.trades import TradeTracker
+from domain.events import Bar, Event, OrderSubmitted, VenueOrderFilled
+
+_ZERO = Decimal(0)
+
+
+class ReportObserver(SessionObserver):
+    """Collects what a backtest report needs while the session runs."""
+
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+        self.digest = DecisionDigest()
+        self.timestamps: list[int] = []
+        self.equity: list[Decimal] = []
+        self.bars_in_market = 0
+        self.trades = TradeTracker()
+        self.last_close: dict[str, Decimal] = {}
+        self._order_strategy: dict[UUID, str] = {}
+        self._realized: dict[str, Decimal] = {}
+        self._fills_seen = 0
+
+    def on_event(self, event: Event, engine: Engine) -> None:
+        """Digest decisions; follow the fills the engine applied into round trips."""
+        if not type(event).IS_INPUT:
+            self.digest.add(event.TOPIC, self.codec.encode(event))
+            if isinstance(event, OrderSubmitted):
+                self._order_strategy[event.order_id] = event.strategy_id
+            return
+        if not isinstance(event, VenueOrderFilled) or engine.fills_applied == self._fills_seen:
+            return  # not a fill, or a fill the engine ignored (a repeat, an unknown order)
+        self._fills_seen = engine.fills_applied
+        strategy_id = self._order_strategy[event.order_id]
+        position = engine.account.positions[strategy_id]
+        before = self._realized.get(strategy_id, _ZERO)
+        self.trades.on_fill(
+            strategy_id,
+            engine.slot(strategy_id).config.symbol,
+            event.side,
+            event.quantity,
+            event.price,
+            event.fee,
+            event.ts_event,
+            position.realized_pnl,
+            before,
+            position.quantity,
+        )
+        self._realized[strategy_id] = position.realized_pnl
+
+    def after_bar(self, bar: Bar, engine: Engine) -> None:
+        """Mark the account to this bar's close."""
+        self.last_close[bar.symbol] = bar.close
+        equity = engine.account.cash
+        in_market = False
+        for strategy_id, position in engine.account.positions.items():
+            if position.quantity:
+                in_market = True
+                symbol = engine.slot(strategy_id).config.symbol
+                equity += position.quantity * self.last_close.get(symbol, _ZERO)
+        self.timestamps.append(bar.ts_event)
+        self.equity.append(equity)
+        self.bars_in_market += in_market

@@ -1,0 +1,116 @@
+"""Performance statistics of an equity curve and its trades (numpy, floats: analytics only).
+
+Definitions, stated because they differ between tools:
+- returns are simple returns of the marked-to-market equity from one bar's close to the next;
+- periods per year = seconds in a 365-day year / the median bar spacing (crypto trades all week);
+- annualized volatility = sample standard deviation (ddof=1) of returns x sqrt(periods per year);
+- Sharpe = mean return / sample standard deviation x sqrt(periods per year), risk-free rate 0;
+- Sortino = mean return / downside deviation x sqrt(periods per year), where the downside
+  deviation is sqrt(mean(min(r, 0)^2)) over all periods (target 0);
+- CAGR = (final / initial) ^ (1 / years) - 1, years = (last - first timestamp) / 365 days;
+- max drawdown % = largest peak-to-trough fall of the equity curve, relative to the peak;
+  its duration = the longest time from a peak to the recovery of that peak (or to the end);
+- win rate % = winning round trips / closed round trips; profit factor = gross wins / gross
+  losses; expectancy = mean P&L per closed round trip (net of fees);
+- exposure time % = bars ending with a position open / all bars.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+
+from application.reporting.trades import RoundTrip
+
+SECONDS_PER_YEAR = 365 * 24 * 3600
+NS = 1_000_000_000
+
+
+def periods_per_year(timestamps: np.ndarray) -> float:
+    """Bars per year from the median spacing of the timestamps (ns)."""
+    if len(timestamps) < 2:
+        return 0.0
+    spacing = float(np.median(np.diff(timestamps))) / NS
+    return SECONDS_PER_YEAR / spacing if spacing > 0 else 0.0
+
+
+def compute_stats(
+    timestamps: Sequence[int],
+    equity: Sequence[Decimal],
+    starting_cash: Decimal,
+    trades: Sequence[RoundTrip],
+    bars_in_market: int,
+) -> dict[str, float | int | str | None]:
+    """Every statistic of the report, keyed by name (None where undefined)."""
+    ts = np.asarray(timestamps, dtype=np.int64)
+    curve = np.asarray([float(e) for e in equity], dtype=np.float64)
+    final = equity[-1] if equity else starting_cash
+    stats: dict[str, float | int | str | None] = {
+        "starting_cash": str(starting_cash),
+        "final_equity": str(final),
+        "total_return_pct": _pct(float(final / starting_cash) - 1.0) if starting_cash else None,
+        "bars": len(curve),
+    }
+    ppy = periods_per_year(ts)
+    stats["periods_per_year"] = round(ppy, 4)
+    years = (int(ts[-1]) - int(ts[0])) / NS / SECONDS_PER_YEAR if len(ts) > 1 else 0.0
+    ratio = float(final / starting_cash) if starting_cash else 0.0
+    stats["cagr_pct"] = _pct(ratio ** (1 / years) - 1) if years > 0 and ratio > 0 else None
+    returns = np.diff(curve) / curve[:-1] if len(curve) > 1 else np.empty(0)
+    stats.update(_return_stats(returns, ppy))
+    stats.update(_drawdown(ts, curve))
+    stats.update(_trade_stats(trades))
+    stats["exposure_time_pct"] = _pct(bars_in_market / len(curve)) if len(curve) else None
+    return stats
+
+
+def _return_stats(returns: np.ndarray, ppy: float) -> dict[str, float | None]:
+    if len(returns) < 2 or ppy <= 0:
+        return {"annualized_volatility_pct": None, "sharpe": None, "sortino": None}
+    std = float(np.std(returns, ddof=1))
+    mean = float(np.mean(returns))
+    downside = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2)))
+    root = math.sqrt(ppy)
+    return {
+        "annualized_volatility_pct": _pct(std * root),
+        "sharpe": round(mean / std * root, 6) if std > 0 else None,
+        "sortino": round(mean / downside * root, 6) if downside > 0 else None,
+    }
+
+
+def _drawdown(ts: np.ndarray, curve: np.ndarray) -> dict[str, float | int | None]:
+    if len(curve) == 0:
+        return {"max_drawdown_pct": None, "max_drawdown_duration_s": None}
+    peaks = np.maximum.accumulate(curve)
+    drawdowns = (curve - peaks) / peaks
+    longest, start = 0, None
+    for index in range(len(curve)):
+        if curve[index] < peaks[index]:
+            if start is None:
+                start = index - 1
+        elif start is not None:
+            longest = max(longest, int(ts[index] - ts[start]))
+            start = None
+    if start is not None:
+        longest = max(longest, int(ts[-1] - ts[start]))
+    return {"max_drawdown_pct": _pct(-float(drawdowns.min())), "max_drawdown_duration_s": longest // NS}
+
+
+def _trade_stats(trades: Sequence[RoundTrip]) -> dict[str, float | int | str | None]:
+    pnls = [t.pnl for t in trades]
+    wins = [p for p in pnls if p > 0]
+    losses = [p for p in pnls if p < 0]
+    gross_loss = -sum(losses, Decimal(0))
+    return {
+        "trades": len(pnls),
+        "win_rate_pct": _pct(len(wins) / len(pnls)) if pnls else None,
+        "profit_factor": round(float(sum(wins, Decimal(0)) / gross_loss), 6) if gross_loss else None,
+        "expectancy": str(sum(pnls, Decimal(0)) / len(pnls)) if pnls else None,
+    }
+
+
+def _pct(fraction: float) -> float:
+    return round(fraction * 100, 6)

@@ -1,0 +1,64 @@
+"""The strategy interface: bars in, at most one intent out, no I/O, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar, Literal, NamedTuple, Protocol
+
+from domain.errors import DomainError
+from domain.events.market import Bar
+
+
+class InvalidStrategyParams(DomainError, ValueError):
+    """A strategy parameter is missing or out of range; the message names it."""
+
+
+class StrategyIntent(NamedTuple):
+    """What a strategy wants: buy or sell a quantity, or close its position."""
+
+    action: Literal["buy", "sell", "close"]
+    quantity: Decimal
+    reason: str
+    values: tuple[tuple[str, Decimal], ...]
+
+
+class SignalLogic(Protocol):
+    """A strategy's signal logic. ``version`` changes whenever its decisions could."""
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+
+    def __init__(self, params: Mapping[str, str]) -> None: ...
+
+    def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:
+        """React to one closed bar, given the strategy's current position."""
+        ...
+
+
+def int_param(params: Mapping[str, str], name: str, minimum: int = 1) -> int:
+    """A whole-number parameter of at least ``minimum``."""
+    try:
+        value = int(params[name])
+    except KeyError:
+        raise InvalidStrategyParams(f"parameter {name} is required") from None
+    except ValueError:
+        raise InvalidStrategyParams(
+            f"parameter {name} must be a whole number, got {params[name]!r}"
+        ) from None
+    if value < minimum:
+        raise InvalidStrategyParams(f"parameter {name} must be at least {minimum}, got {value}")
+    return value
+
+
+def decimal_param(params: Mapping[str, str], name: str) -> Decimal:
+    """A positive decimal parameter."""
+    try:
+        value = Decimal(params[name])
+    except KeyError:
+        raise InvalidStrategyParams(f"parameter {name} is required") from None
+    except InvalidOperation:
+        raise InvalidStrategyParams(f"parameter {name} must be a number, got {params[name]!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise InvalidStrategyParams(f"parameter {name} must be positive, got {params[name]!r}")
+    return value

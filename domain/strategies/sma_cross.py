@@ -1,0 +1,64 @@
+"""The reference strategy: simple moving averages of the close crossing.
+
+Buy ``size`` when the fast SMA crosses above the slow one (fast was below the
+slow at the previous close and is above it at this close) and no position is
+open; close the position when the fast crosses below the slow (the mirror
+condition). Long only. Averages are exact (Decimal running sums); the
+comparison multiplies instead of dividing, so no rounding decides a cross.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import ClassVar
+
+from domain.events.market import Bar
+from domain.strategies.base import InvalidStrategyParams, StrategyIntent, decimal_param, int_param
+
+_ZERO = Decimal(0)
+
+
+class SmaCross:
+    """Fast/slow SMA crossover, long only, fixed size."""
+
+    name: ClassVar[str] = "sma_cross"
+    version: ClassVar[int] = 1
+
+    def __init__(self, params: Mapping[str, str]) -> None:
+        self.fast = int_param(params, "fast")
+        self.slow = int_param(params, "slow")
+        self.size = decimal_param(params, "size")
+        if self.fast >= self.slow:
+            raise InvalidStrategyParams(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
+        self._closes: deque[Decimal] = deque(maxlen=self.slow)
+        self._fast_sum = _ZERO
+        self._slow_sum = _ZERO
+        self._previous_sign = 0  # sign of (fast - slow) at the previous close, 0 = unknown/equal
+
+    def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:
+        """Update the averages with this close and signal on a cross."""
+        closes = self._closes
+        close = bar.close
+        if len(closes) == self.slow:
+            self._slow_sum -= closes[0]
+        if len(closes) >= self.fast:
+            self._fast_sum -= closes[-self.fast]
+        closes.append(close)
+        self._fast_sum += close
+        self._slow_sum += close
+        if len(closes) < self.slow:
+            return None
+        # fast/slow compared as fast_sum * slow vs slow_sum * fast: exact.
+        difference = self._fast_sum * self.slow - self._slow_sum * self.fast
+        sign = (difference > 0) - (difference < 0)
+        previous, self._previous_sign = self._previous_sign, sign
+        if previous == -1 and sign == 1 and position == 0:
+            return StrategyIntent("buy", self.size, "fast SMA crossed above slow SMA", self._values())
+        if previous == 1 and sign == -1 and position > 0:
+            return StrategyIntent("close", position, "fast SMA crossed below slow SMA", self._values())
+        return None
+
+    def _values(self) -> tuple[tuple[str, Decimal], ...]:
+        return (("fast_sma", self._fast_sum / self.fast), ("slow_sma", self._slow_sum / self.slow))

@@ -1,0 +1,205 @@
+"""``memesnipe backtest``: the engine over recorded bars, a report, and the run's own log."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from application.backtest import BacktestConfig, BacktestReport, BarsFromLog, BarsFromRows, run_backtest
+from domain.events import SessionStarted
+from domain.ids import symbol as parse_symbol
+from domain.ids import venue as parse_venue
+from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
+from infrastructure.cli.context import console, settings_of
+from infrastructure.config import Settings
+from infrastructure.errors import ConfigError
+from infrastructure.feeds.csv_source import csv_source
+from infrastructure.reports.html import write_html
+from infrastructure.store.codec import EventCodec
+from infrastructure.venues.simulated import SimulatedVenue
+from infrastructure.version import code_version
+
+
+def _decimal(name: str, text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"--{name} must be a number, got {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigError(f"--{name} must be a non-negative number, got {text!r}")
+    return value
+
+
+def _params(pairs: list[str], size: str | None) -> tuple[tuple[str, str], ...]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--param takes name=value, got {pair!r}")
+        params[key.strip()] = value.strip()
+    if size is not None:
+        params["size"] = size
+    return tuple(sorted(params.items()))
+
+
+def new_run_dir(runs: Path, session: SessionStarted) -> Path:
+    """A fresh directory for this run: the session id, numbered if run before."""
+    base = session.originator_id.hex[:12]
+    for number in range(1, 10_000):
+        candidate = runs / f"{base}-{number}"
+        try:
+            candidate.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        return candidate
+    raise ConfigError(f"too many runs of session {base} in {runs}")
+
+
+def manifest(report: BacktestReport) -> dict[str, Any]:
+    """What makes the run reproducible: inputs (with digest), configuration, code version."""
+    encoder = msgspec.json.Encoder(decimal_format="string")
+    session = json.loads(encoder.encode(report.session))
+    return {
+        "inputs": report.inputs,
+        "config": session,
+        "code_version": report.session.code_version,
+        "digest": report.digest,
+        "decisions": report.decisions,
+    }
+
+
+def print_summary(report: BacktestReport) -> None:
+    """The figures a trader looks at first."""
+    stats = report.stats
+    table = Table(
+        title=f"{report.config.strategy} {dict(report.config.params)} on {report.config.symbol}",
+        show_header=False,
+    )
+    for key in (
+        "bars",
+        "final_equity",
+        "total_return_pct",
+        "cagr_pct",
+        "sharpe",
+        "sortino",
+        "max_drawdown_pct",
+        "trades",
+        "win_rate_pct",
+        "profit_factor",
+        "exposure_time_pct",
+    ):
+        table.add_row(key, str(stats.get(key)))
+    table.add_row("open positions", str(len(report.open_positions)))
+    console.print(table)
+    console.print(f"digest: {report.digest}", highlight=False)
+    console.print(f"log: {report.log}", highlight=False, soft_wrap=True)
+
+
+def backtest(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Option(help="Instrument, e.g. BTC/USD.")],
+    data: Annotated[Path | None, typer.Option(help="Bars from a CSV file.")] = None,
+    log: Annotated[
+        Path | None, typer.Option(help="Bars from an existing ledger file or run directory.")
+    ] = None,
+    from_store: Annotated[bool, typer.Option(help="Bars from the configured store.")] = False,
+    venue: Annotated[str, typer.Option(help="Venue name the bars belong to (CSV input).")] = "synthetic",
+    strategy: Annotated[str, typer.Option(help="Strategy name.")] = "sma_cross",
+    param: Annotated[list[str] | None, typer.Option(help="Strategy parameter name=value (repeat).")] = None,
+    size: Annotated[str | None, typer.Option(help="Order size (the strategy's size parameter).")] = None,
+    cash: Annotated[str, typer.Option(help="Starting cash.")] = "10000",
+    fee_bps: Annotated[str, typer.Option(help="Fee in basis points of notional.")] = "0",
+    slippage_bps: Annotated[str, typer.Option(help="Slippage in basis points against the order.")] = "0",
+    close_at_end: Annotated[bool, typer.Option(help="Close open positions at the last close.")] = False,
+    stop_loss_pct: Annotated[str | None, typer.Option(help="Stop loss, % below entry.")] = None,
+    take_profit_pct: Annotated[str | None, typer.Option(help="Take profit, % above entry.")] = None,
+    trailing_stop_pct: Annotated[str | None, typer.Option(help="Trailing stop, % below the high.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+) -> None:
+    """Run a strategy over recorded bars with the simulated venue; write its log and report."""
+    settings = settings_of(ctx)
+    sources = [s for s in (data is not None, log is not None, from_store) if s]
+    if len(sources) != 1:
+        raise ConfigError("give exactly one of --data FILE.csv, --log PATH or --from-store")
+    config = BacktestConfig(
+        symbol=parse_symbol(symbol),
+        venue=parse_venue(venue),
+        strategy=strategy,
+        params=_params(param or [], size),
+        cash=_decimal("cash", cash) or Decimal(0),
+        fee_bps=_decimal("fee-bps", fee_bps) or Decimal(0),
+        slippage_bps=_decimal("slippage-bps", slippage_bps) or Decimal(0),
+        close_at_end=close_at_end,
+        stop_loss_pct=_decimal("stop-loss-pct", stop_loss_pct),
+        take_profit_pct=_decimal("take-profit-pct", take_profit_pct),
+        trailing_stop_pct=_decimal("trailing-stop-pct", trailing_stop_pct),
+    )
+    if config.cash <= 0:
+        raise ConfigError("--cash must be positive")
+    result = execute(settings, config, data=data, log=log, from_store=from_store)
+    print_summary(result)
+    write_reports(result, report, html)
+
+
+def write_reports(result: BacktestReport, report: Path | None = None, html: Path | None = None) -> None:
+    """JSON and HTML reports into the run directory, and also where asked."""
+    document = result.to_dict()
+    run_dir = Path(result.log).parent
+    encoded = msgspec.json.encode(document)
+    for path in {run_dir / "report.json", *([report] if report else [])}:
+        path.write_bytes(encoded)
+    for path in {run_dir / "report.html", *([html] if html else [])}:
+        write_html(document, path)
+    console.print(f"report: {report or run_dir / 'report.json'}", highlight=False, soft_wrap=True)
+    console.print(f"html report: {html or run_dir / 'report.html'}", highlight=False, soft_wrap=True)
+
+
+def execute(
+    settings: Settings,
+    config: BacktestConfig,
+    *,
+    data: Path | None = None,
+    log: Path | None = None,
+    from_store: bool = False,
+) -> BacktestReport:
+    """Run the backtest into a new run directory under the data directory; return the report."""
+    codec = EventCodec()
+    version = code_version()
+    source_name = str(data or log or f"store {settings.describe_store()}")
+    session = config.session(source_name, version)
+    run_dir = new_run_dir(settings.data_dir / "runs", session)
+    columns = [SpinnerColumn(), TextColumn("backtesting {task.completed:,} bars"), TimeElapsedColumn()]
+    with (
+        open_ledger(run_settings(run_dir)) as run,
+        Progress(*columns, console=console, transient=True) as progress,
+    ):
+        task = progress.add_task("backtest")
+        on_progress = lambda done: progress.update(task, completed=done)  # noqa: E731
+        venue_factory = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
+        if data is not None:
+            inputs: BarsFromRows | BarsFromLog = BarsFromRows(
+                csv_source(data, "bar"), config.venue, config.symbol
+            )
+            result = run_backtest(
+                run.log, codec, config, inputs, source_name, version, venue_factory, on_progress
+            )
+        else:
+            source_settings = log_file_settings(log) if log is not None else settings
+            with open_ledger(source_settings) as source:
+                inputs = BarsFromLog(source.log, codec, config.symbol, source_name)
+                result = run_backtest(
+                    run.log, codec, config, inputs, source_name, version, venue_factory, on_progress
+                )
+    result.log = str(run_dir / "ledger.sqlite")
+    (run_dir / "manifest.json").write_text(json.dumps(manifest(result), indent=2))
+    return result

@@ -1,0 +1,142 @@
+"""The backtest report as one self-contained HTML page (pictures drawn offline by matplotlib).
+
+Long curves are reduced to the minimum and maximum of each of a few thousand
+buckets before drawing, so a million bars draw as fast as a thousand and no
+peak or trough is lost. Images are embedded as base64 PNG: no CDN, no fetch.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+
+BUCKETS = 3_000
+
+
+def _envelope(ts_ms: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(values) <= 2 * BUCKETS:
+        return ts_ms, values
+    edges = np.linspace(0, len(values), BUCKETS + 1, dtype=np.int64)
+    xs, ys = [], []
+    for start, stop in itertools.pairwise(edges):
+        chunk = values[start:stop]
+        low, high = int(np.argmin(chunk)) + start, int(np.argmax(chunk)) + start
+        for index in sorted((low, high)):
+            xs.append(ts_ms[index])
+            ys.append(values[index])
+    return np.asarray(xs), np.asarray(ys)
+
+
+def _png(figure: Any) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _dates(ts_ms: np.ndarray) -> Any:
+    return ts_ms.astype("datetime64[ms]")
+
+
+def _dates_axis(ax: Any) -> None:
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))  # type: ignore[no-untyped-call]
+
+
+def _figures(report: dict[str, Any]) -> list[tuple[str, str]]:
+    points = report["equity"]["points"]
+    ts = np.asarray([p[0] for p in points], dtype=np.int64)
+    equity = np.asarray([float(p[1]) for p in points], dtype=np.float64)
+    pictures = []
+    x, y = _envelope(ts, equity)
+    fig, ax = plt.subplots(figsize=(11, 3.4))
+    ax.plot(_dates(x), y, color="#1f6feb", linewidth=0.9)
+    ax.set_title("Equity (marked to market at each bar close)")
+    _dates_axis(ax)
+    ax.grid(alpha=0.3)
+    pictures.append(("Equity curve", _png(fig)))
+    peaks = np.maximum.accumulate(equity) if len(equity) else equity
+    drawdown = (equity - peaks) / peaks * 100 if len(equity) else equity
+    x, y = _envelope(ts, drawdown)
+    fig, ax = plt.subplots(figsize=(11, 2.6))
+    ax.fill_between(_dates(x), y, 0, color="#d73a49", alpha=0.5, linewidth=0)
+    ax.set_title("Drawdown from the running peak (%)")
+    _dates_axis(ax)
+    ax.grid(alpha=0.3)
+    pictures.append(("Drawdown", _png(fig)))
+    trades = [t for t in report["trades"] if t["exit_time"]]
+    if trades:
+        exits = np.asarray([np.datetime64(t["exit_time"].replace("+00:00", "")) for t in trades])
+        pnl = np.asarray([float(t["pnl"]) for t in trades])
+        fig, ax = plt.subplots(figsize=(11, 2.8))
+        ax.scatter(exits, pnl, s=6, c=np.where(pnl >= 0, "#2da44e", "#d73a49"))
+        ax.axhline(0, color="#555", linewidth=0.6)
+        ax.set_title(f"Round-trip P&L at exit ({len(trades):,} trades, net of fees)")
+        _dates_axis(ax)
+        ax.grid(alpha=0.3)
+        pictures.append(("Trades", _png(fig)))
+    return pictures
+
+
+def _table(rows: Sequence[tuple[str, Any]]) -> str:
+    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<table>{cells}</table>"
+
+
+def write_html(report: dict[str, Any], path: Path) -> None:
+    """Write the page for ``report`` (the JSON report's dictionary) to ``path``."""
+    run = report["run"]
+    title = f"{run['strategy']} on {run['symbol']} ({run['venue']})"
+    images = "".join(
+        f"<h2>{html.escape(name)}</h2><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
+        for name, data in _figures(report)
+    )
+    trades = report["trades"][-50:]
+    trade_rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(t[k]))}</td>"
+            for k in ("entry_time", "entry_price", "exit_time", "exit_price", "size", "pnl")
+        )
+        + "</tr>"
+        for t in trades
+    )
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>MemeSnipe backtest: {html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}
+table{{border-collapse:collapse;margin:1em 0}}th,td{{border:1px solid #ddd;padding:3px 8px;
+text-align:left;font-size:13px}}th{{background:#f6f8fa}}img{{max-width:100%}}</style></head><body>
+<h1>Backtest: {html.escape(title)}</h1>
+{
+        _table(
+            [
+                ("parameters", run["params"]),
+                ("cash", run["cash"]),
+                ("fee (bps)", run["fee_bps"]),
+                ("slippage (bps)", run["slippage_bps"]),
+                ("close at end", run["close_at_end"]),
+                ("inputs", run["inputs"]),
+                ("code", run["code_version"]),
+                ("digest", report["digest"]),
+                ("log", report["log"]),
+            ]
+        )
+    }
+<h2>Statistics</h2>{_table(sorted(report["stats"].items()))}
+{images}
+<h2>Last {len(trades)} of {len(report["trades"]):,} trades</h2>
+<table><tr><th>entry</th><th>entry price</th><th>exit</th><th>exit price</th><th>size</th>
+<th>P&amp;L</th></tr>
+{trade_rows}</table></body></html>"""
+    path.write_text(page, encoding="utf-8")

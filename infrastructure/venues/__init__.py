@@ -1,0 +1,1 @@
+"""Venues behind the exchange-client port: the simulated venue (ccxt venues follow)."""

@@ -1,0 +1,165 @@
+"""The simulated venue: fills from bars (or quotes) with fee and slippage models.
+
+- Market orders fill at the next available price: the next bar's open, or the
+  opposite side of the next quote (the ask for a buy). At the end of a
+  session, waiting market orders fill at the last close.
+- Limit orders fill when price trades through them (at the limit, or at the
+  open if it gapped beyond); stop orders trigger the same way and fill at the
+  stop or at the gapped open, whichever is worse.
+- Slippage: a fixed number of basis points against the order. Fee: a rate on
+  the fill's notional.
+Reports are venue-report input events in a stream of their own, so they are
+recorded and replayed exactly as a real venue's would be. Nothing here
+reads the clock: report times are the market data's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from uuid import UUID
+
+from domain.events import (
+    Bar,
+    OrderSubmitted,
+    Quote,
+    VenueOrderAccepted,
+    VenueOrderFilled,
+    VenueOrderRejected,
+    VenueReport,
+)
+from domain.ids import derive_id
+
+_BPS = Decimal(10_000)
+NONE: tuple[VenueReport, ...] = ()
+
+
+class SimulatedVenue:
+    """One venue's matching for one session (orders rest in submission order)."""
+
+    def __init__(self, name: str, session_id: UUID, fee_rate: Decimal, slippage_bps: Decimal) -> None:
+        self.name = name
+        self.stream = derive_id("venue", name, str(session_id))
+        self.version = 0
+        self.fee_rate = fee_rate
+        self.slip = slippage_bps / _BPS
+        self._resting: list[OrderSubmitted] = []
+        self._last_close: dict[str, Decimal] = {}
+        self._last_ts = 0
+
+    def submit(self, order: OrderSubmitted) -> Sequence[VenueReport]:
+        """Acknowledge (or reject) at once; fills come with the next prices."""
+        if order.venue != self.name:
+            return (
+                self._report(
+                    VenueOrderRejected,
+                    order,
+                    order.ts_event,
+                    reason=f"order for venue {order.venue} sent to {self.name}",
+                ),
+            )
+        if order.order_type != "market" and order.price is None:
+            return (
+                self._report(
+                    VenueOrderRejected,
+                    order,
+                    order.ts_event,
+                    reason=f"{order.order_type} order without a price",
+                ),
+            )
+        self._resting.append(order)
+        return (
+            self._report(
+                VenueOrderAccepted, order, order.ts_event, venue_order_id=f"sim-{order.order_id.hex[:16]}"
+            ),
+        )
+
+    def on_bar(self, bar: Bar) -> Sequence[VenueReport]:
+        """Fill resting orders on this bar's symbol that its prices reach."""
+        self._last_close[bar.symbol] = bar.close
+        self._last_ts = bar.ts_event
+        if not self._resting:
+            return NONE
+        reports: list[VenueReport] = []
+        still: list[OrderSubmitted] = []
+        for order in self._resting:
+            price = self._bar_price(order, bar) if order.symbol == bar.symbol else None
+            if price is None:
+                still.append(order)
+            else:
+                reports.append(self._fill(order, price, bar.ts_event))
+        self._resting = still
+        return reports
+
+    def on_quote(self, quote: Quote) -> Sequence[VenueReport]:
+        """Fill resting market orders on the quote's opposite side."""
+        reports: list[VenueReport] = []
+        still: list[OrderSubmitted] = []
+        for order in self._resting:
+            if order.symbol == quote.symbol and order.order_type == "market":
+                reports.append(
+                    self._fill(order, quote.ask if order.side == "buy" else quote.bid, quote.ts_event)
+                )
+            else:
+                still.append(order)
+        self._resting = still
+        return reports
+
+    def on_session_end(self) -> Sequence[VenueReport]:
+        """Market orders still waiting fill at their symbol's last close."""
+        reports: list[VenueReport] = []
+        for order in self._resting:
+            close = self._last_close.get(order.symbol)
+            if order.order_type == "market" and close is not None:
+                reports.append(self._fill(order, close, self._last_ts))
+        self._resting = []
+        return reports
+
+    def _bar_price(self, order: OrderSubmitted, bar: Bar) -> Decimal | None:
+        if order.order_type == "market":
+            return bar.open
+        limit = order.price
+        assert limit is not None
+        buying = order.side == "buy"
+        if order.order_type == "limit":
+            if buying and bar.low <= limit:
+                return min(bar.open, limit)
+            if not buying and bar.high >= limit:
+                return max(bar.open, limit)
+            return None
+        if buying and bar.high >= limit:
+            return max(bar.open, limit)
+        if not buying and bar.low <= limit:
+            return min(bar.open, limit)
+        return None
+
+    def _fill(self, order: OrderSubmitted, expected: Decimal, ts: int) -> VenueOrderFilled:
+        price = expected * (1 + self.slip) if order.side == "buy" else expected * (1 - self.slip)
+        fee = order.quantity * price * self.fee_rate
+        report = self._report(
+            VenueOrderFilled,
+            order,
+            ts,
+            trade_id=f"{order.order_id.hex}-1",
+            side=order.side,
+            quantity=order.quantity,
+            price=price,
+            fee=fee,
+            expected_price=expected,
+        )
+        assert isinstance(report, VenueOrderFilled)
+        return report
+
+    def _report(
+        self, kind: type[VenueReport], order: OrderSubmitted, ts: int, **fields: object
+    ) -> VenueReport:
+        self.version += 1
+        return kind(
+            originator_id=self.stream,
+            originator_version=self.version,
+            order_id=order.order_id,
+            venue=self.name,
+            ts_event=ts,
+            ts_recv=ts,
+            **fields,
+        )
