@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from application.engine.session import SessionRunner
+from application.engine.session import Input, SessionRunner
 from application.ingest import IngestRequest, Source, ValidatedRows
 from application.ports import Codec, EventLog, SimulatedExchange
 from application.reporting.observer import ReportObserver
 from application.reporting.stats import compute_stats
 from application.reporting.trades import RoundTrip
-from domain.events import Bar, Event, SessionStarted, StrategyConfig
+from domain.events import Bar, SessionStarted, StrategyConfig
 from domain.ids import Symbol, Venue, derive_id
 from domain.market.values import format_timestamp
 from domain.strategies import STRATEGIES, InvalidStrategyParams
@@ -150,8 +150,9 @@ class BarsFromRows:
         self.source = source
         self.rows = ValidatedRows(IngestRequest("bar", venue, symbol), source.name, None, None)
 
-    def __iter__(self) -> Iterator[Event]:
-        return self.rows.events(self.source.rows)
+    def __iter__(self) -> Iterator[Input]:
+        for event in self.rows.events(self.source.rows):
+            yield event, None
 
     def description(self) -> dict[str, Any]:
         """Where the inputs came from (after the run: with counts)."""
@@ -171,17 +172,18 @@ class BarsFromLog:
         self.hash = hashlib.sha256()
         self.count = 0
 
-    def __iter__(self) -> Iterator[Event]:
-        decode, topic = self.codec.decode, Bar.TOPIC
+    def __iter__(self) -> Iterator[Input]:
+        decode, topic, symbol = self.codec.decode, Bar.TOPIC, self.symbol
         for page in self.log.read_stored(0, 20_000):
+            states = []
             for record in page:
-                if record.topic != topic:
-                    continue
-                bar = decode(topic, record.state)
-                if isinstance(bar, Bar) and bar.symbol == self.symbol:
-                    self.hash.update(record.state)
-                    self.count += 1
-                    yield bar
+                if record.topic == topic:
+                    bar = decode(topic, record.state)
+                    if bar.symbol == symbol:  # type: ignore[attr-defined]
+                        states.append(record.state)
+                        yield bar, record.state
+            self.hash.update(b"".join(states))
+            self.count += len(states)
 
     def description(self) -> dict[str, Any]:
         """The source log and the SHA-256 over the stored bytes of the bars used."""
@@ -200,8 +202,8 @@ def run_backtest(
 ) -> BacktestReport:
     """Run the session into ``log`` and build the report."""
     session = config.session(source, code_version)
-    observer = ReportObserver(codec)
-    runner = SessionRunner(log, session, venue_factory(session), observer)
+    observer = ReportObserver()
+    runner = SessionRunner(log, codec, session, venue_factory(session), observer)
     runner.run(inputs, on_progress)
     trades = observer.trades
     stats = compute_stats(

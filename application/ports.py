@@ -43,6 +43,10 @@ class EventLog(Protocol):
         """
         ...
 
+    def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
+        """Like ``append`` for events already encoded by the store's codec (each with its bytes)."""
+        ...
+
     def stream_head(self, originator_id: UUID) -> Event | None:
         """The latest event of one aggregate or stream, or None if it has none."""
         ...

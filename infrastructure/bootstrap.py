@@ -89,14 +89,16 @@ def open_ledger(settings: Settings) -> Iterator[LedgerStore]:
         _require_migrated(settings)
     ledger = Ledger(ledger_env(settings), codec)
     try:
-        yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec), settings=settings)
+        yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec, settings), settings=settings)
     finally:
         ledger.close()
 
 
 def run_settings(run_dir: Path) -> Settings:
     """Settings of a run's own embedded log (``<run_dir>/ledger.sqlite``)."""
-    return Settings(store="sqlite", data_dir=run_dir, postgres=PostgresSettings())
+    return Settings(
+        store="sqlite", data_dir=run_dir, postgres=PostgresSettings(), sqlite_synchronous="NORMAL"
+    )
 
 
 def log_file_settings(path: Path) -> Settings:
@@ -110,10 +112,10 @@ def log_file_settings(path: Path) -> Settings:
     return run_settings(path.parent)
 
 
-def _event_log(ledger: Ledger, codec: EventCodec) -> EventLog:
+def _event_log(ledger: Ledger, codec: EventCodec, settings: Settings) -> EventLog:
     datastore = getattr(ledger.recorder, "datastore", None)
     if isinstance(datastore, SQLiteDatastore):
-        return SQLiteEventLog(datastore, codec)
+        return SQLiteEventLog(datastore, codec, settings.sqlite_synchronous)
     if isinstance(datastore, PostgresDatastore):
         return PostgresEventLog(datastore, codec)
     return RecorderEventLog(ledger.recorder, codec)

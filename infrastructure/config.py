@@ -92,6 +92,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     store: StoreKind
     data_dir: Path
     postgres: PostgresSettings
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    """FULL: every commit survives a power cut (the ledger). NORMAL (WAL): a power cut may lose
+    the last commits but never corrupts the file (backtest run logs, which can be re-run)."""
 
     @property
     def sqlite_path(self) -> Path:

@@ -62,7 +62,10 @@ class StrategySlot:
         self.strategy_id = config.strategy_id
         self.logic: SignalLogic = logic_class(dict(config.params))
         self.stream = derive_id("signals", config.strategy_id)
+        self.symbol = config.symbol
         self.signals = 0
+        self.quantity = _ZERO
+        """The strategy's position (kept equal to the account's, read on every bar)."""
         self.pending_sells = _ZERO
         self.exits = ProtectiveExits(config.stop_loss_pct, config.take_profit_pct, config.trailing_stop_pct)
 
@@ -84,7 +87,7 @@ class Engine:
         self.outbox: list[OrderSubmitted] = []
         self.fills_applied = 0
         self._handlers: dict[type, Callable[[Any], Sequence[Event]]] = {
-            Bar: self._on_bar,
+            Bar: self.on_bar,
             VenueOrderFilled: self._on_fill,
             VenueOrderAccepted: self._on_accepted,
             VenueOrderRejected: self._on_closed_by_venue,
@@ -103,31 +106,30 @@ class Engine:
 
     def position(self, strategy_id: str) -> Decimal:
         """The strategy's current quantity."""
-        position = self.account.positions.get(strategy_id)
-        return position.quantity if position is not None else _ZERO
+        return self._slot_by_id[strategy_id].quantity
 
     # market data ----------------------------------------------------------
 
-    def _on_bar(self, bar: Bar) -> Sequence[Event]:
+    def on_bar(self, bar: Bar) -> Sequence[Event]:
+        """The decisions a closed bar causes (``handle`` for a bar, without the dispatch)."""
         self.last_bar[bar.symbol] = bar
         slots = self._by_symbol.get(bar.symbol)
         if not slots:
             return NO_DECISIONS
-        decisions: list[Event] = []
+        decisions: list[Event] | None = None
         for slot in slots:
-            held = self.position(slot.strategy_id)
-            if held > 0 and slot.exits.armed and slot.pending_sells == 0:
+            held = slot.quantity
+            if held and slot.exits.armed and not slot.pending_sells:
                 hit = slot.exits.hit(bar)
                 if hit is not None:
                     purpose, why, level = hit
                     intent = StrategyIntent("close", held, why, (("level", level),))
-                    decisions += self._act(slot, intent, bar, purpose)
-            intent_or_none = slot.logic.on_bar(bar, held - slot.pending_sells)
-            if intent_or_none is not None:
-                decisions += self._act(
-                    slot, intent_or_none, bar, "entry" if intent_or_none.action == "buy" else "exit"
-                )
-        return decisions
+                    decisions = (decisions or []) + self._act(slot, intent, bar, purpose)
+            wanted = slot.logic.on_bar(bar, held - slot.pending_sells if slot.pending_sells else held)
+            if wanted is not None:
+                purpose = "entry" if wanted.action == "buy" else "exit"
+                decisions = (decisions or []) + self._act(slot, wanted, bar, purpose)
+        return decisions or NO_DECISIONS
 
     def _act(
         self, slot: StrategySlot, intent: StrategyIntent, bar: Bar | SessionEnded, purpose: Purpose
@@ -229,6 +231,7 @@ class Engine:
         position = self.account.apply_fill(
             order.strategy_id, order.side, report.quantity, report.price, report.fee
         )
+        slot.quantity = position.quantity
         if order.side == "sell":
             slot.pending_sells -= report.quantity
         if order.fills.remaining == 0:

@@ -8,7 +8,6 @@ from uuid import UUID
 from application.engine.engine import Engine
 from application.engine.replay import DecisionDigest
 from application.engine.session import SessionObserver
-from application.ports import Codec
 from application.reporting.trades import TradeTracker
 from domain.events import Bar, Event, OrderSubmitted, VenueOrderFilled
 
@@ -18,8 +17,7 @@ _ZERO = Decimal(0)
 class ReportObserver(SessionObserver):
     """Collects what a backtest report needs while the session runs."""
 
-    def __init__(self, codec: Codec) -> None:
-        self.codec = codec
+    def __init__(self) -> None:
         self.digest = DecisionDigest()
         self.timestamps: list[int] = []
         self.equity: list[Decimal] = []
@@ -30,10 +28,10 @@ class ReportObserver(SessionObserver):
         self._realized: dict[str, Decimal] = {}
         self._fills_seen = 0
 
-    def on_event(self, event: Event, engine: Engine) -> None:
+    def on_event(self, event: Event, engine: Engine, stored: bytes) -> None:
         """Digest decisions; follow the fills the engine applied into round trips."""
-        if not type(event).IS_INPUT:
-            self.digest.add(event.TOPIC, self.codec.encode(event))
+        if not event.IS_INPUT:
+            self.digest.add(event.TOPIC, stored)
             if isinstance(event, OrderSubmitted):
                 self._order_strategy[event.order_id] = event.strategy_id
             return
@@ -59,14 +57,15 @@ class ReportObserver(SessionObserver):
 
     def after_bar(self, bar: Bar, engine: Engine) -> None:
         """Mark the account to this bar's close."""
-        self.last_close[bar.symbol] = bar.close
+        last_close = self.last_close
+        last_close[bar.symbol] = bar.close
         equity = engine.account.cash
         in_market = False
-        for strategy_id, position in engine.account.positions.items():
-            if position.quantity:
+        for slot in engine.slots:
+            quantity = slot.quantity
+            if quantity:
                 in_market = True
-                symbol = engine.slot(strategy_id).config.symbol
-                equity += position.quantity * self.last_close.get(symbol, _ZERO)
+                equity += quantity * last_close.get(slot.symbol, _ZERO)
         self.timestamps.append(bar.ts_event)
         self.equity.append(equity)
         self.bars_in_market += in_market

@@ -33,6 +33,7 @@ class SmaCross:
         if self.fast >= self.slow:
             raise InvalidStrategyParams(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
         self._closes: deque[Decimal] = deque(maxlen=self.slow)
+        self._fast_d, self._slow_d = Decimal(self.fast), Decimal(self.slow)
         self._fast_sum = _ZERO
         self._slow_sum = _ZERO
         self._previous_sign = 0  # sign of (fast - slow) at the previous close, 0 = unknown/equal
@@ -41,20 +42,24 @@ class SmaCross:
         """Update the averages with this close and signal on a cross."""
         closes = self._closes
         close = bar.close
-        if len(closes) == self.slow:
+        count = len(closes)
+        slow = self.slow
+        if count == slow:
             self._slow_sum -= closes[0]
-        if len(closes) >= self.fast:
+        if count >= self.fast:
             self._fast_sum -= closes[-self.fast]
         closes.append(close)
         self._fast_sum += close
         self._slow_sum += close
-        if len(closes) < self.slow:
+        if count + 1 < slow:
             return None
-        # fast/slow compared as fast_sum * slow vs slow_sum * fast: exact.
-        difference = self._fast_sum * self.slow - self._slow_sum * self.fast
-        sign = (difference > 0) - (difference < 0)
+        # fast/slow compared as fast_sum * slow vs slow_sum * fast: exact, no division.
+        left, right = self._fast_sum * self._slow_d, self._slow_sum * self._fast_d
+        sign = 1 if left > right else (-1 if left < right else 0)
         previous, self._previous_sign = self._previous_sign, sign
-        if previous == -1 and sign == 1 and position == 0:
+        if previous == sign:
+            return None
+        if previous == -1 and sign == 1 and not position:
             return StrategyIntent("buy", self.size, "fast SMA crossed above slow SMA", self._values())
         if previous == 1 and sign == -1 and position > 0:
             return StrategyIntent("close", position, "fast SMA crossed below slow SMA", self._values())

@@ -7,7 +7,7 @@ bar's range; a hit becomes a market exit at the next available price.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from domain.events.market import Bar
@@ -25,6 +25,13 @@ class ProtectiveExits:
     trailing_stop_pct: Decimal | None
     entry_price: Decimal = Decimal(0)
     highest_close: Decimal = Decimal(0)
+    armed: bool = field(init=False)
+    """True when any exit is configured."""
+
+    def __post_init__(self) -> None:
+        self.armed = any(
+            p is not None for p in (self.stop_loss_pct, self.take_profit_pct, self.trailing_stop_pct)
+        )
 
     def open(self, entry_price: Decimal) -> None:
         """Arm the exits for a position entered at ``entry_price``."""
@@ -52,8 +59,3 @@ class ProtectiveExits:
         if bar.close > self.highest_close:
             self.highest_close = bar.close
         return None
-
-    @property
-    def armed(self) -> bool:
-        """True when any exit is configured."""
-        return any(p is not None for p in (self.stop_loss_pct, self.take_profit_pct, self.trailing_stop_pct))

@@ -22,7 +22,9 @@ from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
 from infrastructure.feeds.csv_source import csv_source
 from infrastructure.reports.html import write_html
+from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
+from infrastructure.store.sqlite_writer import SQLiteWriterProcess
 from infrastructure.venues.simulated import SimulatedVenue
 from infrastructure.version import code_version
 
@@ -172,7 +174,11 @@ def execute(
     log: Path | None = None,
     from_store: bool = False,
 ) -> BacktestReport:
-    """Run the backtest into a new run directory under the data directory; return the report."""
+    """Run the backtest into a new run directory under the data directory; return the report.
+
+    The run's log is written by a second process (both cores work); the engine's
+    process reads the inputs, decides, and builds the report.
+    """
     codec = EventCodec()
     version = code_version()
     source_name = str(data or log or f"store {settings.describe_store()}")
@@ -180,26 +186,31 @@ def execute(
     run_dir = new_run_dir(settings.data_dir / "runs", session)
     columns = [SpinnerColumn(), TextColumn("backtesting {task.completed:,} bars"), TimeElapsedColumn()]
     with (
+        bulk_work_gc(),
         open_ledger(run_settings(run_dir)) as run,
         Progress(*columns, console=console, transient=True) as progress,
     ):
         task = progress.add_task("backtest")
         on_progress = lambda done: progress.update(task, completed=done)  # noqa: E731
         venue_factory = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
-        if data is not None:
-            inputs: BarsFromRows | BarsFromLog = BarsFromRows(
-                csv_source(data, "bar"), config.venue, config.symbol
-            )
-            result = run_backtest(
-                run.log, codec, config, inputs, source_name, version, venue_factory, on_progress
-            )
-        else:
-            source_settings = log_file_settings(log) if log is not None else settings
-            with open_ledger(source_settings) as source:
-                inputs = BarsFromLog(source.log, codec, config.symbol, source_name)
-                result = run_backtest(
-                    run.log, codec, config, inputs, source_name, version, venue_factory, on_progress
+        writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log)
+        try:
+            if data is not None:
+                inputs: BarsFromRows | BarsFromLog = BarsFromRows(
+                    csv_source(data, "bar"), config.venue, config.symbol
                 )
+                result = run_backtest(
+                    writer, codec, config, inputs, source_name, version, venue_factory, on_progress
+                )
+            else:
+                source_settings = log_file_settings(log) if log is not None else settings
+                with open_ledger(source_settings) as source:
+                    inputs = BarsFromLog(source.log, codec, config.symbol, source_name)
+                    result = run_backtest(
+                        writer, codec, config, inputs, source_name, version, venue_factory, on_progress
+                    )
+        finally:
+            writer.close()
     result.log = str(run_dir / "ledger.sqlite")
     (run_dir / "manifest.json").write_text(json.dumps(manifest(result), indent=2))
     return result

@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from application.engine.replay import verify
 from infrastructure.bootstrap import log_file_settings, open_ledger
 from infrastructure.cli.context import console, errors, reports_errors, settings_of
+from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
 
 app = typer.Typer(help="Replay recorded inputs through the engine.")
@@ -27,7 +28,11 @@ def verify_command(
     """Re-run the engine over the log's inputs; exit 1 at the first decision that differs."""
     settings = log_file_settings(log) if log is not None else settings_of(ctx)
     columns = [SpinnerColumn(), TextColumn("replaying {task.completed:,} inputs"), TimeElapsedColumn()]
-    with open_ledger(settings) as store, Progress(*columns, console=console, transient=True) as bar:
+    with (
+        bulk_work_gc(),
+        open_ledger(settings) as store,
+        Progress(*columns, console=console, transient=True) as bar,
+    ):
         task = bar.add_task("replay")
         result = verify(store.log, EventCodec(), on_progress=lambda n: bar.update(task, completed=n))
     console.print(f"{result.inputs:,} inputs, {result.decisions:,} recorded decisions")

@@ -59,14 +59,18 @@ class PostgresEventLog:
     def append(self, events: Sequence[Event]) -> int:
         """One transaction: lock, COPY, NOTIFY; return the last notification id."""
         encode = self._codec.encode
+        return self.append_encoded([(e, encode(e)) for e in events])
+
+    def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
+        """Like ``append`` for events already encoded."""
         with self._datastore.get_connection() as conn, conn.transaction():
             cursor = conn.cursor(row_factory=tuple_row)
             cursor.execute(self._lock_timeout)
             cursor.execute(self._lock)
             with cursor.copy(self._copy) as copy:
                 copy.set_types(["uuid", "int8", "text", "bytea"])
-                for e in events:
-                    copy.write_row((e.originator_id, e.originator_version, type(e).TOPIC, encode(e)))
+                for e, data in items:
+                    copy.write_row((e.originator_id, e.originator_version, e.TOPIC, data))
             cursor.execute(self._notify)
             cursor.execute(self._last_id)
             row = cursor.fetchone()

@@ -26,10 +26,11 @@ class RecorderEventLog:
 
     def append(self, events: Sequence[Event]) -> int:
         """Insert in one call (one transaction); return the last notification id."""
-        stored = [
-            StoredEvent(e.originator_id, e.originator_version, type(e).TOPIC, self._codec.encode(e))
-            for e in events
-        ]
+        return self.append_encoded([(e, self._codec.encode(e)) for e in events])
+
+    def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
+        """Like ``append`` for events already encoded."""
+        stored = [StoredEvent(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
         ids = self._recorder.insert_events(stored)
         return ids[-1] if ids else self.last_notification_id()
 

@@ -22,18 +22,27 @@ TABLE = "stored_events"
 class SQLiteEventLog:
     """Fast paths over the SQLite event table."""
 
-    def __init__(self, datastore: SQLiteDatastore, codec: EventCodec) -> None:
+    def __init__(self, datastore: SQLiteDatastore, codec: EventCodec, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
         self._datastore = datastore
         self._codec = codec
+        self._synchronous = f"PRAGMA synchronous={synchronous}"
 
     def append(self, events: Sequence[Event]) -> int:
         """One transaction for the whole batch; return the last notification id."""
         encode = self._codec.encode
-        rows = [(e.originator_id.hex, e.originator_version, type(e).TOPIC, encode(e)) for e in events]
-        with self._datastore.transaction(commit=True) as cursor:
-            cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
-            cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
-            last: int = cursor.fetchone()[0] or 0
+        return self.append_encoded([(e, encode(e)) for e in events])
+
+    def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
+        """One transaction for events already encoded; return the last notification id."""
+        rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, data) for e, data in items]
+        with self._datastore.get_connection(commit=True) as connection:
+            connection.cursor().execute(self._synchronous)
+            with connection.transaction(commit=True) as cursor:
+                cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
+                cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
+                last: int = cursor.fetchone()[0] or 0
         return last
 
     def stream_head(self, originator_id: UUID) -> Event | None:

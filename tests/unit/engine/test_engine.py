@@ -138,7 +138,7 @@ def test_a_stop_loss_closes_the_position_when_a_bar_reaches_it() -> None:
     assert isinstance(submitted, OrderSubmitted)
     engine.outbox.clear()
     engine.handle(fill(submitted, "t1", "1", "10"))
-    assert engine.handle(bar(6, "12", low="9.6")) == []
+    assert list(engine.handle(bar(6, "12", low="9.6"))) == []
     signal, _approved, exit_order = engine.handle(bar(7, "12", low="9.4"))
     assert isinstance(signal, SignalGenerated) and signal.action == "close"
     assert "stop loss 9.50" in signal.reason

@@ -1,0 +1,147 @@
+"""Appending to a SQLite log from a second process, so a backtest uses both cores.
+
+The engine's process encodes and sends each batch; the writer process inserts it
+in one transaction into the library's table and answers with the last rowid.
+At most one batch is in flight: ``append_encoded`` waits for the previous
+batch's answer before sending the next, so order and back-pressure hold and a
+failure surfaces at the next call (or at ``close``). Only for logs nothing else
+writes to while it runs (a backtest's own run log).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+from uuid import UUID
+
+import msgspec
+
+from application.ports import EventLog, RecordedEvent, StoredRecord
+from domain.events import Event
+from infrastructure.errors import StoreError
+
+_INSERT = "INSERT INTO stored_events VALUES (?,?,?,?)"
+_ENCODER = msgspec.msgpack.Encoder()
+
+
+def _send(stream: IO[bytes], message: Any) -> None:
+    data = _ENCODER.encode(message)
+    stream.write(len(data).to_bytes(4, "big"))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    return msgspec.msgpack.decode(stream.read(int.from_bytes(header, "big")))
+
+
+def serve(path: str) -> None:
+    """The writer's loop: batches of rows in on stdin, (status, last rowid) out on stdout."""
+    database = sqlite3.connect(path, isolation_level=None)
+    database.execute("PRAGMA journal_mode=WAL")
+    database.execute("PRAGMA synchronous=NORMAL")
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while (rows := _receive(source)) is not None:
+        try:
+            database.execute("BEGIN IMMEDIATE")
+            database.executemany(_INSERT, rows)
+            last = database.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+            database.execute("COMMIT")
+            _send(sink, ["ok", last])
+        except sqlite3.Error as error:
+            database.execute("ROLLBACK")
+            _send(sink, ["error", f"{type(error).__name__}: {error}"])
+    database.close()
+
+
+class SQLiteWriterProcess:
+    """An ``EventLog`` whose appends run in a child process; reads go to ``reader``."""
+
+    def __init__(self, path: str, reader: EventLog) -> None:
+        self._process = subprocess.Popen(  # noqa: S603 -- our own module and our own file
+            [sys.executable, "-m", "infrastructure.store.sqlite_writer", path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._to_writer: IO[bytes] = self._process.stdin
+        self._from_writer: IO[bytes] = self._process.stdout
+        self._reader = reader
+        self._in_flight = False
+        self._last = reader.last_notification_id()
+
+    def append(self, events: Sequence[Event]) -> int:
+        """Not offered: the writer takes encoded events only (``append_encoded``)."""
+        raise NotImplementedError("use append_encoded")
+
+    def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
+        """Send the batch; return the last notification id known so far (the previous batch's)."""
+        self._wait()
+        rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, data) for e, data in items]
+        try:
+            _send(self._to_writer, rows)
+        except BrokenPipeError:
+            raise StoreError(f"the log writer has stopped (exit code {self._process.poll()})") from None
+        self._in_flight = True
+        return self._last
+
+    def flush(self) -> int:
+        """Wait for the batch in flight; return the last notification id."""
+        self._wait()
+        return self._last
+
+    def close(self) -> None:
+        """Finish the batch in flight and stop the writer."""
+        try:
+            self._wait()
+        finally:
+            self._to_writer.close()
+            self._process.wait(timeout=60)
+
+    def _wait(self) -> None:
+        if not self._in_flight:
+            return
+        self._in_flight = False
+        answer = _receive(self._from_writer)
+        if answer is None:
+            raise StoreError(f"the log writer stopped (exit code {self._process.wait()}); see its stderr")
+        status, value = answer
+        if status != "ok":
+            raise StoreError(f"the log writer failed; the batch was rolled back: {value}")
+        self._last = int(value)
+
+    def stream_head(self, originator_id: UUID) -> Event | None:
+        """Read through the reader (after the batch in flight)."""
+        self._wait()
+        return self._reader.stream_head(originator_id)
+
+    def read(
+        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+    ) -> Iterator[Sequence[RecordedEvent]]:
+        """Read through the reader (after the batch in flight)."""
+        self._wait()
+        return self._reader.read(after, page_size, topics)
+
+    def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
+        """Read through the reader (after the batch in flight)."""
+        self._wait()
+        return self._reader.read_stored(after, page_size)
+
+    def last_notification_id(self) -> int:
+        """After the batch in flight."""
+        return self.flush()
+
+    def count_by_topic(self) -> dict[str, int]:
+        """Through the reader (after the batch in flight)."""
+        self._wait()
+        return self._reader.count_by_topic()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
