@@ -116,10 +116,8 @@ class BacktestReport:
             "trades": [_trip(t) for t in self.trades],
             "open_positions": [_trip(t) for t in self.open_positions],
             "equity": {
-                "time_unit": "epoch milliseconds (bar timestamp)",
-                "points": [
-                    [ts // 1_000_000, str(e)] for ts, e in zip(self.timestamps, self.equity, strict=True)
-                ],
+                "time_ms": [ts // 1_000_000 for ts in self.timestamps],
+                "value": [str(e) for e in self.equity],
             },
             "stats": self.stats,
             "digest": self.digest,

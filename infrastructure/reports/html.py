@@ -55,9 +55,8 @@ def _dates_axis(ax: Any) -> None:
 
 
 def _figures(report: dict[str, Any]) -> list[tuple[str, str]]:
-    points = report["equity"]["points"]
-    ts = np.asarray([p[0] for p in points], dtype=np.int64)
-    equity = np.asarray([float(p[1]) for p in points], dtype=np.float64)
+    ts = np.asarray(report["equity"]["time_ms"], dtype=np.int64)
+    equity = np.asarray(report["equity"]["value"], dtype=np.float64)
     pictures = []
     x, y = _envelope(ts, equity)
     fig, ax = plt.subplots(figsize=(11, 3.4))

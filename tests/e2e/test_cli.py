@@ -200,7 +200,10 @@ def test_backtest_writes_report_html_and_a_log_that_replays_identically(tmp_path
     assert first.returncode == 0, first.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert set(report) >= {"trades", "equity", "stats", "digest", "log"}
-    assert len(report["equity"]["points"]) == 60 and report["stats"]["trades"] >= 4
+    assert (
+        len(report["equity"]["value"]) == len(report["equity"]["time_ms"]) == 60
+        and report["stats"]["trades"] >= 4
+    )
     assert {"entry_time", "entry_price", "exit_time", "exit_price", "size", "pnl"} <= set(report["trades"][0])
     html = (tmp_path / "r.html").read_text()
     assert html.count("data:image/png;base64,") == 3 and "http" not in html.split("<body>")[1][:200]
