@@ -244,3 +244,37 @@ def test_backtest_refuses_bad_parameters_before_recording(tmp_path: Path) -> Non
         "--data-dir", str(tmp_path), "backtest", "--data", str(data), "--from-store", "--symbol", "T/USD"
     )
     assert both.returncode == 2 and "exactly one of" in both.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "good", "bad", "reason"),
+    [
+        (
+            "trades",
+            "time,price,amount,side,id",
+            "1700000000123,42000.5,0.01,buy,t1",
+            "1700000000124,42000.5,0.01,sideways,t2",
+            "bad_side",
+        ),
+        (
+            "quotes",
+            "time,bid,bid_size,ask,ask_size",
+            "2023-11-14T22:13:20Z,99.5,3,100.5,2",
+            "2023-11-14T22:13:21Z,101,3,100.5,2",
+            "crossed_quote",
+        ),
+    ],
+)
+def test_trades_and_quotes_ingest_like_bars(
+    tmp_path: Path, kind: str, header: str, good: str, bad: str, reason: str
+) -> None:
+    data = tmp_path / f"{kind}.csv"
+    data.write_text(f"{header}\n{good}\n{bad}\n")
+    done = run(
+        "--data-dir", str(tmp_path), "ingest", kind, str(data), "--symbol", "BTC/USD", "--venue", "coinbase"
+    )
+    assert done.returncode == 0, done.stderr
+    assert reason in done.stdout
+    shown = run("--data-dir", str(tmp_path), "log", "show", "--limit", "5")
+    topic = {"trades": "market.TradeTick", "quotes": "market.Quote"}[kind]
+    assert f'"topic":"{topic}"' in shown.stdout and '"topic":"market.Data.Rejected"' in shown.stdout
