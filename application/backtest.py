@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from application.engine.session import Input, SessionRunner
 from application.ingest import IngestRequest, Source, ValidatedRows
 from application.ports import Codec, EventLog, SimulatedExchange
@@ -23,6 +25,7 @@ from application.reporting.trades import RoundTrip
 from domain.events import Bar, SessionStarted, StrategyConfig
 from domain.ids import Symbol, Venue, derive_id
 from domain.market.values import format_timestamp
+from domain.risk.limits import RiskLimits
 from domain.strategies import STRATEGIES, InvalidStrategyParams
 
 _BPS = Decimal(10_000)
@@ -44,6 +47,8 @@ class BacktestConfig:
     take_profit_pct: Decimal | None = None
     trailing_stop_pct: Decimal | None = None
     account: str = "backtest"
+    limits: RiskLimits | None = None
+    """The full risk engine's limits; None for the basic gate only (cash and position)."""
 
     def session(self, source: str, code_version: str) -> SessionStarted:
         """The session configuration event; its id is derived from everything it holds."""
@@ -77,6 +82,7 @@ class BacktestConfig:
             close_at_end=self.close_at_end,
             strategies=(strategy,),
             code_version=code_version,
+            limits=self.limits.validated() if self.limits else None,
         )
 
 
@@ -94,6 +100,8 @@ class BacktestReport:
     stats: dict[str, Any]
     digest: str
     decisions: int
+    denials: dict[str, int] = field(default_factory=dict)
+    breakers: list[dict[str, Any]] = field(default_factory=list)
     log: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -110,6 +118,7 @@ class BacktestReport:
                 "fee_bps": str(self.config.fee_bps),
                 "slippage_bps": str(self.config.slippage_bps),
                 "close_at_end": self.config.close_at_end,
+                "risk": msgspec.to_builtins(self.config.limits) if self.config.limits else "basic",
                 "code_version": self.session.code_version,
                 "inputs": self.inputs,
             },
@@ -120,6 +129,8 @@ class BacktestReport:
                 "value": [str(e) for e in self.equity],
             },
             "stats": self.stats,
+            "denials": self.denials,
+            "breakers": self.breakers,
             "digest": self.digest,
             "decisions": self.decisions,
             "log": self.log,
@@ -218,4 +229,16 @@ def run_backtest(
         stats=stats,
         digest=observer.digest.hexdigest(),
         decisions=observer.digest.count,
+        denials=dict(sorted(observer.denials.items())),
+        breakers=[
+            {
+                "time": format_timestamp(change.ts_event),
+                "scope": change.scope,
+                "from": change.before,
+                "to": change.after,
+                "reason": change.reason,
+                "equity": str(change.equity),
+            }
+            for change in observer.breaker_changes
+        ],
     )

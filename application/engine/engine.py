@@ -16,12 +16,14 @@ from uuid import UUID
 
 import msgspec
 
+from application.engine.full_risk import FullRisk
 from application.engine.orders import TrackedOrder
 from domain.errors import DomainError
 from domain.events import (
     Bar,
     Event,
     EventRef,
+    OperatorCommand,
     OrderApproved,
     OrderDenied,
     OrderSubmitted,
@@ -41,7 +43,7 @@ from domain.trading.fills import FillExceedsOrder
 from domain.trading.order_status import IllegalOrderTransition, OrderStatus
 from domain.trading.position import Account
 from domain.trading.protective import ProtectiveExits
-from domain.trading.risk_gate import LIMITS_VERSION, check_order
+from domain.trading.risk_gate import LIMITS_VERSION, RiskCheck, check_order
 
 NO_DECISIONS: tuple[Event, ...] = ()
 _ZERO = Decimal(0)
@@ -67,6 +69,7 @@ class StrategySlot:
         self.quantity = _ZERO
         """The strategy's position (kept equal to the account's, read on every bar)."""
         self.pending_sells = _ZERO
+        self.pending_buy_notional = _ZERO
         self.exits = ProtectiveExits(config.stop_loss_pct, config.take_profit_pct, config.trailing_stop_pct)
 
 
@@ -86,6 +89,10 @@ class Engine:
         self.last_bar: dict[str, Bar] = {}
         self.outbox: list[OrderSubmitted] = []
         self.fills_applied = 0
+        limits = session.limits
+        self.risk = (
+            FullRisk(limits, session.starting_cash, [s.strategy_id for s in self.slots]) if limits else None
+        )
         self._handlers: dict[type, Callable[[Any], Sequence[Event]]] = {
             Bar: self.on_bar,
             VenueOrderFilled: self._on_fill,
@@ -93,6 +100,7 @@ class Engine:
             VenueOrderRejected: self._on_closed_by_venue,
             VenueOrderCancelled: self._on_closed_by_venue,
             SessionEnded: self._on_session_ended,
+            OperatorCommand: self._on_command,
         }
 
     def handle(self, event: Event) -> Sequence[Event]:
@@ -117,6 +125,8 @@ class Engine:
         if not slots:
             return NO_DECISIONS
         decisions: list[Event] | None = None
+        if self.risk is not None:
+            decisions = self._risk_on_bar(bar) or None
         for slot in slots:
             held = slot.quantity
             if held and slot.exits.armed and not slot.pending_sells:
@@ -131,8 +141,35 @@ class Engine:
                 decisions = (decisions or []) + self._act(slot, wanted, bar, purpose)
         return decisions or NO_DECISIONS
 
+    def _risk_on_bar(self, bar: Bar) -> list[Event]:
+        assert self.risk is not None
+        decisions: list[Event] = list(self.risk.on_bar(self, bar))
+        decisions += self._flatten_if_needed(bar)
+        return decisions
+
+    def _flatten_if_needed(self, cause: Bar | SessionEnded | OperatorCommand) -> list[Event]:
+        decisions: list[Event] = []
+        if self.risk is None:
+            return decisions
+        for slot in self.slots:
+            open_quantity = slot.quantity - slot.pending_sells
+            if open_quantity > 0 and self.risk.must_flatten(slot) and slot.symbol in self.last_bar:
+                intent = StrategyIntent("close", open_quantity, "EMERGENCY: flatten every position", ())
+                decisions += self._act(slot, intent, cause, "flatten")
+        return decisions
+
+    def _on_command(self, command: OperatorCommand) -> Sequence[Event]:
+        if self.risk is None:
+            return NO_DECISIONS
+        decisions: list[Event] = list(self.risk.on_command(self, command))
+        return decisions + self._flatten_if_needed(command)
+
     def _act(
-        self, slot: StrategySlot, intent: StrategyIntent, bar: Bar | SessionEnded, purpose: Purpose
+        self,
+        slot: StrategySlot,
+        intent: StrategyIntent,
+        bar: Bar | SessionEnded | OperatorCommand,
+        purpose: Purpose,
     ) -> list[Event]:
         slot.signals += 1
         cause = EventRef(bar.originator_id, bar.originator_version)
@@ -164,6 +201,12 @@ class Engine:
             fee_rate=session.fee_rate,
             slippage_bps=session.slippage_bps,
         )
+        limits_version = LIMITS_VERSION
+        if check.approved and self.risk is not None:
+            verdict = self.risk.check(self, slot, side, intent.quantity, price, bar.ts_event)
+            limits_version = self.risk.limits.label
+            if not verdict.approved:
+                check = RiskCheck(False, check.notional, check.required_cash, verdict.reason, verdict.message)
         approval = OrderApproved(
             originator_id=order_id,
             originator_version=1,
@@ -176,7 +219,7 @@ class Engine:
             notional=check.notional,
             cash=self.account.cash - self.reserved_cash,
             position=self.position(slot.strategy_id),
-            limits_version=LIMITS_VERSION,
+            limits_version=limits_version,
             ts_event=bar.ts_event,
             cause=EventRef(slot.stream, slot.signals),
         )
@@ -201,8 +244,18 @@ class Engine:
         self.reserved_cash += reserved
         if side == "sell":
             slot.pending_sells += intent.quantity
+        else:
+            slot.pending_buy_notional += check.notional
         self.orders[order_id] = TrackedOrder(
-            order_id, slot.strategy_id, symbol, side, intent.quantity, purpose, reserved
+            order_id,
+            slot.strategy_id,
+            symbol,
+            side,
+            intent.quantity,
+            purpose,
+            reserved,
+            pending_notional=check.notional if side == "buy" else _ZERO,
+            reference_price=price,
         )
         self.outbox.append(submitted)
         return [signal, approval, submitted]
@@ -234,6 +287,10 @@ class Engine:
         slot.quantity = position.quantity
         if order.side == "sell":
             slot.pending_sells -= report.quantity
+        else:
+            added = min(order.pending_notional, report.quantity * order.reference_price)
+            order.pending_notional -= added
+            slot.pending_buy_notional -= added
         if order.fills.remaining == 0:
             order.move_to(OrderStatus.FILLED)
             self._release(order)
@@ -260,6 +317,8 @@ class Engine:
     def _release(self, order: TrackedOrder) -> None:
         self.reserved_cash -= order.reserved_cash
         order.reserved_cash = _ZERO
+        self._slot_by_id[order.strategy_id].pending_buy_notional -= order.pending_notional
+        order.pending_notional = _ZERO
         del self.orders[order.order_id]
 
     # end of session -------------------------------------------------------------

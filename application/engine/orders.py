@@ -22,6 +22,9 @@ class TrackedOrder:
     quantity: Decimal
     purpose: Purpose
     reserved_cash: Decimal
+    pending_notional: Decimal = Decimal(0)
+    """For a buy: the exposure it may still add, at the reference price (the risk engine counts it)."""
+    reference_price: Decimal = Decimal(0)
     status: OrderStatus = OrderStatus.SUBMITTED
     fills: FillBook = field(init=False)
 

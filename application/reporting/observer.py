@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from application.engine.engine import Engine
 from application.engine.replay import DecisionDigest
 from application.engine.session import SessionObserver
 from application.reporting.trades import TradeTracker
-from domain.events import Bar, Event, OrderSubmitted, VenueOrderFilled
+from domain.events import Bar, BreakerChanged, Event, OrderDenied, OrderSubmitted, VenueOrderFilled
 
 _ZERO = Decimal(0)
 
@@ -27,6 +28,8 @@ class ReportObserver(SessionObserver):
         self._order_strategy: dict[UUID, str] = {}
         self._realized: dict[str, Decimal] = {}
         self._fills_seen = 0
+        self.denials: Counter[str] = Counter()
+        self.breaker_changes: list[BreakerChanged] = []
 
     def on_event(self, event: Event, engine: Engine, stored: bytes) -> None:
         """Digest decisions; follow the fills the engine applied into round trips."""
@@ -34,6 +37,10 @@ class ReportObserver(SessionObserver):
             self.digest.add(event.TOPIC, stored)
             if isinstance(event, OrderSubmitted):
                 self._order_strategy[event.order_id] = event.strategy_id
+            elif isinstance(event, OrderDenied):
+                self.denials[event.reason] += 1
+            elif isinstance(event, BreakerChanged):
+                self.breaker_changes.append(event)
             return
         if not isinstance(event, VenueOrderFilled) or engine.fills_applied == self._fills_seen:
             return  # not a fill, or a fill the engine ignored (a repeat, an unknown order)

@@ -13,7 +13,9 @@ from domain.events.market import (
     TradeTick,
 )
 from domain.events.trading import (
+    BreakerChanged,
     EventRef,
+    OperatorCommand,
     OrderApproved,
     OrderDenied,
     OrderSubmitted,
@@ -31,10 +33,12 @@ from domain.events.trading import (
 __all__ = [
     "ALL_EVENT_TYPES",
     "Bar",
+    "BreakerChanged",
     "Event",
     "EventRef",
     "MarketDataImported",
     "MarketDataRejected",
+    "OperatorCommand",
     "OrderApproved",
     "OrderDenied",
     "OrderSubmitted",

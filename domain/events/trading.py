@@ -17,10 +17,11 @@ from uuid import UUID
 import msgspec
 
 from domain.events.base import Event, event_topic
+from domain.risk.limits import RiskLimits
 
 Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit", "stop"]
-Purpose = Literal["entry", "exit", "stop_loss", "take_profit", "trailing_stop", "close_at_end"]
+Purpose = Literal["entry", "exit", "stop_loss", "take_profit", "trailing_stop", "close_at_end", "flatten"]
 
 
 class EventRef(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -59,6 +60,8 @@ class SessionStarted(Event, frozen=True, kw_only=True):
     close_at_end: bool
     strategies: tuple[StrategyConfig, ...]
     code_version: str
+    limits: RiskLimits | None = None
+    """The full risk engine's limits; None runs the basic gate only (cash and position)."""
 
 
 @event_topic("engine.Session.Ended")
@@ -180,3 +183,35 @@ class VenueOrderCancelled(VenueReport, frozen=True, kw_only=True):
     """The venue cancelled what was left of the order."""
 
     reason: str
+
+
+@event_topic("operator.Command.Issued")
+class OperatorCommand(Event, frozen=True, kw_only=True):
+    """An operator's halt, resume or flatten, with who issued it and why."""
+
+    IS_INPUT: ClassVar[bool] = True
+
+    command: Literal["halt", "resume", "flatten"]
+    scope: str
+    issued_by: str
+    reason: str
+    ts_event: int
+
+
+@event_topic("risk.Breaker.Changed")
+class BreakerChanged(Event, frozen=True, kw_only=True):
+    """A circuit breaker moved between trading states, with the reason and the measured values."""
+
+    IS_INPUT: ClassVar[bool] = False
+
+    scope: str
+    before: str
+    after: str
+    reason: str
+    drawdown_pct: Decimal
+    daily_loss_pct: Decimal
+    equity: Decimal
+    high_water: Decimal
+    limits_version: str
+    ts_event: int
+    cause: EventRef

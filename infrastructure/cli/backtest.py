@@ -16,6 +16,7 @@ from application.backtest import BacktestConfig, BacktestReport, BarsFromLog, Ba
 from domain.events import SessionStarted
 from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
+from domain.risk.limits import InvalidLimits, RiskLimits
 from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
 from infrastructure.cli.context import console, settings_of
 from infrastructure.config import Settings
@@ -39,6 +40,24 @@ def _decimal(name: str, text: str | None) -> Decimal | None:
     if not value.is_finite() or value < 0:
         raise ConfigError(f"--{name} must be a non-negative number, got {text!r}")
     return value
+
+
+def _limits(risk: str, max_trade_pct: str | None, max_strategy_pct: str | None) -> RiskLimits | None:
+    if risk not in ("full", "basic"):
+        raise ConfigError(f"--risk must be full or basic, got {risk!r}")
+    if risk == "basic":
+        return None
+    limits = RiskLimits()
+    trade = _decimal("max-trade-pct", max_trade_pct)
+    strategy = _decimal("max-strategy-exposure-pct", max_strategy_pct)
+    if trade is not None:
+        limits = msgspec.structs.replace(limits, max_trade_pct=trade)
+    if strategy is not None:
+        limits = msgspec.structs.replace(limits, max_strategy_exposure_pct=strategy)
+    try:
+        return limits.validated()
+    except InvalidLimits as e:
+        raise ConfigError(str(e)) from None
 
 
 def _params(pairs: list[str], size: str | None) -> tuple[tuple[str, str], ...]:
@@ -101,7 +120,14 @@ def print_summary(report: BacktestReport) -> None:
     ):
         table.add_row(key, str(stats.get(key)))
     table.add_row("open positions", str(len(report.open_positions)))
+    table.add_row("orders denied", ", ".join(f"{k} {v:,}" for k, v in report.denials.items()) or "none")
     console.print(table)
+    for change in report.breakers:
+        console.print(
+            f"breaker {change['scope']}: {change['from']} -> {change['to']} at {change['time']}: "
+            f"{change['reason']}",
+            highlight=False,
+        )
     console.print(f"digest: {report.digest}", highlight=False)
     console.print(f"log: {report.log}", highlight=False, soft_wrap=True)
 
@@ -125,6 +151,16 @@ def backtest(
     stop_loss_pct: Annotated[str | None, typer.Option(help="Stop loss, % below entry.")] = None,
     take_profit_pct: Annotated[str | None, typer.Option(help="Take profit, % above entry.")] = None,
     trailing_stop_pct: Annotated[str | None, typer.Option(help="Trailing stop, % below the high.")] = None,
+    risk: Annotated[
+        str,
+        typer.Option(
+            help="full: limits and breakers (defaults in DESIGN.md); basic: cash and position checks only."
+        ),
+    ] = "full",
+    max_trade_pct: Annotated[str | None, typer.Option(help="Full risk: a trade's cap, % of equity.")] = None,
+    max_strategy_exposure_pct: Annotated[
+        str | None, typer.Option(help="Full risk: a strategy's exposure cap, % of equity.")
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
     html: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
 ) -> None:
@@ -145,6 +181,7 @@ def backtest(
         stop_loss_pct=_decimal("stop-loss-pct", stop_loss_pct),
         take_profit_pct=_decimal("take-profit-pct", take_profit_pct),
         trailing_stop_pct=_decimal("trailing-stop-pct", trailing_stop_pct),
+        limits=_limits(risk, max_trade_pct, max_strategy_exposure_pct),
     )
     if config.cash <= 0:
         raise ConfigError("--cash must be positive")

@@ -11,6 +11,7 @@ import typer
 from application.backtest import BacktestConfig
 from application.log_summary import summarise
 from domain.ids import Symbol, Venue
+from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
 from infrastructure.cli import backtest, db, ingest, log, replay
 from infrastructure.cli.context import console, reports_errors, settings_of
@@ -64,17 +65,18 @@ def demo(
     with open_ledger(settings) as store:
         log.print_summary(summarise(store.log), settings)
     console.print(
-        "\n[bold]backtest[/]: sma_cross 10/20, 20,000 MEME a trade, "
-        "26 bps fee (Kraken's taker rate) and 5 bps slippage"
+        "\n[bold]backtest[/]: sma_cross 10/20, 4,000 MEME a trade, 26 bps fee (Kraken's taker rate), "
+        "5 bps slippage, the full risk engine with default limits"
     )
     config = BacktestConfig(
         symbol=Symbol("MEME/USD"),
         venue=Venue("synthetic"),
         strategy="sma_cross",
-        params=(("fast", "10"), ("size", "20000"), ("slow", "20")),
+        params=(("fast", "10"), ("size", "4000"), ("slow", "20")),
         cash=Decimal(10_000),
         fee_bps=Decimal(26),
         slippage_bps=Decimal(5),
+        limits=RiskLimits(),
     )
     result = backtest.execute(settings, config, from_store=True)
     backtest.print_summary(result)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from application.engine.engine import Engine
 from application.engine.replay import verify
 from domain.events import Bar, OrderSubmitted, VenueOrderFilled
+from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
 from infrastructure.store.codec import EventCodec
@@ -43,14 +44,15 @@ def memory_log():  # type: ignore[no-untyped-def]
     return open_ledger(load_settings({}, store="memory"))
 
 
-@settings(max_examples=40, deadline=None)
-@given(MOVES, PARAMS, COSTS, EXITS, st.booleans())
+@settings(max_examples=60, deadline=None)
+@given(MOVES, PARAMS, COSTS, EXITS, st.booleans(), st.booleans())
 def test_same_inputs_same_digest_and_replay_reproduces_every_decision(
     moves: list[int],
     params: tuple[int, int],
     costs: tuple[str, str],
     exits: dict[str, Decimal],
     close_at_end: bool,
+    full_risk: bool,
 ) -> None:
     fast, slow = params
     cfg = config(
@@ -58,6 +60,9 @@ def test_same_inputs_same_digest_and_replay_reproduces_every_decision(
         fee_bps=Decimal(costs[0]),
         slippage_bps=Decimal(costs[1]),
         close_at_end=close_at_end,
+        limits=RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60))
+        if full_risk
+        else None,
         **exits,
     )
     rows = bar_rows(rows_from(moves))

@@ -1,0 +1,118 @@
+"""The full risk engine inside the engine: breakers marked at every bar, limits on every order.
+
+Wraps the domain's RiskManager with what only the engine knows: equity from
+cash, positions and the last prices; exposures from positions and pending
+orders; which orders reduce exposure. Breaker transitions become
+``risk.Breaker.Changed`` decisions; an EMERGENCY asks the engine to flatten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from domain.events import Bar, BreakerChanged, EventRef, OperatorCommand, SessionEnded
+from domain.ids import derive_id
+from domain.risk.breaker import TradingState
+from domain.risk.limits import RiskLimits
+from domain.risk.manager import RiskManager, ScopedTransition, Verdict
+
+if TYPE_CHECKING:
+    from application.engine.engine import Engine, StrategySlot
+
+_ZERO = Decimal(0)
+
+
+class FullRisk:
+    """The account's and the strategies' breakers, and the pre-trade limits."""
+
+    def __init__(self, limits: RiskLimits, starting_cash: Decimal, strategy_ids: Sequence[str]) -> None:
+        self.manager = RiskManager(limits, starting_cash, strategy_ids)
+        self.limits = self.manager.limits
+        self.starting_cash = starting_cash
+        self.stream = derive_id("breakers")
+        self.changes = 0
+
+    def equity(self, engine: Engine) -> Decimal:
+        """Cash plus every position at its symbol's last close."""
+        total = engine.account.cash
+        for slot in engine.slots:
+            if slot.quantity:
+                total += slot.quantity * engine.last_bar[slot.symbol].close
+        return total
+
+    def exposure(self, engine: Engine, slot: StrategySlot) -> Decimal:
+        """The strategy's position at market plus what its open buys may add."""
+        held = abs(slot.quantity) * engine.last_bar[slot.symbol].close if slot.quantity else _ZERO
+        return held + slot.pending_buy_notional
+
+    def on_bar(self, engine: Engine, bar: Bar) -> list[BreakerChanged]:
+        """Mark the account and its strategies to this close; record what the breakers did."""
+        strategies = []
+        for slot in engine.slots:
+            position = engine.account.positions.get(slot.strategy_id)
+            pnl = _ZERO
+            if position is not None:
+                mark = engine.last_bar[slot.symbol].close if slot.symbol in engine.last_bar else _ZERO
+                pnl = position.realized_pnl + position.unrealized_pnl(mark) - position.fees
+            strategies.append((slot.strategy_id, self.starting_cash + pnl))
+        changes = self.manager.mark(bar.ts_event, self.equity(engine), strategies)
+        return [self._recorded(change, bar) for change in changes]
+
+    def on_command(self, engine: Engine, command: OperatorCommand) -> list[BreakerChanged]:
+        """Apply an operator's halt, resume or flatten; unknown scopes and no-ops record nothing."""
+        if command.scope != "account" and command.scope not in self.manager.strategies:
+            return []
+        why = f"{command.command} by {command.issued_by}: {command.reason}"
+        try:
+            change = self.manager.operator(command.command, command.scope, why, command.ts_event)
+        except ValueError:
+            return []
+        return [self._recorded(ScopedTransition(command.scope, change), command)] if change else []
+
+    def must_flatten(self, slot: StrategySlot) -> bool:
+        """True when the account or this strategy is in EMERGENCY."""
+        return self.manager.state_for(slot.strategy_id) == TradingState.EMERGENCY
+
+    def check(
+        self, engine: Engine, slot: StrategySlot, side: str, quantity: Decimal, price: Decimal, ts_ns: int
+    ) -> Verdict:
+        """The limits' verdict on one order."""
+        reduces = side == "sell" and slot.quantity > 0
+        account_exposure = sum((self.exposure(engine, s) for s in engine.slots), _ZERO)
+        verdict = self.manager.check(
+            strategy_id=slot.strategy_id,
+            reduces=reduces,
+            notional=quantity * price,
+            risk_amount=None,
+            equity=self.equity(engine),
+            strategy_exposure=self.exposure(engine, slot),
+            account_exposure=account_exposure,
+            ts_ns=ts_ns,
+        )
+        if verdict.approved:
+            self.manager.record_order(ts_ns)
+        return verdict
+
+    def _recorded(
+        self, scoped: ScopedTransition, cause: Bar | SessionEnded | OperatorCommand
+    ) -> BreakerChanged:
+        scope, change = scoped
+        watch = self.manager.account_watch if scope == "account" else self.manager.strategy_watches[scope]
+        self.changes += 1
+        return BreakerChanged(
+            originator_id=self.stream,
+            originator_version=self.changes,
+            scope=scope,
+            before=change.before.name,
+            after=change.after.name,
+            reason=change.reason,
+            drawdown_pct=change.measures.drawdown_pct,
+            daily_loss_pct=change.measures.daily_loss_pct,
+            equity=watch.last,
+            high_water=watch.high_water,
+            limits_version=self.limits.label,
+            ts_event=cause.ts_event,
+            cause=EventRef(cause.originator_id, cause.originator_version),
+        )

@@ -1,0 +1,1 @@
+"""Risk: versioned limits, tiered circuit breakers with gradual recovery, exposure caps."""

@@ -1,0 +1,58 @@
+"""Watching equity: the high-water mark, the day's opening equity, and the losses they imply.
+
+Both losses are computed incrementally here; the property tests recompute them
+from the whole event list and require equality.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.risk.breaker import Measures
+from domain.risk.limits import NS_PER_DAY
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+def day_of(ts_ns: int, offset_ns: int = 0) -> int:
+    """The trading day a timestamp falls in (UTC days, shifted by ``offset_ns``)."""
+    return (ts_ns - offset_ns) // NS_PER_DAY
+
+
+def loss_pct(reference: Decimal, equity: Decimal) -> Decimal:
+    """How far ``equity`` is below ``reference``, in percent (0 when at or above)."""
+    if reference <= 0 or equity >= reference:
+        return _ZERO
+    return (reference - equity) / reference * _HUNDRED
+
+
+class EquityWatch:
+    """The reference points of one equity curve (the account's, or one strategy's)."""
+
+    def __init__(self, equity: Decimal, offset_ns: int = 0) -> None:
+        self.offset_ns = offset_ns
+        self.high_water = equity
+        self.day_open = equity
+        self.last = equity
+        self.day: int | None = None
+
+    def observe(self, equity: Decimal, ts_ns: int) -> bool:
+        """Take a new mark; True when it starts a new day (the day opens at the last mark)."""
+        day = day_of(ts_ns, self.offset_ns)
+        new_day = self.day is not None and day != self.day
+        if new_day:
+            self.day_open = self.last
+        self.day = day
+        self.last = equity
+        if equity > self.high_water:
+            self.high_water = equity
+        return new_day
+
+    def measures(self) -> Measures:
+        """Drawdown from the high-water mark and loss since the day's open, at the last mark."""
+        return Measures(loss_pct(self.high_water, self.last), loss_pct(self.day_open, self.last))
+
+    def rebase(self) -> None:
+        """After a reset: the high-water mark restarts from the current equity."""
+        self.high_water = self.last

@@ -1,0 +1,71 @@
+"""Risk limits: every number the risk engine enforces, versioned and checked for sense.
+
+Percentages are of equity (trade and exposure caps) or of the reference equity
+(drawdown from the high-water mark, daily loss from the day's opening equity).
+A change of limits is an event; every risk decision names the version it used.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import pairwise
+from typing import Literal
+
+import msgspec
+
+from domain.errors import DomainError
+
+NS_PER_HOUR = 3_600_000_000_000
+NS_PER_DAY = 24 * NS_PER_HOUR
+
+
+class InvalidLimits(DomainError, ValueError):
+    """The limits contradict themselves (e.g. a halt tier below its warning tier)."""
+
+
+class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """The limits in force; defaults are the product's (see DESIGN.md, Risk)."""
+
+    version: int = 1
+    max_trade_pct: Decimal = Decimal(2)
+    trade_cap_mode: Literal["notional", "risk"] = "notional"
+    max_strategy_exposure_pct: Decimal = Decimal(10)
+    max_account_exposure_pct: Decimal = Decimal(100)
+    drawdown_warning_pct: Decimal = Decimal(3)
+    drawdown_halt_pct: Decimal = Decimal(5)
+    drawdown_emergency_pct: Decimal = Decimal(10)
+    daily_loss_warning_pct: Decimal = Decimal(2)
+    daily_loss_halt_pct: Decimal = Decimal(3)
+    strategy_drawdown_halt_pct: Decimal = Decimal(8)
+    orders_per_second: int = 100
+    recovery_steps_pct: tuple[Decimal, ...] = (Decimal(25), Decimal(50), Decimal(75), Decimal(100))
+    recovery_interval_ns: int = NS_PER_HOUR
+    day_offset_ns: int = 0
+
+    def validated(self) -> RiskLimits:
+        """Self, if the limits make sense; raises InvalidLimits naming the first problem."""
+        positive = {
+            "max_trade_pct": self.max_trade_pct,
+            "max_strategy_exposure_pct": self.max_strategy_exposure_pct,
+            "max_account_exposure_pct": self.max_account_exposure_pct,
+            "strategy_drawdown_halt_pct": self.strategy_drawdown_halt_pct,
+        }
+        for name, value in positive.items():
+            if not value > 0:
+                raise InvalidLimits(f"{name} must be positive, got {value}")
+        tiers = (self.drawdown_warning_pct, self.drawdown_halt_pct, self.drawdown_emergency_pct)
+        if not 0 < tiers[0] < tiers[1] < tiers[2] <= 100:
+            raise InvalidLimits(f"drawdown tiers must rise: warning < halt < emergency, got {tiers}")
+        if not 0 < self.daily_loss_warning_pct < self.daily_loss_halt_pct <= 100:
+            raise InvalidLimits("daily loss tiers must rise: warning < halt")
+        steps = self.recovery_steps_pct
+        if not steps or steps[-1] != 100 or any(b <= a for a, b in pairwise(steps)):
+            raise InvalidLimits(f"recovery steps must rise to 100, got {steps}")
+        if self.orders_per_second < 1 or self.recovery_interval_ns < 0:
+            raise InvalidLimits("orders_per_second must be >= 1 and recovery_interval_ns >= 0")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How decisions name these limits."""
+        return f"limits-{self.version}"

@@ -1,0 +1,86 @@
+"""The engine with the full risk engine: breakers trip on marks, limits deny, operators command."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from application.engine.engine import Engine
+from domain.events import (
+    BreakerChanged,
+    OperatorCommand,
+    OrderApproved,
+    OrderDenied,
+    OrderSubmitted,
+)
+from domain.ids import derive_id
+from domain.risk.limits import RiskLimits
+from tests.unit.engine.test_engine import bar, cross_up, fill, session
+
+OPS = derive_id("operator")
+
+
+def full(cash: str = "1000", size: str = "1", **limits: object) -> Engine:
+    base = session(cash=cash, size=size)
+    return Engine(msgspec.structs.replace(base, limits=RiskLimits(**limits)))  # type: ignore[arg-type]
+
+
+def command(kind: str, version: int = 1, scope: str = "account") -> OperatorCommand:
+    return OperatorCommand(
+        originator_id=OPS,
+        originator_version=version,
+        command=kind,  # type: ignore[arg-type]
+        scope=scope,
+        issued_by="alice",
+        reason="testing",
+        ts_event=10**12,
+    )
+
+
+def test_a_trade_above_the_cap_is_denied_with_the_limits_version_and_numbers() -> None:
+    engine = full(size="3")
+    _signal, denied = cross_up(engine)
+    assert isinstance(denied, OrderDenied)
+    assert denied.reason == "trade_too_large" and denied.limits_version == "limits-1"
+    assert denied.message == "trade notional would be 3.30% of equity, limit 2.00%"
+
+
+def test_a_loss_trips_the_account_breaker_and_halts_new_entries() -> None:
+    engine = full(cash="1000", size="1", max_trade_pct=Decimal(5), max_strategy_exposure_pct=Decimal(100))
+    *_, submitted = cross_up(engine)
+    assert isinstance(submitted, OrderSubmitted)
+    engine.outbox.clear()
+    engine.handle(fill(submitted, "t1", "1", "11"))
+    # the position (1 unit) cannot lose 5% of 1000: take the cash down with a fee instead
+    engine.account.cash -= Decimal(60)
+    decisions = engine.handle(bar(6, "11"))
+    changes = [d for d in decisions if isinstance(d, BreakerChanged)]
+    assert [(c.scope, c.before, c.after) for c in changes] == [("account", "ACTIVE", "HALTED")]
+    assert "drawdown 6.00% from the high-water mark reached the halt tier 5%" in changes[0].reason
+    assert changes[0].cause.version == 6
+
+
+def test_operator_halt_and_resume_are_recorded_with_who_and_why() -> None:
+    engine = full()
+    [halted] = engine.handle(command("halt"))
+    assert isinstance(halted, BreakerChanged) and halted.after == "HALTED"
+    assert halted.reason == "halt by alice: testing"
+    _signal, denied = cross_up(engine)
+    assert isinstance(denied, OrderDenied) and denied.reason == "halted"
+    [resumed] = engine.handle(command("resume", 2))
+    assert isinstance(resumed, BreakerChanged) and resumed.after == "ACTIVE"
+
+
+def test_flatten_closes_every_position_with_market_orders() -> None:
+    engine = full()
+    *_, submitted = cross_up(engine)
+    assert isinstance(submitted, OrderSubmitted)
+    engine.outbox.clear()
+    engine.handle(fill(submitted, "t1", "1", "11"))
+    decisions = engine.handle(command("flatten"))
+    change = decisions[0]
+    assert isinstance(change, BreakerChanged) and change.after == "EMERGENCY"
+    exits = [d for d in decisions if isinstance(d, OrderSubmitted)]
+    assert [(e.side, e.quantity, e.purpose) for e in exits] == [("sell", Decimal(1), "flatten")]
+    assert any(isinstance(d, OrderApproved) for d in decisions)
