@@ -144,12 +144,13 @@ class Engine:
     def _risk_on_bar(self, bar: Bar) -> list[Event]:
         assert self.risk is not None
         decisions: list[Event] = list(self.risk.on_bar(self, bar))
-        decisions += self._flatten_if_needed(bar)
+        if self.risk.emergency:
+            decisions += self._flatten_if_needed(bar)
         return decisions
 
     def _flatten_if_needed(self, cause: Bar | SessionEnded | OperatorCommand) -> list[Event]:
         decisions: list[Event] = []
-        if self.risk is None:
+        if self.risk is None or not self.risk.emergency:
             return decisions
         for slot in self.slots:
             open_quantity = slot.quantity - slot.pending_sells

@@ -33,6 +33,8 @@ class FullRisk:
         self.starting_cash = starting_cash
         self.stream = derive_id("breakers")
         self.changes = 0
+        self.emergency = False
+        """True while any breaker is in EMERGENCY (kept current after every transition)."""
 
     def equity(self, engine: Engine) -> Decimal:
         """Cash plus every position at its symbol's last close."""
@@ -49,16 +51,22 @@ class FullRisk:
 
     def on_bar(self, engine: Engine, bar: Bar) -> list[BreakerChanged]:
         """Mark the account and its strategies to this close; record what the breakers did."""
+        equity = engine.account.cash
         strategies = []
+        positions = engine.account.positions
+        last_bar = engine.last_bar
         for slot in engine.slots:
-            position = engine.account.positions.get(slot.strategy_id)
-            pnl = _ZERO
+            position = positions.get(slot.strategy_id)
+            value = self.starting_cash
             if position is not None:
-                mark = engine.last_bar[slot.symbol].close if slot.symbol in engine.last_bar else _ZERO
-                pnl = position.realized_pnl + position.unrealized_pnl(mark) - position.fees
-            strategies.append((slot.strategy_id, self.starting_cash + pnl))
-        changes = self.manager.mark(bar.ts_event, self.equity(engine), strategies)
-        return [self._recorded(change, bar) for change in changes]
+                value += position.realized_pnl - position.fees
+                if slot.quantity:
+                    mark = last_bar[slot.symbol].close
+                    equity += slot.quantity * mark
+                    value += position.unrealized_pnl(mark)
+            strategies.append((slot.strategy_id, value))
+        changes = self.manager.mark(bar.ts_event, equity, strategies)
+        return [self._recorded(change, bar) for change in changes] if changes else []
 
     def on_command(self, engine: Engine, command: OperatorCommand) -> list[BreakerChanged]:
         """Apply an operator's halt, resume or flatten; unknown scopes and no-ops record nothing."""
@@ -101,6 +109,9 @@ class FullRisk:
         scope, change = scoped
         watch = self.manager.account_watch if scope == "account" else self.manager.strategy_watches[scope]
         self.changes += 1
+        self.emergency = self.manager.account.state == TradingState.EMERGENCY or any(
+            breaker.state == TradingState.EMERGENCY for breaker in self.manager.strategies.values()
+        )
         return BreakerChanged(
             originator_id=self.stream,
             originator_version=self.changes,

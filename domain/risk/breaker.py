@@ -71,6 +71,12 @@ class Breaker:
 
     def assess(self, measures: Measures, limits: RiskLimits, ts_ns: int) -> Transition | None:
         """Raise the floors to what the measures call for; the state follows."""
+        if (
+            self.ramp_step is None
+            and self.state == TradingState.ACTIVE
+            and _calm(measures, limits, self.strategy)
+        ):
+            return None  # the common case, decided in two comparisons
         drawdown_tier, drawdown_why = _drawdown_tier(measures, limits, self.strategy)
         daily_tier, daily_why = (TradingState.ACTIVE, "") if self.strategy else _daily_tier(measures, limits)
         why = drawdown_why if drawdown_tier >= daily_tier else daily_why
@@ -132,6 +138,15 @@ class Breaker:
             self.ramp_step += 1
             if self.ramp_step >= len(limits.recovery_steps_pct) - 1:
                 self.ramp_step = None
+
+
+def _calm(measures: Measures, limits: RiskLimits, strategy: bool) -> bool:
+    if strategy:
+        return measures.drawdown_pct < limits.strategy_drawdown_halt_pct
+    return (
+        measures.drawdown_pct < limits.drawdown_warning_pct
+        and measures.daily_loss_pct < limits.daily_loss_warning_pct
+    )
 
 
 def _drawdown_tier(measures: Measures, limits: RiskLimits, strategy: bool) -> tuple[TradingState, str]:

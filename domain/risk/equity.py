@@ -13,6 +13,7 @@ from domain.risk.limits import NS_PER_DAY
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+NO_LOSS = Measures(_ZERO, _ZERO)
 
 
 def day_of(ts_ns: int, offset_ns: int = 0) -> int:
@@ -51,7 +52,14 @@ class EquityWatch:
 
     def measures(self) -> Measures:
         """Drawdown from the high-water mark and loss since the day's open, at the last mark."""
-        return Measures(loss_pct(self.high_water, self.last), loss_pct(self.day_open, self.last))
+        last = self.last
+        if last >= self.high_water and last >= self.day_open:
+            return NO_LOSS
+        return Measures(loss_pct(self.high_water, last), loss_pct(self.day_open, last))
+
+    def unchanged(self, equity: Decimal, ts_ns: int) -> bool:
+        """True when a mark would change nothing: same equity, same day."""
+        return equity == self.last and self.day == (ts_ns - self.offset_ns) // NS_PER_DAY
 
     def rebase(self) -> None:
         """After a reset: the high-water mark restarts from the current equity."""

@@ -55,18 +55,21 @@ class RiskManager:
     ) -> list[ScopedTransition]:
         """Take the marks of a bar close; return the breaker transitions they cause, in order."""
         changes: list[ScopedTransition] = []
-        if self.account_watch.observe(equity, ts_ns):
-            change = self.account.new_day(self.account_watch.measures())
-            if change:
+        account, watch = self.account, self.account_watch
+        if not (watch.unchanged(equity, ts_ns) and account.ramp_step is None):
+            new_day = watch.observe(equity, ts_ns)
+            measures = watch.measures()
+            if new_day and (change := account.new_day(measures)):
                 changes.append(ScopedTransition("account", change))
-        change = self.account.assess(self.account_watch.measures(), self.limits, ts_ns)
-        if change:
-            changes.append(ScopedTransition("account", change))
+            if change := account.assess(measures, self.limits, ts_ns):
+                changes.append(ScopedTransition("account", change))
         for strategy_id, value in strategy_equity:
             watch = self.strategy_watches[strategy_id]
+            breaker = self.strategies[strategy_id]
+            if watch.unchanged(value, ts_ns) and breaker.ramp_step is None:
+                continue
             watch.observe(value, ts_ns)
-            change = self.strategies[strategy_id].assess(watch.measures(), self.limits, ts_ns)
-            if change:
+            if change := breaker.assess(watch.measures(), self.limits, ts_ns):
                 changes.append(ScopedTransition(strategy_id, change))
         return changes
 
