@@ -278,3 +278,11 @@ def test_trades_and_quotes_ingest_like_bars(
     shown = run("--data-dir", str(tmp_path), "log", "show", "--limit", "5")
     topic = {"trades": "market.TradeTick", "quotes": "market.Quote"}[kind]
     assert f'"topic":"{topic}"' in shown.stdout and '"topic":"market.Data.Rejected"' in shown.stdout
+
+
+def test_scenario_run_prints_trips_and_savings() -> None:
+    done = run("scenario", "run", "flash_crash")
+    assert done.returncode == 0, done.stderr
+    assert "ACTIVE -> EMERGENCY" in done.stdout and "saved" in done.stdout
+    listed = run("scenario", "list")
+    assert all(name in listed.stdout for name in ("flash_crash", "slow_bleed", "stop_gap"))

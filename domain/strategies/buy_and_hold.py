@@ -1,0 +1,31 @@
+"""Buy ``size`` at the first bar and hold: the baseline, and the exposed position stress tests need.
+
+Buys once: after a stop, a flatten or the end of the session it does not buy again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import ClassVar
+
+from domain.events.market import Bar
+from domain.strategies.base import StrategyIntent, decimal_param
+
+
+class BuyAndHold:
+    """One buy, then nothing."""
+
+    name: ClassVar[str] = "buy_and_hold"
+    version: ClassVar[int] = 1
+
+    def __init__(self, params: Mapping[str, str]) -> None:
+        self.size = decimal_param(params, "size")
+        self._bought = False
+
+    def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:
+        """Buy on the first bar seen flat; never again."""
+        if self._bought:
+            return None
+        self._bought = True
+        return StrategyIntent("buy", self.size, "buy and hold: first bar", (("close", bar.close),))
