@@ -203,8 +203,11 @@ class Engine:
             slippage_bps=session.slippage_bps,
         )
         limits_version = LIMITS_VERSION
+        equity = exposure = None
         if check.approved and self.risk is not None:
-            verdict = self.risk.check(self, slot, side, intent.quantity, price, bar.ts_event)
+            verdict, equity, exposure = self.risk.check(
+                self, slot, side, intent.quantity, price, bar.ts_event
+            )
             limits_version = self.risk.limits.label
             if not verdict.approved:
                 check = RiskCheck(False, check.notional, check.required_cash, verdict.reason, verdict.message)
@@ -223,6 +226,8 @@ class Engine:
             limits_version=limits_version,
             ts_event=bar.ts_event,
             cause=EventRef(slot.stream, slot.signals),
+            equity=equity,
+            strategy_exposure=exposure,
         )
         if not check.approved:
             numbers = msgspec.structs.asdict(approval)

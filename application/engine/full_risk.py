@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain.events import Bar, BreakerChanged, EventRef, OperatorCommand, SessionEnded
+from domain.events import Bar, BreakerChanged, EventRef, OperatorCommand, OperatorCommandRefused, SessionEnded
 from domain.ids import derive_id
-from domain.risk.breaker import TradingState
+from domain.risk.breaker import BreakerError, TradingState
 from domain.risk.limits import RiskLimits
 from domain.risk.manager import RiskManager, ScopedTransition, Verdict
 
@@ -33,6 +33,8 @@ class FullRisk:
         self.starting_cash = starting_cash
         self.stream = derive_id("breakers")
         self.changes = 0
+        self.refusal_stream = derive_id("operator-refusals")
+        self.refusals = 0
         self.emergency = False
         """True while any breaker is in EMERGENCY (kept current after every transition)."""
 
@@ -68,15 +70,33 @@ class FullRisk:
         changes = self.manager.mark(bar.ts_event, equity, strategies)
         return [self._recorded(change, bar) for change in changes] if changes else []
 
-    def on_command(self, engine: Engine, command: OperatorCommand) -> list[BreakerChanged]:
-        """Apply an operator's halt, resume or flatten; unknown scopes and no-ops record nothing."""
+    def on_command(
+        self, engine: Engine, command: OperatorCommand
+    ) -> list[BreakerChanged | OperatorCommandRefused]:
+        """Apply an operator's halt, resume or flatten; a command that does not apply is refused."""
+        refusal = None
         if command.scope != "account" and command.scope not in self.manager.strategies:
-            return []
-        why = f"{command.command} by {command.issued_by}: {command.reason}"
-        try:
-            change = self.manager.operator(command.command, command.scope, why, command.ts_event)
-        except ValueError:
-            return []
+            refusal = f"unknown scope {command.scope!r}"
+        else:
+            why = f"{command.command} by {command.issued_by}: {command.reason}"
+            try:
+                change = self.manager.operator(command.command, command.scope, why, command.ts_event)
+            except BreakerError as error:
+                refusal = str(error)
+        if refusal is not None:
+            self.refusals += 1
+            return [
+                OperatorCommandRefused(
+                    originator_id=self.refusal_stream,
+                    originator_version=self.refusals,
+                    command=command.command,
+                    scope=command.scope,
+                    issued_by=command.issued_by,
+                    reason=refusal,
+                    ts_event=command.ts_event,
+                    cause=EventRef(command.originator_id, command.originator_version),
+                )
+            ]
         return [self._recorded(ScopedTransition(command.scope, change), command)] if change else []
 
     def must_flatten(self, slot: StrategySlot) -> bool:
@@ -85,23 +105,25 @@ class FullRisk:
 
     def check(
         self, engine: Engine, slot: StrategySlot, side: str, quantity: Decimal, price: Decimal, ts_ns: int
-    ) -> Verdict:
-        """The limits' verdict on one order."""
+    ) -> tuple[Verdict, Decimal, Decimal]:
+        """The limits' verdict on one order, with the equity and strategy exposure it used."""
         reduces = side == "sell" and slot.quantity > 0
         account_exposure = sum((self.exposure(engine, s) for s in engine.slots), _ZERO)
+        equity = self.equity(engine)
+        exposure = self.exposure(engine, slot)
         verdict = self.manager.check(
             strategy_id=slot.strategy_id,
             reduces=reduces,
             notional=quantity * price,
             risk_amount=None,
-            equity=self.equity(engine),
-            strategy_exposure=self.exposure(engine, slot),
+            equity=equity,
+            strategy_exposure=exposure,
             account_exposure=account_exposure,
             ts_ns=ts_ns,
         )
         if verdict.approved:
             self.manager.record_order(ts_ns)
-        return verdict
+        return verdict, equity, exposure
 
     def _recorded(
         self, scoped: ScopedTransition, cause: Bar | SessionEnded | OperatorCommand

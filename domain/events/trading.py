@@ -107,6 +107,10 @@ class RiskDecision(Event, frozen=True, kw_only=True):
     limits_version: str
     ts_event: int
     cause: EventRef
+    equity: Decimal | None = None
+    """Full risk only: equity at the moment of the decision (cash + positions at last prices)."""
+    strategy_exposure: Decimal | None = None
+    """Full risk only: the strategy's exposure before this order, pending orders included."""
 
 
 @event_topic("risk.Order.Approved")
@@ -213,5 +217,19 @@ class BreakerChanged(Event, frozen=True, kw_only=True):
     equity: Decimal
     high_water: Decimal
     limits_version: str
+    ts_event: int
+    cause: EventRef
+
+
+@event_topic("operator.Command.Refused")
+class OperatorCommandRefused(Event, frozen=True, kw_only=True):
+    """An operator command that did not apply, and why (nothing else changed)."""
+
+    IS_INPUT: ClassVar[bool] = False
+
+    command: str
+    scope: str
+    issued_by: str
+    reason: str
     ts_event: int
     cause: EventRef

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from domain.risk.breaker import Breaker, Measures, TradingState, Transition
+from domain.risk.breaker import Breaker, BreakerError, Measures, TradingState, Transition
 from domain.risk.equity import EquityWatch
 from domain.risk.limits import RiskLimits
 
@@ -145,6 +145,8 @@ class RiskManager:
             return breaker.halt(why, measures)
         if command == "flatten":
             return breaker.flatten(why, measures)
+        if breaker.state == TradingState.ACTIVE and breaker.ramp_step is None:
+            raise BreakerError(f"{scope} is ACTIVE and not recovering; there is nothing to resume")
         watch.rebase()
         return breaker.reset(why, watch.measures(), ts_ns)
 

@@ -10,6 +10,7 @@ from application.engine.engine import Engine
 from domain.events import (
     BreakerChanged,
     OperatorCommand,
+    OperatorCommandRefused,
     OrderApproved,
     OrderDenied,
     OrderSubmitted,
@@ -84,3 +85,13 @@ def test_flatten_closes_every_position_with_market_orders() -> None:
     exits = [d for d in decisions if isinstance(d, OrderSubmitted)]
     assert [(e.side, e.quantity, e.purpose) for e in exits] == [("sell", Decimal(1), "flatten")]
     assert any(isinstance(d, OrderApproved) for d in decisions)
+
+
+def test_a_command_that_does_not_apply_is_refused_as_an_event_not_a_crash() -> None:
+    engine = full()
+    [refused] = engine.handle(command("resume"))
+    assert isinstance(refused, OperatorCommandRefused)
+    assert refused.reason == "account is ACTIVE and not recovering; there is nothing to resume"
+    assert refused.issued_by == "alice" and refused.cause.stream == OPS
+    [unknown] = engine.handle(command("halt", 2, scope="nope"))
+    assert isinstance(unknown, OperatorCommandRefused) and "unknown scope" in unknown.reason
