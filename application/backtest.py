@@ -215,9 +215,10 @@ def run_backtest(
     runner = SessionRunner(log, codec, session, venue_factory(session), observer)
     runner.run(inputs, on_progress)
     trades = observer.trades
-    stats = compute_stats(
+    stats: dict[str, Any] = compute_stats(
         observer.timestamps, observer.equity, config.cash, trades.closed, observer.bars_in_market
     )
+    stats["orders_sent"] = observer.orders_sent
     return BacktestReport(
         config=config,
         session=session,

@@ -1,10 +1,11 @@
 """Stress scenarios: shaped synthetic markets run through the real engine, breakers on and off.
 
-Each scenario holds a large long position (buy and hold, caps loosened so the account
-is exposed) through an event, runs once with the product's breaker tiers and once
-with tiers that never trip, and reports which breakers tripped, when, and the P&L
-the breakers saved (negative when they cost money: a breaker sells into a crash
-that later recovers; the scenarios say which path they model).
+Each scenario trades through an event (most hold a large long position: buy and hold
+with the caps loosened so the account is exposed; the venue scenarios trade a short-term
+strategy), runs once with the product's breakers and once with breakers that never trip,
+and reports which breakers tripped, when, and the P&L the breakers saved (negative when
+they cost money: a breaker sells into a crash that later recovers; each scenario says
+which path it models).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
+
 from application.backtest import BacktestConfig, BacktestReport, BarsFromRows, run_backtest
 from application.ingest import Source, SourceRow
 from domain.ids import Symbol, Venue
@@ -23,7 +26,7 @@ from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
 from infrastructure.store.codec import EventCodec
-from infrastructure.venues.simulated import SimulatedVenue
+from infrastructure.venues.simulated import SimulatedVenue, VenueFaults
 
 MINUTE_NS = 60_000_000_000
 START_NS = 1_704_067_200_000_000_000
@@ -31,9 +34,7 @@ EXPOSED = RiskLimits(max_trade_pct=Decimal(100), max_strategy_exposure_pct=Decim
 
 
 def tiers_off(limits: RiskLimits) -> RiskLimits:
-    """The same caps with breaker tiers that cannot trip (losses never reach 100%)."""
-    import msgspec
-
+    """The same caps with breakers that cannot trip (losses never reach 100%, no venue is that bad)."""
     return msgspec.structs.replace(
         limits,
         drawdown_warning_pct=Decimal("99.7"),
@@ -42,17 +43,23 @@ def tiers_off(limits: RiskLimits) -> RiskLimits:
         daily_loss_warning_pct=Decimal("99.8"),
         daily_loss_halt_pct=Decimal("99.9"),
         strategy_drawdown_halt_pct=Decimal("99.9"),
+        max_venue_error_pct=Decimal(100),
+        max_ack_latency_ns=10**18,
+        max_slippage_bps=Decimal(10**6),
     )
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """A market path (log returns per minute, or absolute jumps) and how the position is held."""
+    """A market path (log returns per minute, or absolute jumps), how it is traded, venue trouble."""
 
     name: str
     description: str
     path: Callable[[random.Random], Iterator[tuple[float, float]]]
     stop_loss_pct: Decimal | None = None
+    strategy: str = "buy_and_hold"
+    params: tuple[tuple[str, str], ...] = (("size", "9000"),)
+    faults: VenueFaults | None = None
 
 
 def _calm(rng: random.Random, minutes: int, drift: float = 0.0) -> Iterator[tuple[float, float]]:
@@ -70,6 +77,11 @@ def _flash_crash(rng: random.Random) -> Iterator[tuple[float, float]]:
 def _slow_bleed(rng: random.Random) -> Iterator[tuple[float, float]]:
     yield from _calm(rng, 120)
     yield from _calm(rng, 3 * 1440, drift=-0.00005)  # about -7% a day, three days
+
+
+def _choppy(rng: random.Random) -> Iterator[tuple[float, float]]:
+    for minute in range(1440):
+        yield 0.0008 * math.sin(minute / 9.0) + rng.gauss(0, 0.0015), 0.0
 
 
 def _stop_gap(rng: random.Random) -> Iterator[tuple[float, float]]:
@@ -98,6 +110,30 @@ SCENARIOS = {
             "gapped open, not at its level",
             _stop_gap,
             stop_loss_pct=Decimal(5),
+        ),
+        Scenario(
+            "venue_error_storm",
+            "the venue rejects every order for five hours while a short-term strategy keeps trading "
+            "a choppy market",
+            _choppy,
+            strategy="sma_cross",
+            params=(("fast", "2"), ("size", "1000"), ("slow", "3")),
+            faults=VenueFaults(
+                reject_from_ns=START_NS + 300 * MINUTE_NS, reject_to_ns=START_NS + 600 * MINUTE_NS
+            ),
+        ),
+        Scenario(
+            "latency_spike",
+            "for five hours the venue acknowledges and fills orders 3 minutes late while a "
+            "short-term strategy trades a choppy market",
+            _choppy,
+            strategy="sma_cross",
+            params=(("fast", "2"), ("size", "1000"), ("slow", "3")),
+            faults=VenueFaults(
+                slow_from_ns=START_NS + 300 * MINUTE_NS,
+                slow_to_ns=START_NS + 600 * MINUTE_NS,
+                latency_ns=3 * MINUTE_NS,
+            ),
         ),
     )
 }
@@ -149,8 +185,8 @@ def run(name: str, seed: int = 11) -> ScenarioResult:
     base = BacktestConfig(
         symbol=Symbol("STRESS/USD"),
         venue=Venue("sim"),
-        strategy="buy_and_hold",
-        params=(("size", "9000"),),
+        strategy=scenario.strategy,
+        params=scenario.params,
         cash=Decimal(10_000),
         stop_loss_pct=scenario.stop_loss_pct,
         limits=EXPOSED,
@@ -170,7 +206,9 @@ def run(name: str, seed: int = 11) -> ScenarioResult:
                     inputs,
                     f"scenario {name}",
                     "scenario",
-                    lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps),
+                    lambda s: SimulatedVenue(
+                        s.venue, s.originator_id, s.fee_rate, s.slippage_bps, scenario.faults
+                    ),
                 )
             )
     return ScenarioResult(scenario, reports[0], reports[1])

@@ -38,6 +38,7 @@ from domain.events import (
 )
 from domain.events.trading import Purpose, Side
 from domain.ids import derive_id
+from domain.risk.execution import Outcome
 from domain.strategies import STRATEGIES, SignalLogic, StrategyIntent
 from domain.trading.fills import FillExceedsOrder
 from domain.trading.order_status import IllegalOrderTransition, OrderStatus
@@ -47,6 +48,11 @@ from domain.trading.risk_gate import LIMITS_VERSION, RiskCheck, check_order
 
 NO_DECISIONS: tuple[Event, ...] = ()
 _ZERO = Decimal(0)
+_BPS = Decimal(10_000)
+
+
+def _ref(event: Event) -> EventRef:
+    return EventRef(event.originator_id, event.originator_version)
 
 
 class UnknownStrategy(DomainError):
@@ -93,6 +99,8 @@ class Engine:
         self.risk = (
             FullRisk(limits, session.starting_cash, [s.strategy_id for s in self.slots]) if limits else None
         )
+        if self.risk is not None:
+            self.risk.venue = session.venue
         self._handlers: dict[type, Callable[[Any], Sequence[Event]]] = {
             Bar: self.on_bar,
             VenueOrderFilled: self._on_fill,
@@ -229,9 +237,12 @@ class Engine:
             equity=equity,
             strategy_exposure=exposure,
         )
+        changes: list[Event] = []
+        if self.risk is not None and self.risk.pending_changes:
+            changes, self.risk.pending_changes = list(self.risk.pending_changes), []
         if not check.approved:
             numbers = msgspec.structs.asdict(approval)
-            return [signal, OrderDenied(**numbers, reason=check.reason, message=check.message)]
+            return [signal, *changes, OrderDenied(**numbers, reason=check.reason, message=check.message)]
         submitted = OrderSubmitted(
             originator_id=order_id,
             originator_version=2,
@@ -262,17 +273,22 @@ class Engine:
             reserved,
             pending_notional=check.notional if side == "buy" else _ZERO,
             reference_price=price,
+            submitted_ns=bar.ts_event,
         )
         self.outbox.append(submitted)
-        return [signal, approval, submitted]
+        return [signal, *changes, approval, submitted]
 
     # venue reports ----------------------------------------------------------
 
     def _on_accepted(self, report: VenueOrderAccepted) -> Sequence[Event]:
         order = self.orders.get(report.order_id)
-        if order is not None and order.status is OrderStatus.SUBMITTED:
-            order.move_to(OrderStatus.ACCEPTED)
-        return NO_DECISIONS
+        if order is None or order.status is not OrderStatus.SUBMITTED:
+            return NO_DECISIONS
+        order.move_to(OrderStatus.ACCEPTED)
+        if self.risk is None:
+            return NO_DECISIONS
+        latency = Outcome(report.ts_recv - order.submitted_ns, None, False)
+        return self.risk.on_outcome(latency, report.ts_event, _ref(report))
 
     def _on_fill(self, report: VenueOrderFilled) -> Sequence[Event]:
         order = self.orders.get(report.order_id)
@@ -304,7 +320,15 @@ class Engine:
             order.move_to(OrderStatus.PARTIALLY_FILLED)
         if before <= 0 < position.quantity:
             slot.exits.open(position.average_price)
-        return NO_DECISIONS
+        if self.risk is None or not order.reference_price:
+            return NO_DECISIONS
+        worse = (
+            report.price - order.reference_price
+            if order.side == "buy"
+            else order.reference_price - report.price
+        )
+        slippage = Outcome(None, worse / order.reference_price * _BPS, False)
+        return self.risk.on_outcome(slippage, report.ts_event, _ref(report))
 
     def _on_closed_by_venue(self, report: VenueOrderRejected | VenueOrderCancelled) -> Sequence[Event]:
         order = self.orders.get(report.order_id)
@@ -318,7 +342,9 @@ class Engine:
         if order.side == "sell":
             self._slot_by_id[order.strategy_id].pending_sells -= order.fills.remaining
         self._release(order)
-        return NO_DECISIONS
+        if self.risk is None or not isinstance(report, VenueOrderRejected):
+            return NO_DECISIONS
+        return self.risk.on_outcome(Outcome(None, None, True), report.ts_event, _ref(report))
 
     def _release(self, order: TrackedOrder) -> None:
         self.reserved_cash -= order.reserved_cash

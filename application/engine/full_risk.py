@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from domain.events import Bar, BreakerChanged, EventRef, OperatorCommand, OperatorCommandRefused, SessionEnded
 from domain.ids import derive_id
 from domain.risk.breaker import BreakerError, TradingState
+from domain.risk.execution import ExecutionBreaker, ExecutionChange, Outcome
 from domain.risk.limits import RiskLimits
 from domain.risk.manager import RiskManager, ScopedTransition, Verdict
 
@@ -35,6 +36,10 @@ class FullRisk:
         self.changes = 0
         self.refusal_stream = derive_id("operator-refusals")
         self.refusals = 0
+        self.execution = ExecutionBreaker(self.limits)
+        self.venue = ""
+        self.pending_changes: list[BreakerChanged] = []
+        """Breaker changes made while checking an order; the engine records them before the verdict."""
         self.emergency = False
         """True while any breaker is in EMERGENCY (kept current after every transition)."""
 
@@ -121,9 +126,47 @@ class FullRisk:
             account_exposure=account_exposure,
             ts_ns=ts_ns,
         )
+        if verdict.approved and not reduces:
+            allowed, change = self.execution.allows_new_exposure(ts_ns)
+            if change is not None:
+                self.pending_changes.append(self._execution_changed(change, ts_ns, None))
+            if not allowed:
+                verdict = Verdict(
+                    False,
+                    "execution_quality",
+                    f"the execution-quality breaker of {self.venue} is {self.execution.state}: "
+                    "no new exposure until it recovers",
+                )
         if verdict.approved:
             self.manager.record_order(ts_ns)
         return verdict, equity, exposure
+
+    def on_outcome(self, outcome: Outcome, ts_ns: int, cause: EventRef) -> list[BreakerChanged]:
+        """An acknowledgement's latency, a fill's slippage or a venue error, for the execution breaker."""
+        change = self.execution.observe(outcome, ts_ns)
+        return [self._execution_changed(change, ts_ns, cause)] if change else []
+
+    def _execution_changed(
+        self, change: ExecutionChange, ts_ns: int, cause: EventRef | None
+    ) -> BreakerChanged:
+        measures = self.manager.measures()
+        watch = self.manager.account_watch
+        self.changes += 1
+        return BreakerChanged(
+            originator_id=self.stream,
+            originator_version=self.changes,
+            scope=f"execution:{self.venue}",
+            before=change.before.value,
+            after=change.after.value,
+            reason=change.reason,
+            drawdown_pct=measures.drawdown_pct,
+            daily_loss_pct=measures.daily_loss_pct,
+            equity=watch.last,
+            high_water=watch.high_water,
+            limits_version=self.limits.label,
+            ts_event=ts_ns,
+            cause=cause or EventRef(self.stream, self.changes - 1),
+        )
 
     def _recorded(
         self, scoped: ScopedTransition, cause: Bar | SessionEnded | OperatorCommand

@@ -25,6 +25,7 @@ class TrackedOrder:
     pending_notional: Decimal = Decimal(0)
     """For a buy: the exposure it may still add, at the reference price (the risk engine counts it)."""
     reference_price: Decimal = Decimal(0)
+    submitted_ns: int = 0
     status: OrderStatus = OrderStatus.SUBMITTED
     fills: FillBook = field(init=False)
 

@@ -29,6 +29,7 @@ class ReportObserver(SessionObserver):
         self._realized: dict[str, Decimal] = {}
         self._fills_seen = 0
         self.denials: Counter[str] = Counter()
+        self.orders_sent = 0
         self.breaker_changes: list[BreakerChanged] = []
 
     def on_event(self, event: Event, engine: Engine, stored: bytes) -> None:
@@ -37,6 +38,7 @@ class ReportObserver(SessionObserver):
             self.digest.add(event.TOPIC, stored)
             if isinstance(event, OrderSubmitted):
                 self._order_strategy[event.order_id] = event.strategy_id
+                self.orders_sent += 1
             elif isinstance(event, OrderDenied):
                 self.denials[event.reason] += 1
             elif isinstance(event, BreakerChanged):

@@ -41,6 +41,12 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     recovery_steps_pct: tuple[Decimal, ...] = (Decimal(25), Decimal(50), Decimal(75), Decimal(100))
     recovery_interval_ns: int = NS_PER_HOUR
     day_offset_ns: int = 0
+    max_ack_latency_ns: int = 2_000_000_000
+    max_slippage_bps: Decimal = Decimal(50)
+    max_venue_error_pct: Decimal = Decimal(20)
+    execution_window: int = 20
+    execution_min_samples: int = 5
+    execution_cooldown_ns: int = 300_000_000_000
 
     def validated(self) -> RiskLimits:
         """Self, if the limits make sense; raises InvalidLimits naming the first problem."""
@@ -61,6 +67,10 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         steps = self.recovery_steps_pct
         if not steps or steps[-1] != 100 or any(b <= a for a, b in pairwise(steps)):
             raise InvalidLimits(f"recovery steps must rise to 100, got {steps}")
+        if not 1 <= self.execution_min_samples <= self.execution_window:
+            raise InvalidLimits("execution_min_samples must be between 1 and execution_window")
+        if self.max_ack_latency_ns <= 0 or self.max_slippage_bps <= 0 or self.max_venue_error_pct <= 0:
+            raise InvalidLimits("execution-quality thresholds must be positive")
         if self.orders_per_second < 1 or self.recovery_interval_ns < 0:
             raise InvalidLimits("orders_per_second must be >= 1 and recovery_interval_ns >= 0")
         return self

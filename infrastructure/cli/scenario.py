@@ -32,8 +32,9 @@ def run_scenario(
         raise ConfigError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
     result = run(name, seed)
     console.print(f"[bold]{name}[/]: {result.scenario.description}", highlight=False)
+    params = ", ".join(f"{k}={v}" for k, v in result.scenario.params)
     console.print(
-        "a long position of 9,000 units (~90% of equity) held through it, default breaker tiers",
+        f"traded by {result.scenario.strategy} ({params}) with 10,000 cash; default breakers",
         highlight=False,
     )
     for change in result.with_breakers.breakers:
@@ -51,6 +52,13 @@ def run_scenario(
             console.print(
                 f"  stop level {level:.8f}, filled at {stopped[0].exit_price:.8f} "
                 f"({(stopped[0].exit_price / level - 1) * 100:.2f}% through the stop)",
+                highlight=False,
+            )
+    if result.scenario.faults is not None:
+        for label, report in (("with", result.with_breakers), ("without", result.without_breakers)):
+            console.print(
+                f"  orders sent to the venue {label} breakers: {report.stats['orders_sent']:,}; "
+                f"denied before sending: {sum(report.denials.values()):,} {report.denials}",
                 highlight=False,
             )
     on = Decimal(result.with_breakers.stats["final_equity"])

@@ -16,6 +16,7 @@ reads the clock: report times are the market data's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
@@ -34,16 +35,40 @@ _BPS = Decimal(10_000)
 NONE: tuple[VenueReport, ...] = ()
 
 
+@dataclass(frozen=True)
+class VenueFaults:
+    """Deterministic trouble at the simulated venue, for stress scenarios and tests.
+
+    Orders submitted in [reject_from_ns, reject_to_ns) are rejected; orders submitted in
+    [slow_from_ns, slow_to_ns) are acknowledged ``latency_ns`` late and fill no earlier.
+    """
+
+    reject_from_ns: int = 0
+    reject_to_ns: int = 0
+    slow_from_ns: int = 0
+    slow_to_ns: int = 0
+    latency_ns: int = 0
+
+
 class SimulatedVenue:
     """One venue's matching for one session (orders rest in submission order)."""
 
-    def __init__(self, name: str, session_id: UUID, fee_rate: Decimal, slippage_bps: Decimal) -> None:
+    def __init__(
+        self,
+        name: str,
+        session_id: UUID,
+        fee_rate: Decimal,
+        slippage_bps: Decimal,
+        faults: VenueFaults | None = None,
+    ) -> None:
         self.name = name
         self.stream = derive_id("venue", name, str(session_id))
         self.version = 0
         self.fee_rate = fee_rate
         self.slip = slippage_bps / _BPS
         self._resting: list[OrderSubmitted] = []
+        self._eligible: dict[UUID, int] = {}
+        self.faults = faults or VenueFaults()
         self._last_close: dict[str, Decimal] = {}
         self._last_ts = 0
 
@@ -67,12 +92,16 @@ class SimulatedVenue:
                     reason=f"{order.order_type} order without a price",
                 ),
             )
+        faults, ts = self.faults, order.ts_event
+        if faults.reject_from_ns <= ts < faults.reject_to_ns:
+            return (
+                self._report(VenueOrderRejected, order, ts, reason="venue error: 503 service unavailable"),
+            )
+        if faults.slow_from_ns <= ts < faults.slow_to_ns:
+            ts += faults.latency_ns
+            self._eligible[order.order_id] = ts
         self._resting.append(order)
-        return (
-            self._report(
-                VenueOrderAccepted, order, order.ts_event, venue_order_id=f"sim-{order.order_id.hex[:16]}"
-            ),
-        )
+        return (self._report(VenueOrderAccepted, order, ts, venue_order_id=f"sim-{order.order_id.hex[:16]}"),)
 
     def on_bar(self, bar: Bar) -> Sequence[VenueReport]:
         """Fill resting orders on this bar's symbol that its prices reach."""
@@ -82,11 +111,14 @@ class SimulatedVenue:
             return NONE
         reports: list[VenueReport] = []
         still: list[OrderSubmitted] = []
+        eligible = self._eligible
         for order in self._resting:
-            price = self._bar_price(order, bar) if order.symbol == bar.symbol else None
+            waiting = eligible and eligible.get(order.order_id, 0) > bar.ts_event
+            price = self._bar_price(order, bar) if order.symbol == bar.symbol and not waiting else None
             if price is None:
                 still.append(order)
             else:
+                eligible.pop(order.order_id, None)
                 reports.append(self._fill(order, price, bar.ts_event))
         self._resting = still
         return reports

@@ -45,3 +45,20 @@ def test_stop_gap_fills_at_the_gapped_open_far_through_the_stop() -> None:
 
 def test_scenarios_are_deterministic() -> None:
     assert run("flash_crash").with_breakers.digest == run("flash_crash").with_breakers.digest
+
+
+def test_venue_error_storm_opens_the_execution_breaker_and_sends_fewer_orders() -> None:
+    result = run("venue_error_storm")
+    first = result.with_breakers.breakers[0]
+    assert (first["scope"], first["from"], first["to"]) == ("execution:sim", "CLOSED", "OPEN")
+    assert "venue error rate" in first["reason"]
+    assert result.with_breakers.denials.get("execution_quality", 0) > 0
+    assert result.with_breakers.stats["orders_sent"] < result.without_breakers.stats["orders_sent"]
+
+
+def test_latency_spike_opens_the_execution_breaker_on_latency() -> None:
+    result = run("latency_spike")
+    first = result.with_breakers.breakers[0]
+    assert first["to"] == "OPEN" and "acknowledgement latency" in first["reason"]
+    assert any(b["to"] == "HALF_OPEN" for b in result.with_breakers.breakers)
+    assert result.with_breakers.breakers[-1]["to"] == "CLOSED"
