@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -152,6 +152,16 @@ def _trip(trip: RoundTrip) -> dict[str, Any]:
     }
 
 
+class BacktestInputs(Protocol):
+    """Where a backtest's input events come from (each with its stored bytes, when known)."""
+
+    def __iter__(self) -> Iterator[Input]: ...
+
+    def description(self) -> dict[str, Any]:
+        """Where the inputs came from, for the report and the manifest."""
+        ...
+
+
 class BarsFromRows:
     """Bars (and refusals) from a source's rows, validated like any ingestion."""
 
@@ -203,7 +213,7 @@ def run_backtest(
     log: EventLog,
     codec: Codec,
     config: BacktestConfig,
-    inputs: BarsFromRows | BarsFromLog,
+    inputs: BacktestInputs,
     source: str,
     code_version: str,
     venue_factory: Callable[[SessionStarted], SimulatedExchange],
@@ -219,6 +229,7 @@ def run_backtest(
         observer.timestamps, observer.equity, config.cash, trades.closed, observer.bars_in_market
     )
     stats["orders_sent"] = observer.orders_sent
+    stats["market_data_refused"] = dict(sorted(observer.data_refused.items()))
     return BacktestReport(
         config=config,
         session=session,

@@ -20,7 +20,9 @@ from decimal import Decimal
 import msgspec
 
 from application.backtest import BacktestConfig, BacktestReport, BarsFromRows, run_backtest
+from application.engine.session import Input
 from application.ingest import Source, SourceRow
+from domain.events import Bar
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
@@ -29,6 +31,7 @@ from infrastructure.store.codec import EventCodec
 from infrastructure.venues.simulated import SimulatedVenue, VenueFaults
 
 MINUTE_NS = 60_000_000_000
+STALE_LAG_NS = 5_000_000_000
 START_NS = 1_704_067_200_000_000_000
 EXPOSED = RiskLimits(max_trade_pct=Decimal(100), max_strategy_exposure_pct=Decimal(100))
 
@@ -46,6 +49,9 @@ def tiers_off(limits: RiskLimits) -> RiskLimits:
         max_venue_error_pct=Decimal(100),
         max_ack_latency_ns=10**18,
         max_slippage_bps=Decimal(10**6),
+        max_data_age_ns=10**18,
+        max_price_jump_pct=Decimal(10**6),
+        min_liquidity_usd=Decimal(0),
     )
 
 
@@ -60,6 +66,9 @@ class Scenario:
     strategy: str = "buy_and_hold"
     params: tuple[tuple[str, str], ...] = (("size", "9000"),)
     faults: VenueFaults | None = None
+    stale_from_minute: int = 0
+    stale_to_minute: int = 0
+    """Bars in this span reach us ``STALE_LAG_NS`` after they happened (a lagging feed)."""
 
 
 def _calm(rng: random.Random, minutes: int, drift: float = 0.0) -> Iterator[tuple[float, float]]:
@@ -79,8 +88,14 @@ def _slow_bleed(rng: random.Random) -> Iterator[tuple[float, float]]:
     yield from _calm(rng, 3 * 1440, drift=-0.00005)  # about -7% a day, three days
 
 
-def _choppy(rng: random.Random) -> Iterator[tuple[float, float]]:
-    for minute in range(1440):
+def _falling_while_stale(rng: random.Random) -> Iterator[tuple[float, float]]:
+    yield from _choppy(rng, 300)
+    yield from _calm(rng, 120, drift=-0.0007)  # about -8% while the feed lags
+    yield from _choppy(rng, 600)
+
+
+def _choppy(rng: random.Random, minutes: int = 1440) -> Iterator[tuple[float, float]]:
+    for minute in range(minutes):
         yield 0.0008 * math.sin(minute / 9.0) + rng.gauss(0, 0.0015), 0.0
 
 
@@ -110,6 +125,15 @@ SCENARIOS = {
             "gapped open, not at its level",
             _stop_gap,
             stop_loss_pct=Decimal(5),
+        ),
+        Scenario(
+            "stale_feed",
+            "the feed lags 5 s behind for two hours while the price falls ~8%: stale bars are refused",
+            _falling_while_stale,
+            strategy="sma_cross",
+            params=(("fast", "2"), ("size", "1000"), ("slow", "3")),
+            stale_from_minute=300,
+            stale_to_minute=420,
         ),
         Scenario(
             "venue_error_storm",
@@ -178,6 +202,25 @@ class ScenarioResult:
         )
 
 
+class LaggingFeed:
+    """The scenario's bars, those in its stale span received late."""
+
+    def __init__(self, scenario: Scenario, bars: BarsFromRows) -> None:
+        self.bars = bars
+        self.stale_from = START_NS + scenario.stale_from_minute * MINUTE_NS
+        self.stale_to = START_NS + scenario.stale_to_minute * MINUTE_NS
+
+    def __iter__(self) -> Iterator[Input]:
+        for event, stored in self.bars:
+            if isinstance(event, Bar) and self.stale_from <= event.ts_event < self.stale_to:
+                yield msgspec.structs.replace(event, ts_recv=event.ts_event + STALE_LAG_NS), None
+            else:
+                yield event, stored
+
+    def description(self) -> dict[str, object]:
+        return self.bars.description()
+
+
 def run(name: str, seed: int = 11) -> ScenarioResult:
     """Run one scenario twice, in memory, through the real engine and simulated venue."""
     scenario = SCENARIOS[name]
@@ -195,8 +238,11 @@ def run(name: str, seed: int = 11) -> ScenarioResult:
     for limits in (EXPOSED, tiers_off(EXPOSED)):
         config = dataclasses.replace(base, limits=limits)
         with open_ledger(load_settings({}, store="memory")) as store:
-            inputs = BarsFromRows(
-                Source(name, f"scenario:{name}:{seed}", iter(bars)), config.venue, config.symbol
+            inputs = LaggingFeed(
+                scenario,
+                BarsFromRows(
+                    Source(name, f"scenario:{name}:{seed}", iter(bars)), config.venue, config.symbol
+                ),
             )
             reports.append(
                 run_backtest(

@@ -128,6 +128,8 @@ class Engine:
 
     def on_bar(self, bar: Bar) -> Sequence[Event]:
         """The decisions a closed bar causes (``handle`` for a bar, without the dispatch)."""
+        if self.risk is not None and (refused := self.risk.admit(bar)) is not None:
+            return [refused]  # neither the strategies nor the marks see data the risk engine refused
         self.last_bar[bar.symbol] = bar
         slots = self._by_symbol.get(bar.symbol)
         if not slots:

@@ -12,12 +12,21 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain.events import Bar, BreakerChanged, EventRef, OperatorCommand, OperatorCommandRefused, SessionEnded
+from domain.events import (
+    Bar,
+    BreakerChanged,
+    EventRef,
+    MarketDataRefused,
+    OperatorCommand,
+    OperatorCommandRefused,
+    SessionEnded,
+)
 from domain.ids import derive_id
 from domain.risk.breaker import BreakerError, TradingState
 from domain.risk.execution import ExecutionBreaker, ExecutionChange, Outcome
 from domain.risk.limits import RiskLimits
 from domain.risk.manager import RiskManager, ScopedTransition, Verdict
+from domain.risk.market_guard import MarketGuard
 
 if TYPE_CHECKING:
     from application.engine.engine import Engine, StrategySlot
@@ -35,11 +44,14 @@ class FullRisk:
         self.stream = derive_id("breakers")
         self.changes = 0
         self.refusal_stream = derive_id("operator-refusals")
+        self.data_refusals = derive_id("market-data-refusals")
         self.refusals = 0
         self.execution = ExecutionBreaker(self.limits)
         self.venue = ""
         self.pending_changes: list[BreakerChanged] = []
         """Breaker changes made while checking an order; the engine records them before the verdict."""
+        self.guards: dict[str, MarketGuard] = {}
+        self.refusal_count = 0
         self.emergency = False
         """True while any breaker is in EMERGENCY (kept current after every transition)."""
 
@@ -74,6 +86,25 @@ class FullRisk:
             strategies.append((slot.strategy_id, value))
         changes = self.manager.mark(bar.ts_event, equity, strategies)
         return [self._recorded(change, bar) for change in changes] if changes else []
+
+    def admit(self, bar: Bar) -> MarketDataRefused | None:
+        """None when the engine may act on the bar; else the recorded refusal."""
+        guard = self.guards.get(bar.symbol)
+        if guard is None:
+            guard = self.guards[bar.symbol] = MarketGuard(self.limits)
+        refusal = guard.admit(bar)
+        if refusal is None:
+            return None
+        self.refusal_count += 1
+        return MarketDataRefused(
+            originator_id=self.data_refusals,
+            originator_version=self.refusal_count,
+            symbol=bar.symbol,
+            reason=refusal.reason,
+            message=refusal.message,
+            ts_event=bar.ts_event,
+            cause=EventRef(bar.originator_id, bar.originator_version),
+        )
 
     def on_command(
         self, engine: Engine, command: OperatorCommand
@@ -126,6 +157,15 @@ class FullRisk:
             account_exposure=account_exposure,
             ts_ns=ts_ns,
         )
+        guard = self.guards.get(slot.symbol)
+        if verdict.approved and not reduces and guard is not None and not guard.liquid(ts_ns):
+            verdict = Verdict(
+                False,
+                "illiquid",
+                f"{slot.symbol} traded {guard.traded_value:,.0f} USD over the last "
+                f"{self.limits.liquidity_window_ns // 3_600_000_000_000} h, below the floor "
+                f"{self.limits.min_liquidity_usd:,.0f} USD",
+            )
         if verdict.approved and not reduces:
             allowed, change = self.execution.allows_new_exposure(ts_ns)
             if change is not None:

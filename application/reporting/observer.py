@@ -10,7 +10,15 @@ from application.engine.engine import Engine
 from application.engine.replay import DecisionDigest
 from application.engine.session import SessionObserver
 from application.reporting.trades import TradeTracker
-from domain.events import Bar, BreakerChanged, Event, OrderDenied, OrderSubmitted, VenueOrderFilled
+from domain.events import (
+    Bar,
+    BreakerChanged,
+    Event,
+    MarketDataRefused,
+    OrderDenied,
+    OrderSubmitted,
+    VenueOrderFilled,
+)
 
 _ZERO = Decimal(0)
 
@@ -30,6 +38,7 @@ class ReportObserver(SessionObserver):
         self._fills_seen = 0
         self.denials: Counter[str] = Counter()
         self.orders_sent = 0
+        self.data_refused: Counter[str] = Counter()
         self.breaker_changes: list[BreakerChanged] = []
 
     def on_event(self, event: Event, engine: Engine, stored: bytes) -> None:
@@ -43,6 +52,8 @@ class ReportObserver(SessionObserver):
                 self.denials[event.reason] += 1
             elif isinstance(event, BreakerChanged):
                 self.breaker_changes.append(event)
+            elif isinstance(event, MarketDataRefused):
+                self.data_refused[event.reason] += 1
             return
         if not isinstance(event, VenueOrderFilled) or engine.fills_applied == self._fills_seen:
             return  # not a fill, or a fill the engine ignored (a repeat, an unknown order)

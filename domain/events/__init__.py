@@ -15,6 +15,7 @@ from domain.events.market import (
 from domain.events.trading import (
     BreakerChanged,
     EventRef,
+    MarketDataRefused,
     OperatorCommand,
     OperatorCommandRefused,
     OrderApproved,
@@ -38,6 +39,7 @@ __all__ = [
     "Event",
     "EventRef",
     "MarketDataImported",
+    "MarketDataRefused",
     "MarketDataRejected",
     "OperatorCommand",
     "OperatorCommandRefused",

@@ -233,3 +233,17 @@ class OperatorCommandRefused(Event, frozen=True, kw_only=True):
     reason: str
     ts_event: int
     cause: EventRef
+
+
+@event_topic("risk.MarketData.Refused")
+class MarketDataRefused(Event, frozen=True, kw_only=True):
+    """The risk engine would not act on this market data (stale or deviating); the strategies did
+    not see it and no equity was marked with it."""
+
+    IS_INPUT: ClassVar[bool] = False
+
+    symbol: str
+    reason: str
+    message: str
+    ts_event: int
+    cause: EventRef

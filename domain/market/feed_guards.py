@@ -45,7 +45,10 @@ class PriceDeviationGuard:
 
     def reference(self) -> Decimal | None:
         """The median of recently accepted prices, or None before the first one."""
-        return median(self._recent) if self._recent else None
+        recent = self._recent
+        if not recent:
+            return None
+        return recent[-1] if recent.maxlen == 1 else median(recent)
 
     def check(self, price: Decimal) -> None:
         """Accept (and remember) ``price`` or raise InvalidMarketData('price_deviation')."""
@@ -69,7 +72,8 @@ class PriceDeviationGuard:
 
     def _accept(self, price: Decimal) -> None:
         self._recent.append(price)
-        self._refused = []
+        if self._refused:
+            self._refused = []
 
 
 class VolumeSanityGuard:

@@ -47,6 +47,10 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     execution_window: int = 20
     execution_min_samples: int = 5
     execution_cooldown_ns: int = 300_000_000_000
+    max_data_age_ns: int = 500_000_000
+    max_price_jump_pct: Decimal = Decimal(25)
+    min_liquidity_usd: Decimal = Decimal(10_000)
+    liquidity_window_ns: int = NS_PER_DAY
 
     def validated(self) -> RiskLimits:
         """Self, if the limits make sense; raises InvalidLimits naming the first problem."""

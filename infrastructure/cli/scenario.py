@@ -54,6 +54,9 @@ def run_scenario(
                 f"({(stopped[0].exit_price / level - 1) * 100:.2f}% through the stop)",
                 highlight=False,
             )
+    refused = result.with_breakers.stats["market_data_refused"]
+    if refused:
+        console.print(f"  market data refused (strategies never saw it): {refused}", highlight=False)
     if result.scenario.faults is not None:
         for label, report in (("with", result.with_breakers), ("without", result.without_breakers)):
             console.print(

@@ -62,3 +62,9 @@ def test_latency_spike_opens_the_execution_breaker_on_latency() -> None:
     assert first["to"] == "OPEN" and "acknowledgement latency" in first["reason"]
     assert any(b["to"] == "HALF_OPEN" for b in result.with_breakers.breakers)
     assert result.with_breakers.breakers[-1]["to"] == "CLOSED"
+
+
+def test_stale_feed_bars_are_refused_and_never_traded_on() -> None:
+    result = run("stale_feed")
+    assert result.with_breakers.stats["market_data_refused"] == {"stale": 120}
+    assert result.without_breakers.stats["market_data_refused"] == {}

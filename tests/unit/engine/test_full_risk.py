@@ -9,6 +9,7 @@ import msgspec
 from application.engine.engine import Engine
 from domain.events import (
     BreakerChanged,
+    MarketDataRefused,
     OperatorCommand,
     OperatorCommandRefused,
     OrderApproved,
@@ -23,6 +24,7 @@ OPS = derive_id("operator")
 
 
 def full(cash: str = "1000", size: str = "1", **limits: object) -> Engine:
+    limits.setdefault("max_price_jump_pct", Decimal(90))  # the test bars jump by up to 37%
     base = session(cash=cash, size=size)
     return Engine(msgspec.structs.replace(base, limits=RiskLimits(**limits)))  # type: ignore[arg-type]
 
@@ -95,3 +97,15 @@ def test_a_command_that_does_not_apply_is_refused_as_an_event_not_a_crash() -> N
     assert refused.issued_by == "alice" and refused.cause.stream == OPS
     [unknown] = engine.handle(command("halt", 2, scope="nope"))
     assert isinstance(unknown, OperatorCommandRefused) and "unknown scope" in unknown.reason
+
+
+def test_stale_or_jumping_bars_are_refused_and_unseen_by_strategies() -> None:
+    engine = full(max_price_jump_pct=Decimal(20))
+    engine.handle(bar(1, "10"))
+    stale = msgspec.structs.replace(bar(2, "10"), ts_recv=bar(2, "10").ts_event + 600_000_000)
+    [refused] = engine.handle(stale)
+    assert isinstance(refused, MarketDataRefused) and refused.reason == "stale"
+    assert "600.0 ms old" in refused.message
+    [jump] = engine.handle(bar(3, "13"))
+    assert isinstance(jump, MarketDataRefused) and jump.reason == "price_deviation"
+    assert engine.last_bar["T/USD"].close == 10
