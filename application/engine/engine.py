@@ -23,6 +23,7 @@ from domain.events import (
     Bar,
     Event,
     EventRef,
+    LimitsChanged,
     OperatorCommand,
     OrderApproved,
     OrderDenied,
@@ -109,6 +110,7 @@ class Engine:
             VenueOrderCancelled: self._on_closed_by_venue,
             SessionEnded: self._on_session_ended,
             OperatorCommand: self._on_command,
+            LimitsChanged: self._on_limits_changed,
         }
 
     def handle(self, event: Event) -> Sequence[Event]:
@@ -168,6 +170,9 @@ class Engine:
                 intent = StrategyIntent("close", open_quantity, "EMERGENCY: flatten every position", ())
                 decisions += self._act(slot, intent, cause, "flatten")
         return decisions
+
+    def _on_limits_changed(self, changed: LimitsChanged) -> Sequence[Event]:
+        return self.risk.change_limits(changed) if self.risk is not None else NO_DECISIONS
 
     def _on_command(self, command: OperatorCommand) -> Sequence[Event]:
         if self.risk is None:

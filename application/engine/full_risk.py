@@ -16,6 +16,7 @@ from domain.events import (
     Bar,
     BreakerChanged,
     EventRef,
+    LimitsChanged,
     MarketDataRefused,
     OperatorCommand,
     OperatorCommandRefused,
@@ -24,7 +25,7 @@ from domain.events import (
 from domain.ids import derive_id
 from domain.risk.breaker import BreakerError, TradingState
 from domain.risk.execution import ExecutionBreaker, ExecutionChange, Outcome
-from domain.risk.limits import RiskLimits
+from domain.risk.limits import InvalidLimits, RiskLimits
 from domain.risk.manager import RiskManager, ScopedTransition, Verdict
 from domain.risk.market_guard import MarketGuard
 
@@ -86,6 +87,35 @@ class FullRisk:
             strategies.append((slot.strategy_id, value))
         changes = self.manager.mark(bar.ts_event, equity, strategies)
         return [self._recorded(change, bar) for change in changes] if changes else []
+
+    def change_limits(self, changed: LimitsChanged) -> list[OperatorCommandRefused]:
+        """Put new limits in force (breakers and watches keep their state); refuse ones that
+        contradict themselves or do not move the version forward."""
+        try:
+            limits = changed.limits.validated()
+            if limits.version <= self.limits.version:
+                raise InvalidLimits(
+                    f"limits version {limits.version} is not newer than {self.limits.version}"
+                )
+        except InvalidLimits as error:
+            self.refusals += 1
+            return [
+                OperatorCommandRefused(
+                    originator_id=self.refusal_stream,
+                    originator_version=self.refusals,
+                    command="change_limits",
+                    scope="account",
+                    issued_by=changed.issued_by,
+                    reason=str(error),
+                    ts_event=changed.ts_event,
+                    cause=EventRef(changed.originator_id, changed.originator_version),
+                )
+            ]
+        self.limits = self.manager.limits = self.execution.limits = limits
+        for guard in self.guards.values():
+            guard.limits = limits
+            guard.deviation.band = limits.max_price_jump_pct / 100
+        return []
 
     def admit(self, bar: Bar) -> MarketDataRefused | None:
         """None when the engine may act on the bar; else the recorded refusal."""
@@ -151,7 +181,9 @@ class FullRisk:
             strategy_id=slot.strategy_id,
             reduces=reduces,
             notional=quantity * price,
-            risk_amount=None,
+            risk_amount=quantity * price * stop_pct / 100
+            if (stop_pct := slot.config.stop_loss_pct)
+            else None,
             equity=equity,
             strategy_exposure=exposure,
             account_exposure=account_exposure,

@@ -15,6 +15,7 @@ from domain.events.market import (
 from domain.events.trading import (
     BreakerChanged,
     EventRef,
+    LimitsChanged,
     MarketDataRefused,
     OperatorCommand,
     OperatorCommandRefused,
@@ -38,6 +39,7 @@ __all__ = [
     "BreakerChanged",
     "Event",
     "EventRef",
+    "LimitsChanged",
     "MarketDataImported",
     "MarketDataRefused",
     "MarketDataRejected",

@@ -247,3 +247,15 @@ class MarketDataRefused(Event, frozen=True, kw_only=True):
     message: str
     ts_event: int
     cause: EventRef
+
+
+@event_topic("risk.Limits.Changed")
+class LimitsChanged(Event, frozen=True, kw_only=True):
+    """New limits from an operator or a configuration change; decisions after it name its version."""
+
+    IS_INPUT: ClassVar[bool] = True
+
+    limits: RiskLimits
+    issued_by: str
+    reason: str
+    ts_event: int

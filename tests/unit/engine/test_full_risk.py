@@ -9,6 +9,7 @@ import msgspec
 from application.engine.engine import Engine
 from domain.events import (
     BreakerChanged,
+    LimitsChanged,
     MarketDataRefused,
     OperatorCommand,
     OperatorCommandRefused,
@@ -109,3 +110,43 @@ def test_stale_or_jumping_bars_are_refused_and_unseen_by_strategies() -> None:
     [jump] = engine.handle(bar(3, "13"))
     assert isinstance(jump, MarketDataRefused) and jump.reason == "price_deviation"
     assert engine.last_bar["T/USD"].close == 10
+
+
+def test_risk_mode_caps_quantity_times_stop_distance() -> None:
+    base = session(size="10", stop_loss_pct=Decimal(5))
+    limits = RiskLimits(
+        trade_cap_mode="risk", max_price_jump_pct=Decimal(90), max_strategy_exposure_pct=Decimal(100)
+    )
+    engine = Engine(msgspec.structs.replace(base, limits=limits))
+    _signal, approved, _submitted = cross_up(engine)  # notional 110 = 11% of equity, risk 5.5 = 0.55%
+    assert isinstance(approved, OrderApproved)
+    engine = Engine(msgspec.structs.replace(session(size="50", stop_loss_pct=Decimal(5)), limits=limits))
+    _signal, denied = cross_up(engine)  # risk 50 x 11 x 5% = 27.5 = 2.75% of equity
+    assert isinstance(denied, OrderDenied)
+    assert denied.message == "trade risk (quantity x stop distance) would be 2.75% of equity, limit 2.00%"
+
+
+def test_a_limits_change_is_an_input_and_later_decisions_name_its_version() -> None:
+    engine = full(size="3")
+    looser = RiskLimits(version=2, max_trade_pct=Decimal(5), max_price_jump_pct=Decimal(90))
+    change = LimitsChanged(
+        originator_id=OPS,
+        originator_version=9,
+        limits=looser,
+        issued_by="alice",
+        reason="more room",
+        ts_event=0,
+    )
+    assert list(engine.handle(change)) == []
+    _signal, approved, _submitted = cross_up(engine)
+    assert isinstance(approved, OrderApproved) and approved.limits_version == "limits-2"
+    stale = LimitsChanged(
+        originator_id=OPS,
+        originator_version=10,
+        limits=RiskLimits(version=2),
+        issued_by="bob",
+        reason="oops",
+        ts_event=0,
+    )
+    [refused] = engine.handle(stale)
+    assert isinstance(refused, OperatorCommandRefused) and "not newer" in refused.reason
