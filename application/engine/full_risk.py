@@ -52,6 +52,8 @@ class FullRisk:
         self.pending_changes: list[BreakerChanged] = []
         """Breaker changes made while checking an order; the engine records them before the verdict."""
         self.guards: dict[str, MarketGuard] = {}
+        self._fills_valued = -1
+        self._flat_values: dict[str, Decimal] = {}
         self.refusal_count = 0
         self.emergency = False
         """True while any breaker is in EMERGENCY (kept current after every transition)."""
@@ -72,18 +74,20 @@ class FullRisk:
     def on_bar(self, engine: Engine, bar: Bar) -> list[BreakerChanged]:
         """Mark the account and its strategies to this close; record what the breakers did."""
         equity = engine.account.cash
-        strategies = []
         positions = engine.account.positions
         last_bar = engine.last_bar
+        if engine.fills_applied != self._fills_valued:
+            self._fills_valued = engine.fills_applied
+            self._flat_values = {
+                sid: self.starting_cash + p.realized_pnl - p.fees for sid, p in positions.items()
+            }
+        strategies = []
         for slot in engine.slots:
-            position = positions.get(slot.strategy_id)
-            value = self.starting_cash
-            if position is not None:
-                value += position.realized_pnl - position.fees
-                if slot.quantity:
-                    mark = last_bar[slot.symbol].close
-                    equity += slot.quantity * mark
-                    value += position.unrealized_pnl(mark)
+            value = self._flat_values.get(slot.strategy_id, self.starting_cash)
+            if slot.quantity:
+                mark = last_bar[slot.symbol].close
+                equity += slot.quantity * mark
+                value += positions[slot.strategy_id].unrealized_pnl(mark)
             strategies.append((slot.strategy_id, value))
         changes = self.manager.mark(bar.ts_event, equity, strategies)
         return [self._recorded(change, bar) for change in changes] if changes else []
@@ -113,8 +117,7 @@ class FullRisk:
             ]
         self.limits = self.manager.limits = self.execution.limits = limits
         for guard in self.guards.values():
-            guard.limits = limits
-            guard.deviation.band = limits.max_price_jump_pct / 100
+            guard.use(limits)
         return []
 
     def admit(self, bar: Bar) -> MarketDataRefused | None:

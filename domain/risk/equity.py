@@ -14,6 +14,7 @@ from domain.risk.limits import NS_PER_DAY
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 NO_LOSS = Measures(_ZERO, _ZERO)
+_MARGIN = Decimal("1.000000000000000001")
 
 
 def day_of(ts_ns: int, offset_ns: int = 0) -> int:
@@ -37,6 +38,8 @@ class EquityWatch:
         self.day_open = equity
         self.last = equity
         self.day: int | None = None
+        self._floor_key: tuple[Decimal, ...] = ()
+        self._floor = _ZERO
 
     def observe(self, equity: Decimal, ts_ns: int) -> bool:
         """Take a new mark; True when it starts a new day (the day opens at the last mark)."""
@@ -60,6 +63,20 @@ class EquityWatch:
     def unchanged(self, equity: Decimal, ts_ns: int) -> bool:
         """True when a mark would change nothing: same equity, same day."""
         return equity == self.last and self.day == (ts_ns - self.offset_ns) // NS_PER_DAY
+
+    def calm_floor(self, drawdown_pct: Decimal, daily_loss_pct: Decimal) -> Decimal:
+        """Equity above which neither loss can reach the given percentages (checked without division).
+
+        A hair of margin sends marks right at the boundary through the exact computation.
+        """
+        key = (self.high_water, self.day_open, drawdown_pct, daily_loss_pct)
+        if key != self._floor_key:
+            floor = max(
+                self.high_water * (1 - drawdown_pct / _HUNDRED),
+                self.day_open * (1 - daily_loss_pct / _HUNDRED),
+            )
+            self._floor_key, self._floor = key, floor * _MARGIN
+        return self._floor
 
     def rebase(self) -> None:
         """After a reset: the high-water mark restarts from the current equity."""

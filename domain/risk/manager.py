@@ -55,20 +55,32 @@ class RiskManager:
     ) -> list[ScopedTransition]:
         """Take the marks of a bar close; return the breaker transitions they cause, in order."""
         changes: list[ScopedTransition] = []
-        account, watch = self.account, self.account_watch
+        account, watch, limits = self.account, self.account_watch, self.limits
         if not (watch.unchanged(equity, ts_ns) and account.ramp_step is None):
             new_day = watch.observe(equity, ts_ns)
+            calm = not new_day and account.state == TradingState.ACTIVE and account.ramp_step is None
+            if calm and equity > watch.calm_floor(limits.drawdown_warning_pct, limits.daily_loss_warning_pct):
+                return self._mark_strategies(ts_ns, strategy_equity, changes)
             measures = watch.measures()
             if new_day and (change := account.new_day(measures)):
                 changes.append(ScopedTransition("account", change))
             if change := account.assess(measures, self.limits, ts_ns):
                 changes.append(ScopedTransition("account", change))
+        return self._mark_strategies(ts_ns, strategy_equity, changes)
+
+    def _mark_strategies(
+        self, ts_ns: int, strategy_equity: Sequence[tuple[str, Decimal]], changes: list[ScopedTransition]
+    ) -> list[ScopedTransition]:
+        halt = self.limits.strategy_drawdown_halt_pct
         for strategy_id, value in strategy_equity:
             watch = self.strategy_watches[strategy_id]
             breaker = self.strategies[strategy_id]
             if watch.unchanged(value, ts_ns) and breaker.ramp_step is None:
                 continue
             watch.observe(value, ts_ns)
+            calm = breaker.state == TradingState.ACTIVE and breaker.ramp_step is None
+            if calm and value > watch.calm_floor(halt, Decimal(100)):
+                continue
             if change := breaker.assess(watch.measures(), self.limits, ts_ns):
                 changes.append(ScopedTransition(strategy_id, change))
         return changes

@@ -2,22 +2,23 @@
 
 - stale: received more than ``max_data_age_ns`` after it happened (default 500 ms);
 - deviating: a close more than ``max_price_jump_pct`` away from the last accepted close,
-  until a few agreeing prices confirm the new level (so a real move is not ignored for ever);
+  until three agreeing prices confirm the new level (so a real move is not ignored for ever);
 - illiquid: traded value over the last ``liquidity_window_ns`` (default 24 h) below
-  ``min_liquidity_usd`` (default $10k): reducing orders only.
+  ``min_liquidity_usd`` (default $10k): reducing orders only. Counted in hourly buckets,
+  each hour's volume valued at its last close.
+This runs on every bar, so it is written for speed: no division, one call.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from decimal import Decimal
 
 from domain.errors import InvalidMarketData
 from domain.events.market import Bar
-from domain.market.feed_guards import PriceDeviationGuard, check_fresh
-from domain.risk.limits import RiskLimits
+from domain.risk.limits import NS_PER_HOUR, RiskLimits
 
 _ZERO = Decimal(0)
+CONFIRMATIONS = 3
 
 
 class MarketGuard:
@@ -25,35 +26,73 @@ class MarketGuard:
 
     def __init__(self, limits: RiskLimits) -> None:
         self.limits = limits
-        self.deviation = PriceDeviationGuard(band=limits.max_price_jump_pct / 100, window=1, confirmations=3)
-        self._traded: deque[tuple[int, Decimal]] = deque()
-        self.traded_value = _ZERO
+        self.reference: Decimal | None = None
+        self._low = self._high = _ZERO
+        self._unconfirmed: list[Decimal] = []
+        self._hours: dict[int, Decimal] = {}
+        self._hour = -1
+        self._hour_volume = _ZERO
         self.first_ts: int | None = None
+        self._band = limits.max_price_jump_pct / 100
+
+    def use(self, limits: RiskLimits) -> None:
+        """New limits from now on (the reference price and the traded volume stay)."""
+        self.limits = limits
+        self._band = limits.max_price_jump_pct / 100
 
     def admit(self, bar: Bar) -> InvalidMarketData | None:
         """None if the engine may act on ``bar``, else the refusal (with its reason code)."""
-        try:
-            check_fresh(bar.ts_event, bar.ts_recv, self.limits.max_data_age_ns)
-            self.deviation.check(bar.close)
-        except InvalidMarketData as refusal:
-            return refusal
-        self._count(bar)
+        limits = self.limits
+        age = bar.ts_recv - bar.ts_event
+        if age > limits.max_data_age_ns:
+            return InvalidMarketData(
+                "stale",
+                f"data was {age / 1e6:.1f} ms old at receipt, limit {limits.max_data_age_ns / 1e6:.0f} ms",
+            )
+        close = bar.close
+        if self.reference is not None and not self._low <= close <= self._high and not self._confirms(close):
+            return InvalidMarketData(
+                "price_deviation",
+                f"close {close} is more than {limits.max_price_jump_pct}% from the last "
+                f"accepted close {self.reference}",
+            )
+        if self._unconfirmed:
+            self._unconfirmed = []
+        self.reference = close
+        band = close * self._band
+        self._low, self._high = close - band, close + band
+        hour = bar.ts_event // NS_PER_HOUR
+        if hour != self._hour:
+            self._close_hour(hour, bar.ts_event)
+        self._hour_volume += bar.volume
         return None
 
+    def _close_hour(self, hour: int, ts_ns: int) -> None:
+        hours = self._hours
+        if self._hour >= 0 and self.reference is not None:
+            hours[self._hour] = self._hour_volume * self.reference
+        self._hour, self._hour_volume = hour, _ZERO
+        if len(hours) > self.limits.liquidity_window_ns // NS_PER_HOUR + 1:
+            del hours[min(hours)]
+        if self.first_ts is None:
+            self.first_ts = ts_ns
+
+    def traded_value(self, ts_ns: int) -> Decimal:
+        """Traded value over the window ending at ``ts_ns`` (whole hours)."""
+        oldest = (ts_ns - self.limits.liquidity_window_ns) // NS_PER_HOUR
+        current = self._hour_volume * self.reference if self.reference is not None else _ZERO
+        return sum((value for hour, value in self._hours.items() if hour > oldest), current)
+
     def liquid(self, ts_ns: int) -> bool:
-        """Whether the instrument has traded enough value over the window (a new instrument is given
-        one full window before it is judged)."""
+        """Whether enough value traded over the window (a new instrument gets one window first)."""
         if self.first_ts is None or ts_ns - self.first_ts < self.limits.liquidity_window_ns:
             return True
-        return self.traded_value >= self.limits.min_liquidity_usd
+        return self.traded_value(ts_ns) >= self.limits.min_liquidity_usd
 
-    def _count(self, bar: Bar) -> None:
-        if self.first_ts is None:
-            self.first_ts = bar.ts_event
-        value = bar.volume * bar.close
-        traded = self._traded
-        traded.append((bar.ts_event, value))
-        self.traded_value += value
-        horizon = bar.ts_event - self.limits.liquidity_window_ns
-        while traded[0][0] <= horizon:
-            self.traded_value -= traded.popleft()[1]
+    def _confirms(self, close: Decimal) -> bool:
+        # A jump is believed once three closes in a row agree with each other within the band.
+        pending = self._unconfirmed
+        if pending and abs(close - pending[0]) > pending[0] * self.limits.max_price_jump_pct / 100:
+            pending.clear()
+        pending.append(close)
+        return len(pending) >= CONFIRMATIONS
