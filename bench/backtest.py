@@ -198,6 +198,8 @@ def main() -> None:
     write_html(document, tmp / "report.html")
     print(f"  (HTML report with pictures: {time.perf_counter() - start:.2f} s more)")
     print(f"  trades {report.stats['trades']} (floor loop: {floor_trades}), decisions {report.decisions:,}")
+    report.equity, report.timestamps = [], []  # free the first run's curve before the second
+    del document
     start = time.perf_counter()
     with_risk = execute(settings, dataclasses.replace(CONFIG, limits=NON_BINDING), from_store=True)
     (tmp / "report-risk.json").write_bytes(msgspec.json.encode(with_risk.to_dict()))

@@ -115,7 +115,8 @@ class FullRisk:
                     cause=EventRef(changed.originator_id, changed.originator_version),
                 )
             ]
-        self.limits = self.manager.limits = self.execution.limits = limits
+        self.limits = self.execution.limits = limits
+        self.manager.watch_for(limits)
         for guard in self.guards.values():
             guard.use(limits)
         return []

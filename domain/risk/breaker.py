@@ -91,6 +91,11 @@ class Breaker:
             self._advance_ramp(limits, ts_ns)
         return transition
 
+    @property
+    def calm(self) -> bool:
+        """ACTIVE and not ramping back: only a fresh breach could change anything."""
+        return self.state == TradingState.ACTIVE and self.ramp_step is None
+
     def size_cap_pct(self, limits: RiskLimits) -> Decimal:
         """Percentage of normal size currently allowed (100 unless ramping back)."""
         if self.ramp_step is None:

@@ -30,7 +30,14 @@ def loss_pct(reference: Decimal, equity: Decimal) -> Decimal:
 
 
 class EquityWatch:
-    """The reference points of one equity curve (the account's, or one strategy's)."""
+    """The reference points of one equity curve (the account's, or one strategy's).
+
+    It also keeps a calm floor: the equity above which neither loss can reach the warning
+    percentages given to ``watch_for``. A mark above it, on the same day and below the
+    high-water mark, changes nothing a breaker could see: ``quiet_mark`` takes it in a few
+    comparisons, without division (the floor has a hair of margin, so marks at the boundary
+    take the exact path).
+    """
 
     def __init__(self, equity: Decimal, offset_ns: int = 0) -> None:
         self.offset_ns = offset_ns
@@ -38,19 +45,40 @@ class EquityWatch:
         self.day_open = equity
         self.last = equity
         self.day: int | None = None
-        self._floor_key: tuple[Decimal, ...] = ()
-        self._floor = _ZERO
+        self._drawdown_factor = self._daily_factor = _ZERO
+        self.floor = equity
+
+    def watch_for(self, drawdown_pct: Decimal, daily_loss_pct: Decimal) -> None:
+        """The warning percentages that define the calm floor."""
+        self._drawdown_factor = (1 - drawdown_pct / _HUNDRED) * _MARGIN
+        self._daily_factor = (1 - daily_loss_pct / _HUNDRED) * _MARGIN
+        self._refloor()
+
+    def quiet_mark(self, equity: Decimal, ts_ns: int) -> bool:
+        """Take the mark if it is calm (see the class docstring) and say so; else take nothing."""
+        if (
+            equity > self.floor
+            and equity <= self.high_water
+            and self.day == (ts_ns - self.offset_ns) // NS_PER_DAY
+        ):
+            self.last = equity
+            return True
+        return False
 
     def observe(self, equity: Decimal, ts_ns: int) -> bool:
         """Take a new mark; True when it starts a new day (the day opens at the last mark)."""
         day = day_of(ts_ns, self.offset_ns)
         new_day = self.day is not None and day != self.day
+        moved = new_day
         if new_day:
             self.day_open = self.last
         self.day = day
         self.last = equity
         if equity > self.high_water:
             self.high_water = equity
+            moved = True
+        if moved:
+            self._refloor()
         return new_day
 
     def measures(self) -> Measures:
@@ -60,24 +88,10 @@ class EquityWatch:
             return NO_LOSS
         return Measures(loss_pct(self.high_water, last), loss_pct(self.day_open, last))
 
-    def unchanged(self, equity: Decimal, ts_ns: int) -> bool:
-        """True when a mark would change nothing: same equity, same day."""
-        return equity == self.last and self.day == (ts_ns - self.offset_ns) // NS_PER_DAY
-
-    def calm_floor(self, drawdown_pct: Decimal, daily_loss_pct: Decimal) -> Decimal:
-        """Equity above which neither loss can reach the given percentages (checked without division).
-
-        A hair of margin sends marks right at the boundary through the exact computation.
-        """
-        key = (self.high_water, self.day_open, drawdown_pct, daily_loss_pct)
-        if key != self._floor_key:
-            floor = max(
-                self.high_water * (1 - drawdown_pct / _HUNDRED),
-                self.day_open * (1 - daily_loss_pct / _HUNDRED),
-            )
-            self._floor_key, self._floor = key, floor * _MARGIN
-        return self._floor
-
     def rebase(self) -> None:
         """After a reset: the high-water mark restarts from the current equity."""
         self.high_water = self.last
+        self._refloor()
+
+    def _refloor(self) -> None:
+        self.floor = max(self.high_water * self._drawdown_factor, self.day_open * self._daily_factor)

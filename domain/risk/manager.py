@@ -49,38 +49,34 @@ class RiskManager:
             sid: EquityWatch(starting_equity, limits.day_offset_ns) for sid in strategy_ids
         }
         self._recent_orders: deque[int] = deque()
+        self.watch_for(self.limits)
+
+    def watch_for(self, limits: RiskLimits) -> None:
+        """Use ``limits`` from now on (breakers and watches keep their state)."""
+        self.limits = limits
+        self.account_watch.watch_for(limits.drawdown_warning_pct, limits.daily_loss_warning_pct)
+        for watch in self.strategy_watches.values():
+            watch.watch_for(limits.strategy_drawdown_halt_pct, _HUNDRED)
 
     def mark(
         self, ts_ns: int, equity: Decimal, strategy_equity: Sequence[tuple[str, Decimal]]
     ) -> list[ScopedTransition]:
         """Take the marks of a bar close; return the breaker transitions they cause, in order."""
         changes: list[ScopedTransition] = []
-        account, watch, limits = self.account, self.account_watch, self.limits
-        if not (watch.unchanged(equity, ts_ns) and account.ramp_step is None):
+        account, watch = self.account, self.account_watch
+        if not (account.calm and watch.quiet_mark(equity, ts_ns)):
             new_day = watch.observe(equity, ts_ns)
-            calm = not new_day and account.state == TradingState.ACTIVE and account.ramp_step is None
-            if calm and equity > watch.calm_floor(limits.drawdown_warning_pct, limits.daily_loss_warning_pct):
-                return self._mark_strategies(ts_ns, strategy_equity, changes)
             measures = watch.measures()
             if new_day and (change := account.new_day(measures)):
                 changes.append(ScopedTransition("account", change))
             if change := account.assess(measures, self.limits, ts_ns):
                 changes.append(ScopedTransition("account", change))
-        return self._mark_strategies(ts_ns, strategy_equity, changes)
-
-    def _mark_strategies(
-        self, ts_ns: int, strategy_equity: Sequence[tuple[str, Decimal]], changes: list[ScopedTransition]
-    ) -> list[ScopedTransition]:
-        halt = self.limits.strategy_drawdown_halt_pct
         for strategy_id, value in strategy_equity:
             watch = self.strategy_watches[strategy_id]
             breaker = self.strategies[strategy_id]
-            if watch.unchanged(value, ts_ns) and breaker.ramp_step is None:
+            if breaker.calm and watch.quiet_mark(value, ts_ns):
                 continue
             watch.observe(value, ts_ns)
-            calm = breaker.state == TradingState.ACTIVE and breaker.ramp_step is None
-            if calm and value > watch.calm_floor(halt, Decimal(100)):
-                continue
             if change := breaker.assess(watch.measures(), self.limits, ts_ns):
                 changes.append(ScopedTransition(strategy_id, change))
         return changes
