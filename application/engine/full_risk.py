@@ -102,19 +102,7 @@ class FullRisk:
                     f"limits version {limits.version} is not newer than {self.limits.version}"
                 )
         except InvalidLimits as error:
-            self.refusals += 1
-            return [
-                OperatorCommandRefused(
-                    originator_id=self.refusal_stream,
-                    originator_version=self.refusals,
-                    command="change_limits",
-                    scope="account",
-                    issued_by=changed.issued_by,
-                    reason=str(error),
-                    ts_event=changed.ts_event,
-                    cause=EventRef(changed.originator_id, changed.originator_version),
-                )
-            ]
+            return [self._refused("change_limits", "account", changed, str(error))]
         self.limits = self.execution.limits = limits
         self.manager.watch_for(limits)
         for guard in self.guards.values():
@@ -154,20 +142,23 @@ class FullRisk:
             except BreakerError as error:
                 refusal = str(error)
         if refusal is not None:
-            self.refusals += 1
-            return [
-                OperatorCommandRefused(
-                    originator_id=self.refusal_stream,
-                    originator_version=self.refusals,
-                    command=command.command,
-                    scope=command.scope,
-                    issued_by=command.issued_by,
-                    reason=refusal,
-                    ts_event=command.ts_event,
-                    cause=EventRef(command.originator_id, command.originator_version),
-                )
-            ]
+            return [self._refused(command.command, command.scope, command, refusal)]
         return [self._recorded(ScopedTransition(command.scope, change), command)] if change else []
+
+    def _refused(
+        self, command: str, scope: str, issued: OperatorCommand | LimitsChanged, reason: str
+    ) -> OperatorCommandRefused:
+        self.refusals += 1
+        return OperatorCommandRefused(
+            originator_id=self.refusal_stream,
+            originator_version=self.refusals,
+            command=command,
+            scope=scope,
+            issued_by=issued.issued_by,
+            reason=reason,
+            ts_event=issued.ts_event,
+            cause=EventRef(issued.originator_id, issued.originator_version),
+        )
 
     def must_flatten(self, slot: StrategySlot) -> bool:
         """True when the account or this strategy is in EMERGENCY."""
