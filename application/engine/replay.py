@@ -64,6 +64,8 @@ class VerifyResult:
     recorded_digest: str
     replayed_digest: str
     divergence: Divergence | None
+    recorded_by: str = ""
+    """The code version the session recorded (a different version may decide differently)."""
 
     @property
     def identical(self) -> bool:
@@ -82,7 +84,19 @@ def verify(
     divergence: Divergence | None = None
     for page in log.read_stored(0, page_size):
         for record in page:
-            event = codec.decode(record.topic, record.state)
+            try:
+                event = codec.decode(record.topic, record.state)
+            except Exception as error:  # the codec's own error type lives in infrastructure
+                found = divergence or Divergence(
+                    recorded.count + 1,
+                    record.notification_id,
+                    f"undecodable: {error}",
+                    "(replay stopped: the log is corrupt at this event)",
+                )
+                version = engine.session.code_version if engine else ""
+                return VerifyResult(
+                    inputs, recorded.count, recorded.hexdigest(), replayed.hexdigest(), found, version
+                )
             if engine is None:
                 if not isinstance(event, SessionStarted):
                     raise NotASessionLog(f"the log starts with {record.topic}, not a session configuration")
@@ -108,7 +122,14 @@ def verify(
             on_progress(inputs)
     if divergence is None and expected:
         divergence = Divergence(recorded.count, None, "(end of log)", f"unrecorded {expected[0][0]}")
-    return VerifyResult(inputs, recorded.count, recorded.hexdigest(), replayed.hexdigest(), divergence)
+    return VerifyResult(
+        inputs,
+        recorded.count,
+        recorded.hexdigest(),
+        replayed.hexdigest(),
+        divergence,
+        engine.session.code_version if engine else "",
+    )
 
 
 def _compare(

@@ -13,6 +13,7 @@ from infrastructure.bootstrap import log_file_settings, open_ledger
 from infrastructure.cli.context import console, errors, reports_errors, settings_of
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
+from infrastructure.version import code_version
 
 app = typer.Typer(help="Replay recorded inputs through the engine.")
 
@@ -36,6 +37,7 @@ def verify_command(
         task = bar.add_task("replay")
         result = verify(store.log, EventCodec(), on_progress=lambda n: bar.update(task, completed=n))
     console.print(f"{result.inputs:,} inputs, {result.decisions:,} recorded decisions")
+    console.print(f"recorded by {result.recorded_by}; replayed by {code_version()}", highlight=False)
     console.print(f"recorded digest {result.recorded_digest}")
     console.print(f"replayed digest {result.replayed_digest}")
     if result.identical:

@@ -27,6 +27,10 @@ class UnknownTopic(StoreError):
     """A stored event has a topic this code does not know: run the code version that wrote it."""
 
 
+class UndecodableEvent(StoreError):
+    """Stored bytes that do not decode as their topic says: the log is corrupt or was tampered with."""
+
+
 class EventCodec:
     """Encodes events to bytes and decodes them back by topic, with typed decoders."""
 
@@ -54,9 +58,12 @@ class EventCodec:
             decoder = self._decoders[topic]
         except KeyError:
             raise UnknownTopic(f"unknown event topic {topic!r}") from None
-        if data and data[0] == _MARKER_BYTE:
-            data = zlib.decompress(memoryview(data)[1:])
-        event: Event = decoder.decode(data)
+        try:
+            if data and data[0] == _MARKER_BYTE:
+                data = zlib.decompress(memoryview(data)[1:])
+            event: Event = decoder.decode(data)
+        except (msgspec.DecodeError, zlib.error) as error:
+            raise UndecodableEvent(f"stored {topic} event does not decode: {error}") from None
         return event
 
     def decoder_for(self, topic: str) -> msgspec.msgpack.Decoder[Event]:

@@ -84,3 +84,18 @@ def recorded_bars() -> list[Event]:
     from tests.factories import bars
 
     return list(bars(3))
+
+
+def test_an_undecodable_event_is_reported_not_a_crash(store: LedgerStore) -> None:
+    run(store.log, bar_rows(series()))
+    events = recorded(store)
+    context, tampered = copy_into_memory(events[:5])
+    try:
+        garbage = msgspec.structs.replace(events[5], originator_version=999)
+        tampered.log.append_encoded([(garbage, b"\x81\xa1")])
+        result = verify(tampered.log, EventCodec())
+    finally:
+        context.__exit__(None, None, None)
+    assert not result.identical and result.divergence is not None
+    assert result.divergence.notification_id == 6
+    assert "undecodable" in result.divergence.recorded and "does not decode" in result.divergence.recorded

@@ -4,7 +4,7 @@ from uuid import UUID
 import pytest
 
 from domain.events import Bar, MarketDataRejected
-from infrastructure.store.codec import COMPRESSED_MARKER, EventCodec, UnknownTopic
+from infrastructure.store.codec import COMPRESSED_MARKER, EventCodec, UndecodableEvent, UnknownTopic
 
 ID = UUID(int=1)
 
@@ -69,3 +69,10 @@ def test_decimal_keeps_trailing_zeros_exactly() -> None:
 def test_an_unknown_topic_is_a_clear_error() -> None:
     with pytest.raises(UnknownTopic, match=r"market\.Nope"):
         EventCodec().decode("market.Nope", b"\x80")
+
+
+def test_bytes_that_do_not_decode_are_a_store_error_naming_the_topic() -> None:
+    with pytest.raises(UndecodableEvent, match=r"stored market\.Bar event does not decode"):
+        EventCodec().decode("market.Bar", b"\xde\xad")
+    with pytest.raises(UndecodableEvent):
+        EventCodec().decode("market.Bar", b"\xc1not zlib")
