@@ -97,9 +97,7 @@ class Engine:
         self.outbox: list[OrderSubmitted] = []
         self.fills_applied = 0
         limits = session.limits
-        self.risk = (
-            FullRisk(limits, session.starting_cash, [s.strategy_id for s in self.slots]) if limits else None
-        )
+        self.risk = FullRisk(limits, session.starting_cash, session.strategies) if limits else None
         if self.risk is not None:
             self.risk.venue = session.venue
         self._handlers: dict[type, Callable[[Any], Sequence[Event]]] = {

@@ -21,6 +21,7 @@ from domain.events import (
     OperatorCommand,
     OperatorCommandRefused,
     SessionEnded,
+    StrategyConfig,
 )
 from domain.ids import derive_id
 from domain.risk.breaker import BreakerError, TradingState
@@ -38,8 +39,11 @@ _ZERO = Decimal(0)
 class FullRisk:
     """The account's and the strategies' breakers, and the pre-trade limits."""
 
-    def __init__(self, limits: RiskLimits, starting_cash: Decimal, strategy_ids: Sequence[str]) -> None:
-        self.manager = RiskManager(limits, starting_cash, strategy_ids)
+    def __init__(
+        self, limits: RiskLimits, starting_cash: Decimal, strategies: Sequence[StrategyConfig]
+    ) -> None:
+        own = {s.strategy_id: s.limits for s in strategies if s.limits is not None}
+        self.manager = RiskManager(limits, starting_cash, [s.strategy_id for s in strategies], own)
         self.limits = self.manager.limits
         self.starting_cash = starting_cash
         self.stream = derive_id("breakers")

@@ -17,7 +17,7 @@ from uuid import UUID
 import msgspec
 
 from domain.events.base import Event, event_topic
-from domain.risk.limits import RiskLimits
+from domain.risk.limits import RiskLimits, StrategyLimits
 
 Side = Literal["buy", "sell"]
 OrderType = Literal["market", "limit", "stop"]
@@ -42,6 +42,8 @@ class StrategyConfig(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     stop_loss_pct: Decimal | None = None
     take_profit_pct: Decimal | None = None
     trailing_stop_pct: Decimal | None = None
+    limits: StrategyLimits | None = None
+    """This strategy's own caps (trade, exposure, drawdown halt), where they differ."""
 
 
 @event_topic("engine.Session.Started")

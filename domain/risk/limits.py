@@ -83,3 +83,24 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     def label(self) -> str:
         """How decisions name these limits."""
         return f"limits-{self.version}"
+
+
+class StrategyLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One strategy's own caps, where they differ from the account's limits."""
+
+    max_trade_pct: Decimal | None = None
+    max_exposure_pct: Decimal | None = None
+    drawdown_halt_pct: Decimal | None = None
+
+    def applied_to(self, limits: RiskLimits) -> RiskLimits:
+        """The account's limits with this strategy's caps in place (validated)."""
+        changes = {
+            name: value
+            for name, value in (
+                ("max_trade_pct", self.max_trade_pct),
+                ("max_strategy_exposure_pct", self.max_exposure_pct),
+                ("strategy_drawdown_halt_pct", self.drawdown_halt_pct),
+            )
+            if value is not None
+        }
+        return msgspec.structs.replace(limits, **changes).validated() if changes else limits

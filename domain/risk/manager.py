@@ -7,13 +7,13 @@ trade_too_large, strategy_exposure, account_exposure, order_rate.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
 from domain.risk.breaker import Breaker, BreakerError, Measures, TradingState, Transition
 from domain.risk.equity import EquityWatch
-from domain.risk.limits import RiskLimits
+from domain.risk.limits import RiskLimits, StrategyLimits
 
 _HUNDRED = Decimal(100)
 NS_PER_SECOND = 1_000_000_000
@@ -40,7 +40,13 @@ class ScopedTransition(NamedTuple):
 class RiskManager:
     """Limits, breakers and equity watches of one account and its strategies."""
 
-    def __init__(self, limits: RiskLimits, starting_equity: Decimal, strategy_ids: Sequence[str]) -> None:
+    def __init__(
+        self,
+        limits: RiskLimits,
+        starting_equity: Decimal,
+        strategy_ids: Sequence[str],
+        strategy_limits: Mapping[str, StrategyLimits] | None = None,
+    ) -> None:
         self.limits = limits.validated()
         self.account = Breaker()
         self.account_watch = EquityWatch(starting_equity, limits.day_offset_ns)
@@ -49,14 +55,19 @@ class RiskManager:
             sid: EquityWatch(starting_equity, limits.day_offset_ns) for sid in strategy_ids
         }
         self._recent_orders: deque[int] = deque()
+        self._own_limits = dict(strategy_limits or {})
+        self.strategy_limits: dict[str, RiskLimits] = {}
         self.watch_for(self.limits)
 
     def watch_for(self, limits: RiskLimits) -> None:
         """Use ``limits`` from now on (breakers and watches keep their state)."""
         self.limits = limits
         self.account_watch.watch_for(limits.drawdown_warning_pct, limits.daily_loss_warning_pct)
-        for watch in self.strategy_watches.values():
-            watch.watch_for(limits.strategy_drawdown_halt_pct, _HUNDRED)
+        for strategy_id, watch in self.strategy_watches.items():
+            own = self._own_limits.get(strategy_id)
+            effective = own.applied_to(limits) if own else limits
+            self.strategy_limits[strategy_id] = effective
+            watch.watch_for(effective.strategy_drawdown_halt_pct, _HUNDRED)
 
     def mark(
         self, ts_ns: int, equity: Decimal, strategy_equity: Sequence[tuple[str, Decimal]]
@@ -77,7 +88,7 @@ class RiskManager:
             if breaker.calm and watch.quiet_mark(value, ts_ns):
                 continue
             watch.observe(value, ts_ns)
-            if change := breaker.assess(watch.measures(), self.limits, ts_ns):
+            if change := breaker.assess(watch.measures(), self.strategy_limits[strategy_id], ts_ns):
                 changes.append(ScopedTransition(strategy_id, change))
         return changes
 
@@ -112,7 +123,7 @@ class RiskManager:
         rate = self._rate_verdict(ts_ns)
         if not rate.approved or reduces:
             return rate
-        limits = self.limits
+        limits = self.strategy_limits[strategy_id]
         cap_pct = limits.max_trade_pct * self.size_cap_pct(strategy_id) / _HUNDRED
         sized = risk_amount if limits.trade_cap_mode == "risk" and risk_amount is not None else notional
         if sized > equity * cap_pct / _HUNDRED:
@@ -131,12 +142,12 @@ class RiskManager:
                 f"of equity, limit {limits.max_strategy_exposure_pct}%",
             )
         after = account_exposure + notional
-        if after > equity * limits.max_account_exposure_pct / _HUNDRED:
+        if after > equity * self.limits.max_account_exposure_pct / _HUNDRED:
             return Verdict(
                 False,
                 "account_exposure",
                 f"account exposure would be {_pct(after, equity)} "
-                f"of equity, limit {limits.max_account_exposure_pct}%",
+                f"of equity, limit {self.limits.max_account_exposure_pct}%",
             )
         return APPROVED
 

@@ -18,7 +18,7 @@ from domain.events import (
     OrderSubmitted,
 )
 from domain.ids import derive_id
-from domain.risk.limits import RiskLimits
+from domain.risk.limits import RiskLimits, StrategyLimits
 from tests.unit.engine.test_engine import bar, cross_up, fill, session
 
 OPS = derive_id("operator")
@@ -150,3 +150,14 @@ def test_a_limits_change_is_an_input_and_later_decisions_name_its_version() -> N
     )
     [refused] = engine.handle(stale)
     assert isinstance(refused, OperatorCommandRefused) and "not newer" in refused.reason
+
+
+def test_a_strategy_can_have_its_own_tighter_caps() -> None:
+    base = session(size="3")
+    own = StrategyLimits(max_trade_pct=Decimal(1))
+    strategy = msgspec.structs.replace(base.strategies[0], limits=own)
+    loose = RiskLimits(max_trade_pct=Decimal(5), max_price_jump_pct=Decimal(90))
+    engine = Engine(msgspec.structs.replace(base, strategies=(strategy,), limits=loose))
+    _signal, denied = cross_up(engine)  # 33 = 3.3% of equity: fine for the account, not for the strategy
+    assert isinstance(denied, OrderDenied)
+    assert denied.message == "trade notional would be 3.30% of equity, limit 1.00%"
