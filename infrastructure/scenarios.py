@@ -49,6 +49,7 @@ def tiers_off(limits: RiskLimits) -> RiskLimits:
         max_venue_error_pct=Decimal(100),
         max_ack_latency_ns=10**18,
         max_slippage_bps=Decimal(10**6),
+        max_slippage_hard_bps=Decimal(10**6),
         max_data_age_ns=10**18,
         max_price_jump_pct=Decimal(10**6),
         min_liquidity_usd=Decimal(0),

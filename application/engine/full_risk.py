@@ -24,6 +24,7 @@ from domain.events import (
     StrategyConfig,
 )
 from domain.ids import derive_id
+from domain.risk.adaptive import VolatilityRegime, scaled
 from domain.risk.breaker import BreakerError, TradingState
 from domain.risk.execution import ExecutionBreaker, ExecutionChange, Outcome
 from domain.risk.limits import InvalidLimits, RiskLimits
@@ -44,7 +45,10 @@ class FullRisk:
     ) -> None:
         own = {s.strategy_id: s.limits for s in strategies if s.limits is not None}
         self.manager = RiskManager(limits, starting_cash, [s.strategy_id for s in strategies], own)
-        self.limits = self.manager.limits
+        self.limits = self.base_limits = self.manager.limits
+        self.regime = VolatilityRegime(limits.adaptive_window) if limits.adaptive_window else None
+        self.regime_symbol = strategies[0].symbol if strategies else ""
+        self.scale = Decimal(1)
         self.starting_cash = starting_cash
         self.stream = derive_id("breakers")
         self.changes = 0
@@ -77,6 +81,8 @@ class FullRisk:
 
     def on_bar(self, engine: Engine, bar: Bar) -> list[BreakerChanged]:
         """Mark the account and its strategies to this close; record what the breakers did."""
+        if self.regime is not None and bar.symbol == self.regime_symbol:
+            self._adapt(bar.close)
         equity = engine.account.cash
         positions = engine.account.positions
         last_bar = engine.last_bar
@@ -101,16 +107,16 @@ class FullRisk:
         contradict themselves or do not move the version forward."""
         try:
             limits = changed.limits.validated()
-            if limits.version <= self.limits.version:
+            if limits.version <= self.base_limits.version:
                 raise InvalidLimits(
-                    f"limits version {limits.version} is not newer than {self.limits.version}"
+                    f"limits version {limits.version} is not newer than {self.base_limits.version}"
                 )
         except InvalidLimits as error:
             return [self._refused("change_limits", "account", changed, str(error))]
-        self.limits = self.execution.limits = limits
-        self.manager.watch_for(limits)
-        for guard in self.guards.values():
-            guard.use(limits)
+        self.base_limits = limits
+        self.regime = VolatilityRegime(limits.adaptive_window) if limits.adaptive_window else None
+        self.scale = Decimal(1)
+        self._use(limits)
         return []
 
     def admit(self, bar: Bar) -> MarketDataRefused | None:
@@ -148,6 +154,20 @@ class FullRisk:
         if refusal is not None:
             return [self._refused(command.command, command.scope, command, refusal)]
         return [self._recorded(ScopedTransition(command.scope, change), command)] if change else []
+
+    def _adapt(self, close: Decimal) -> None:
+        assert self.regime is not None
+        self.regime.update(close)
+        scale = self.regime.scale(self.base_limits)
+        if scale != self.scale:
+            self.scale = scale
+            self._use(scaled(self.base_limits, scale))
+
+    def _use(self, limits: RiskLimits) -> None:
+        self.limits = self.execution.limits = limits
+        self.manager.watch_for(limits)
+        for guard in self.guards.values():
+            guard.use(limits)
 
     def _refused(
         self, command: str, scope: str, issued: OperatorCommand | LimitsChanged, reason: str

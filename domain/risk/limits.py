@@ -51,6 +51,12 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     max_price_jump_pct: Decimal = Decimal(25)
     min_liquidity_usd: Decimal = Decimal(10_000)
     liquidity_window_ns: int = NS_PER_DAY
+    adaptive_window: int = 0
+    """Bars in the short volatility average; 0 turns adaptive thresholds off."""
+    adaptive_min_scale: Decimal = Decimal("0.5")
+    adaptive_max_scale: Decimal = Decimal("1.5")
+    max_slippage_hard_bps: Decimal = Decimal(100)
+    """Adaptive scaling never loosens the slippage limit past this (nor drawdown tiers past emergency)."""
 
     def validated(self) -> RiskLimits:
         """Self, if the limits make sense; raises InvalidLimits naming the first problem."""
@@ -75,6 +81,10 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
             raise InvalidLimits("execution_min_samples must be between 1 and execution_window")
         if self.max_ack_latency_ns <= 0 or self.max_slippage_bps <= 0 or self.max_venue_error_pct <= 0:
             raise InvalidLimits("execution-quality thresholds must be positive")
+        if self.adaptive_window < 0 or not 0 < self.adaptive_min_scale <= 1 <= self.adaptive_max_scale:
+            raise InvalidLimits("adaptive scales must satisfy 0 < min <= 1 <= max, and the window >= 0")
+        if self.max_slippage_hard_bps < self.max_slippage_bps:
+            raise InvalidLimits("max_slippage_hard_bps must be at least max_slippage_bps")
         if self.orders_per_second < 1 or self.recovery_interval_ns < 0:
             raise InvalidLimits("orders_per_second must be >= 1 and recovery_interval_ns >= 0")
         return self

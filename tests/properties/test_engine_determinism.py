@@ -60,7 +60,7 @@ def test_same_inputs_same_digest_and_replay_reproduces_every_decision(
         fee_bps=Decimal(costs[0]),
         slippage_bps=Decimal(costs[1]),
         close_at_end=close_at_end,
-        limits=RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60))
+        limits=RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60), adaptive_window=3)
         if full_risk
         else None,
         **exits,

@@ -161,3 +161,17 @@ def test_a_strategy_can_have_its_own_tighter_caps() -> None:
     _signal, denied = cross_up(engine)  # 33 = 3.3% of equity: fine for the account, not for the strategy
     assert isinstance(denied, OrderDenied)
     assert denied.message == "trade notional would be 3.30% of equity, limit 1.00%"
+
+
+def test_adaptive_thresholds_are_off_by_default_and_follow_the_regime_when_on() -> None:
+    engine = full()
+    assert engine.risk is not None and engine.risk.regime is None
+    adaptive = full(adaptive_window=2)
+    assert adaptive.risk is not None
+    for version in range(1, 60):
+        adaptive.handle(bar(version, "10" if version % 2 else "10.5"))
+    for version in range(60, 70):
+        adaptive.handle(bar(version, "10"))
+    risk = adaptive.risk
+    assert risk.scale == Decimal("0.50")
+    assert risk.limits.drawdown_halt_pct == Decimal("2.50") and risk.base_limits.drawdown_halt_pct == 5
