@@ -99,3 +99,34 @@ class Codec(Protocol):
     def decode(self, topic: str, data: bytes) -> Event:
         """The event stored as ``data`` under ``topic``."""
         ...
+
+
+class AuditedEvent(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A stored event as the hash chain covers it."""
+
+    notification_id: int
+    originator_id: bytes
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+class ChainLink(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """One link of the stored hash chain: which event it covered, and the hash."""
+
+    notification_id: int
+    originator_id: bytes
+    originator_version: int
+    hash: bytes
+
+
+class AuditTrail(Protocol):
+    """The stored events and the stored chain, each in notification order."""
+
+    def audited_events(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[AuditedEvent]]:
+        """Every stored event with the fields the chain covers."""
+        ...
+
+    def chain_links(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[ChainLink]]:
+        """Every stored chain link."""
+        ...

@@ -7,7 +7,8 @@ Definitions, stated because they differ between tools:
 - Sharpe = mean return / sample standard deviation x sqrt(periods per year), risk-free rate 0;
 - Sortino = mean return / downside deviation x sqrt(periods per year), where the downside
   deviation is sqrt(mean(min(r, 0)^2)) over all periods (target 0);
-- CAGR = (final / initial) ^ (1 / years) - 1, years = (last - first timestamp) / 365 days;
+- CAGR = (final / initial) ^ (1 / years) - 1, years = (last - first timestamp) / 365 days
+  (None when it does not fit a float: a short run's growth compounded to a year);
 - max drawdown % = largest peak-to-trough fall of the equity curve, relative to the peak;
   its duration = the longest time from a peak to the recovery of that peak (or to the end);
 - win rate % = winning round trips / closed round trips; profit factor = gross wins / gross
@@ -58,7 +59,7 @@ def compute_stats(
     stats["periods_per_year"] = round(ppy, 4)
     years = (int(ts[-1]) - int(ts[0])) / NS / SECONDS_PER_YEAR if len(ts) > 1 else 0.0
     ratio = float(final / starting_cash) if starting_cash else 0.0
-    stats["cagr_pct"] = _pct(ratio ** (1 / years) - 1) if years > 0 and ratio > 0 else None
+    stats["cagr_pct"] = _cagr_pct(ratio, years)
     returns = np.diff(curve) / curve[:-1] if len(curve) > 1 else np.empty(0)
     stats.update(_return_stats(returns, ppy))
     stats.update(_drawdown(ts, curve))
@@ -110,6 +111,15 @@ def _trade_stats(trades: Sequence[RoundTrip]) -> dict[str, float | int | str | N
         "profit_factor": round(float(sum(wins, Decimal(0)) / gross_loss), 6) if gross_loss else None,
         "expectancy": str(sum(pnls, Decimal(0)) / len(pnls)) if pnls else None,
     }
+
+
+def _cagr_pct(ratio: float, years: float) -> float | None:
+    # Undefined for no time or no equity left; None too when a short run's growth, compounded
+    # to a year, is beyond what a float holds (it would mean nothing anyway).
+    if years <= 0 or ratio <= 0:
+        return None
+    growth = math.log(ratio) / years
+    return _pct(math.expm1(growth)) if growth < 700 else None
 
 
 def _pct(fraction: float) -> float:

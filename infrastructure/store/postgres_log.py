@@ -11,17 +11,21 @@ page by ``notification_id > last seen``, never by arithmetic.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from application.ports import RecordedEvent, StoredRecord
+from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
+from domain.audit.chain import GENESIS, link
 from domain.events import Event
+from infrastructure.errors import StoreError
 from infrastructure.store.codec import EventCodec
 
 TABLE = "ledger_events"
+CHAIN_TABLE = "ledger_chain"
 
 
 class PostgresEventLog:
@@ -53,6 +57,28 @@ class PostgresEventLog:
             "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
             "AND topic = ANY(%s) ORDER BY notification_id LIMIT %s"
         ).format(table)
+        chain = sql.Identifier(datastore.schema, CHAIN_TABLE)
+        self._copy_chain = sql.SQL(
+            "COPY {} (notification_id, originator_id, originator_version, hash) FROM STDIN (FORMAT BINARY)"
+        ).format(chain)
+        self._chain_last = sql.SQL(
+            "SELECT notification_id, hash FROM {} ORDER BY notification_id DESC LIMIT 1"
+        ).format(chain)
+        self._events_after = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+            "WHERE notification_id > %s ORDER BY notification_id"
+        ).format(table)
+        self._sequence_state = sql.SQL("SELECT last_value, is_called FROM {}").format(
+            sql.Identifier(datastore.schema, f"{TABLE}_notification_id_seq")
+        )
+        self._audited_page = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(table)
+        self._chain_page = sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, hash FROM {} "
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(chain)
         self._max_id = sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(table)
         self._counts = sql.SQL("SELECT topic, COUNT(*) FROM {} GROUP BY topic ORDER BY topic").format(table)
 
@@ -62,19 +88,63 @@ class PostgresEventLog:
         return self.append_encoded([(e, encode(e)) for e in events])
 
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
-        """Like ``append`` for events already encoded."""
+        """Like ``append`` for events already encoded; the hash chain grows in the same transaction.
+
+        Under the table lock nothing else takes ids from the sequence, so the batch's ids are
+        the sequence's next values: the chain links are computed before the COPY, and the
+        sequence is checked after it (a mismatch rolls everything back).
+        """
+        if not items:
+            return self.last_notification_id()
         with self._datastore.get_connection() as conn, conn.transaction():
             cursor = conn.cursor(row_factory=tuple_row)
             cursor.execute(self._lock_timeout)
             cursor.execute(self._lock)
+            first = self._next_id(cursor)
+            head = self._chain_head(cursor, first)
+            links = []
+            for offset, (e, data) in enumerate(items):
+                head = link(head, first + offset, e.originator_id.bytes, e.originator_version, e.TOPIC, data)
+                links.append((first + offset, e.originator_id, e.originator_version, head))
             with cursor.copy(self._copy) as copy:
                 copy.set_types(["uuid", "int8", "text", "bytea"])
                 for e, data in items:
                     copy.write_row((e.originator_id, e.originator_version, e.TOPIC, data))
+            with cursor.copy(self._copy_chain) as copy:
+                copy.set_types(["int8", "uuid", "int8", "bytea"])
+                for row in links:
+                    copy.write_row(row)
             cursor.execute(self._notify)
             cursor.execute(self._last_id)
-            row = cursor.fetchone()
-        return int(row[0]) if row else 0
+            got = cursor.fetchone()
+            last = int(got[0]) if got else 0
+            if last != first + len(items) - 1:
+                raise StoreError(
+                    f"notification ids {first}..{last} were not the expected consecutive "
+                    f"{len(items)}; another writer took ids without the table lock"
+                )
+        return last
+
+    def _next_id(self, cursor: Any) -> int:
+        cursor.execute(self._sequence_state)
+        last_value, is_called = cursor.fetchone()
+        return int(last_value) + 1 if is_called else int(last_value)
+
+    def _chain_head(self, cursor: Any, first: int) -> bytes:
+        cursor.execute(self._chain_last)
+        row = cursor.fetchone()
+        chained, head = (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
+        cursor.execute(self._events_after, (chained,))
+        links = []
+        for notification_id, originator, version, topic, state in cursor.fetchall():
+            head = link(head, notification_id, originator.bytes, version, topic, bytes(state))
+            links.append((notification_id, originator, version, head))
+        if links:  # a log written before the chain existed: extend it first, in this transaction
+            with cursor.copy(self._copy_chain) as copy:
+                copy.set_types(["int8", "uuid", "int8", "bytea"])
+                for item in links:
+                    copy.write_row(item)
+        return head
 
     def stream_head(self, originator_id: UUID) -> Event | None:
         """The latest event of one stream (primary-key lookup)."""
@@ -111,6 +181,29 @@ class PostgresEventLog:
             if not rows:
                 return
             yield [StoredRecord(r[0], r[1], bytes(r[2])) for r in rows]
+            after = rows[-1][0]
+
+    def audited_events(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[AuditedEvent]]:
+        """Stored events with the fields the chain covers."""
+        for rows in self._pages(self._audited_page, after, page_size):
+            yield [AuditedEvent(r[0], r[1].bytes, r[2], r[3], bytes(r[4])) for r in rows]
+
+    def chain_links(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[ChainLink]]:
+        """The stored chain."""
+        for rows in self._pages(self._chain_page, after, page_size):
+            yield [ChainLink(r[0], r[1].bytes, r[2], bytes(r[3])) for r in rows]
+
+    def _pages(self, statement: sql.Composed, after: int, page_size: int) -> Iterator[list[Any]]:
+        while True:
+            with self._datastore.get_connection() as conn:
+                rows = (
+                    conn.cursor(row_factory=tuple_row, binary=True)
+                    .execute(statement, (after, page_size))
+                    .fetchall()
+                )
+            if not rows:
+                return
+            yield rows
             after = rows[-1][0]
 
     def last_notification_id(self) -> int:

@@ -8,13 +8,15 @@ the rowid.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteDatastore
 
-from application.ports import RecordedEvent, StoredRecord
+from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.store.codec import EventCodec
+from infrastructure.store.sqlite_chain import append_with_chain
 
 TABLE = "stored_events"
 
@@ -40,10 +42,8 @@ class SQLiteEventLog:
         with self._datastore.get_connection(commit=True) as connection:
             connection.cursor().execute(self._synchronous)
             with connection.transaction(commit=True) as cursor:
-                cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
-                cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
-                last: int = cursor.fetchone()[0] or 0
-        return last
+                cursor.sqlite_cursor.row_factory = None
+                return append_with_chain(cursor, rows)
 
     def stream_head(self, originator_id: UUID) -> Event | None:
         """The latest event of one stream (primary-key lookup)."""
@@ -84,6 +84,37 @@ class SQLiteEventLog:
             if not rows:
                 return
             yield [StoredRecord(r[0], r[1], r[2]) for r in rows]
+            after = rows[-1][0]
+
+    def audited_events(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[AuditedEvent]]:
+        """Stored events with the fields the chain covers."""
+        for rows in self._pages(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            after,
+            page_size,
+        ):
+            yield [AuditedEvent(r[0], bytes.fromhex(r[1]), r[2], r[3], bytes(r[4])) for r in rows]
+
+    def chain_links(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[ChainLink]]:
+        """The stored chain."""
+        for rows in self._pages(
+            "SELECT notification_id, originator_id, originator_version, hash FROM stored_chain "
+            "WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
+            after,
+            page_size,
+        ):
+            yield [ChainLink(r[0], bytes.fromhex(r[1]), r[2], bytes(r[3])) for r in rows]
+
+    def _pages(self, statement: str, after: int, page_size: int) -> Iterator[list[Any]]:
+        while True:
+            with self._datastore.transaction(commit=False) as cursor:
+                cursor.sqlite_cursor.row_factory = None
+                cursor.execute(statement, (after, page_size))
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            yield rows
             after = rows[-1][0]
 
     def last_notification_id(self) -> int:

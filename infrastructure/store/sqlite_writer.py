@@ -22,8 +22,8 @@ import msgspec
 from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.errors import StoreError
+from infrastructure.store.sqlite_chain import append_with_chain
 
-_INSERT = "INSERT INTO stored_events VALUES (?,?,?,?)"
 _ENCODER = msgspec.msgpack.Encoder()
 
 
@@ -50,8 +50,7 @@ def serve(path: str) -> None:
     while (rows := _receive(source)) is not None:
         try:
             database.execute("BEGIN IMMEDIATE")
-            database.executemany(_INSERT, rows)
-            last = database.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+            last = append_with_chain(database.cursor(), rows)
             database.execute("COMMIT")
             _send(sink, ["ok", last])
         except sqlite3.Error as error:

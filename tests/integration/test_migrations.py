@@ -34,11 +34,11 @@ def pg_connect(settings: Settings) -> psycopg.Connection[tuple[object, ...]]:
 
 
 def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) -> None:
-    assert migrate(pg_settings) == ["0001_event_store", "0002_append_only"]
+    assert migrate(pg_settings) == ["0001_event_store", "0002_append_only", "0003_audit_chain"]
     assert migrate(pg_settings) == []
     with pg_connect(pg_settings) as conn:
         rows = conn.execute("SELECT version, name FROM memesnipe_schema_version ORDER BY 1").fetchall()
-    assert rows == [(1, "event_store"), (2, "append_only")]
+    assert rows == [(1, "event_store"), (2, "append_only"), (3, "audit_chain")]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Audit use cases: verifying the hash chain (more to come: checkpoints, causation, exports)."""

@@ -1,0 +1,1 @@
+"""Audit: the hash chain that makes the log tamper-evident."""
