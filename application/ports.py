@@ -130,3 +130,7 @@ class AuditTrail(Protocol):
     def chain_links(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[ChainLink]]:
         """Every stored chain link."""
         ...
+
+    def extend_chain(self) -> int:
+        """Link the events the chain does not cover yet (exactly once); return how many."""
+        ...

@@ -94,6 +94,12 @@ def open_ledger(settings: Settings) -> Iterator[LedgerStore]:
         ledger.close()
 
 
+def extend_chain(log: EventLog) -> int:
+    """Bring the store's hash chain up to date after appending (0 for the memory store, which has none)."""
+    extend = getattr(log, "extend_chain", None)
+    return int(extend()) if extend is not None else 0
+
+
 def run_settings(run_dir: Path) -> Settings:
     """Settings of a run's own embedded log (``<run_dir>/ledger.sqlite``)."""
     return Settings(

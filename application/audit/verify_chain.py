@@ -4,7 +4,9 @@ Findings, each with the exact notification id:
 - modified: the event's bytes no longer hash to the stored link (its content changed);
 - reordered: the event at this id is one the chain recorded at another id;
 - deleted: the chain has a link for this id but the event is gone;
-- inserted: an event the chain never covered.
+- inserted: an event, before the chain's head, that the chain never covered.
+Events after the head are not findings: they are not chained yet (``unchained``);
+``memesnipe audit chain`` links them.
 After a finding the walk continues from the stored link, so each tampering is
 reported once and the rest of the log is still checked.
 """
@@ -19,6 +21,8 @@ from application.ports import AuditedEvent, AuditTrail, ChainLink
 from domain.audit.chain import GENESIS, link
 
 T = TypeVar("T")
+FIRST = -(2**63)
+"""Read from the lowest possible id: a tampered row may carry an id no writer would use."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class ChainReport:
     links: int = 0
     head_id: int = 0
     head: bytes = GENESIS
+    unchained: int = 0
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -55,8 +60,8 @@ def verify_chain(trail: AuditTrail) -> ChainReport:
     """Walk events and links together in notification order."""
     report = ChainReport()
     recorded_at: dict[tuple[bytes, int], int] = {}
-    events = _flat(trail.audited_events())
-    links = _flat(trail.chain_links())
+    events = _flat(trail.audited_events(after=FIRST))
+    links = _flat(trail.chain_links(after=FIRST))
     event, chained = next(events, None), next(links, None)
     previous = GENESIS
     while event is not None or chained is not None:
@@ -73,7 +78,11 @@ def verify_chain(trail: AuditTrail) -> ChainReport:
             continue
         assert event is not None
         report.events += 1
-        if chained is None or event.notification_id < chained.notification_id:
+        if chained is None:
+            report.unchained += 1
+            event = next(events, None)
+            continue
+        if event.notification_id < chained.notification_id:
             report.findings.append(
                 Finding("inserted", event.notification_id, f"a {event.topic} event the chain never covered")
             )

@@ -11,30 +11,28 @@ chain rather than a problem for it. The chain starts from 32 zero bytes.
 from __future__ import annotations
 
 import hashlib
+import struct
 
 GENESIS = bytes(32)
 
 
+_FIXED = struct.Struct(">Q16sQH")
+_LENGTH = struct.Struct(">I")
+_TOPICS: dict[str, bytes] = {}
+_sha256 = hashlib.sha256
+
+
 def canonical(notification_id: int, originator_id: bytes, version: int, topic: str, state: bytes) -> bytes:
     """The bytes of one stored event that the chain covers (``originator_id``: its 16 bytes)."""
-    name = topic.encode()
-    return b"".join(
-        (
-            notification_id.to_bytes(8, "big"),
-            originator_id,
-            version.to_bytes(8, "big"),
-            len(name).to_bytes(2, "big"),
-            name,
-            len(state).to_bytes(4, "big"),
-            state,
-        )
-    )
+    name = _TOPICS.get(topic)
+    if name is None:
+        name = _TOPICS[topic] = topic.encode()
+    fixed = _FIXED.pack(notification_id, originator_id, version, len(name))
+    return b"".join((fixed, name, _LENGTH.pack(len(state)), state))
 
 
 def link(
     previous: bytes, notification_id: int, originator_id: bytes, version: int, topic: str, state: bytes
 ) -> bytes:
     """The chain hash of an event, given the hash before it."""
-    return hashlib.sha256(
-        previous + canonical(notification_id, originator_id, version, topic, state)
-    ).digest()
+    return _sha256(previous + canonical(notification_id, originator_id, version, topic, state)).digest()

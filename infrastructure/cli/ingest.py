@@ -15,7 +15,7 @@ from domain.events.market import DataKind
 from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
 from domain.market.values import format_timestamp
-from infrastructure.bootstrap import open_ledger
+from infrastructure.bootstrap import extend_chain, open_ledger
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.feeds.csv_source import csv_source
@@ -50,9 +50,11 @@ def run_ingest(
         try:
             report = ingest(store.log, request, source, lambda n: bar.update(task, completed=n))
         except NothingValidToIngest as nothing:
+            extend_chain(store.log)
             if isinstance(nothing.report, IngestReport):
                 print_report(nothing.report, settings)
             raise
+        extend_chain(store.log)
     print_report(report, settings)
     return report
 

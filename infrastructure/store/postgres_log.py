@@ -21,7 +21,6 @@ from psycopg.rows import tuple_row
 from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
 from domain.audit.chain import GENESIS, link
 from domain.events import Event
-from infrastructure.errors import StoreError
 from infrastructure.store.codec import EventCodec
 
 TABLE = "ledger_events"
@@ -66,10 +65,10 @@ class PostgresEventLog:
         ).format(chain)
         self._events_after = sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
-            "WHERE notification_id > %s ORDER BY notification_id"
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(table)
-        self._sequence_state = sql.SQL("SELECT last_value, is_called FROM {}").format(
-            sql.Identifier(datastore.schema, f"{TABLE}_notification_id_seq")
+        self._chain_lock = sql.SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
+            sql.Literal(f"memesnipe.chain.{datastore.schema}")
         )
         self._audited_page = sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
@@ -88,63 +87,47 @@ class PostgresEventLog:
         return self.append_encoded([(e, encode(e)) for e in events])
 
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
-        """Like ``append`` for events already encoded; the hash chain grows in the same transaction.
-
-        Under the table lock nothing else takes ids from the sequence, so the batch's ids are
-        the sequence's next values: the chain links are computed before the COPY, and the
-        sequence is checked after it (a mismatch rolls everything back).
-        """
-        if not items:
-            return self.last_notification_id()
+        """Like ``append`` for events already encoded."""
         with self._datastore.get_connection() as conn, conn.transaction():
             cursor = conn.cursor(row_factory=tuple_row)
             cursor.execute(self._lock_timeout)
             cursor.execute(self._lock)
-            first = self._next_id(cursor)
-            head = self._chain_head(cursor, first)
-            links = []
-            for offset, (e, data) in enumerate(items):
-                head = link(head, first + offset, e.originator_id.bytes, e.originator_version, e.TOPIC, data)
-                links.append((first + offset, e.originator_id, e.originator_version, head))
             with cursor.copy(self._copy) as copy:
                 copy.set_types(["uuid", "int8", "text", "bytea"])
                 for e, data in items:
                     copy.write_row((e.originator_id, e.originator_version, e.TOPIC, data))
-            with cursor.copy(self._copy_chain) as copy:
-                copy.set_types(["int8", "uuid", "int8", "bytea"])
-                for row in links:
-                    copy.write_row(row)
             cursor.execute(self._notify)
             cursor.execute(self._last_id)
-            got = cursor.fetchone()
-            last = int(got[0]) if got else 0
-            if last != first + len(items) - 1:
-                raise StoreError(
-                    f"notification ids {first}..{last} were not the expected consecutive "
-                    f"{len(items)}; another writer took ids without the table lock"
-                )
-        return last
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
 
-    def _next_id(self, cursor: Any) -> int:
-        cursor.execute(self._sequence_state)
-        last_value, is_called = cursor.fetchone()
-        return int(last_value) + 1 if is_called else int(last_value)
+    def extend_chain(self) -> int:
+        """Link the events the hash chain does not cover yet, in one transaction; return how many.
 
-    def _chain_head(self, cursor: Any, first: int) -> bytes:
-        cursor.execute(self._chain_last)
-        row = cursor.fetchone()
-        chained, head = (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
-        cursor.execute(self._events_after, (chained,))
-        links = []
-        for notification_id, originator, version, topic, state in cursor.fetchall():
-            head = link(head, notification_id, originator.bytes, version, topic, bytes(state))
-            links.append((notification_id, originator, version, head))
-        if links:  # a log written before the chain existed: extend it first, in this transaction
-            with cursor.copy(self._copy_chain) as copy:
-                copy.set_types(["int8", "uuid", "int8", "bytea"])
-                for item in links:
-                    copy.write_row(item)
-        return head
+        An advisory lock keeps two passes apart; the library's table lock keeps commit order
+        equal to id order, so no event can appear later behind the chain's head.
+        """
+        added = 0
+        with self._datastore.get_connection() as conn, conn.transaction():
+            cursor = conn.cursor(row_factory=tuple_row, binary=True)
+            cursor.execute(self._chain_lock)
+            cursor.execute(self._chain_last)
+            row = cursor.fetchone()
+            after, head = (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
+            while True:
+                rows = cursor.execute(self._events_after, (after, 50_000)).fetchall()
+                if not rows:
+                    return added
+                links = []
+                for notification_id, originator, version, topic, state in rows:
+                    head = link(head, notification_id, originator.bytes, version, topic, bytes(state))
+                    links.append((notification_id, originator, version, head))
+                with cursor.copy(self._copy_chain) as copy:
+                    copy.set_types(["int8", "uuid", "int8", "bytea"])
+                    for item in links:
+                        copy.write_row(item)
+                added += len(links)
+                after = rows[-1][0]
 
     def stream_head(self, originator_id: UUID) -> Event | None:
         """The latest event of one stream (primary-key lookup)."""

@@ -1,22 +1,20 @@
-"""Appending to the SQLite log together with its hash chain, in one transaction.
+"""The SQLite log's hash chain, extended over new events exactly once.
 
-Used by the in-process event log and by the writer process alike. Notification
-ids are rowids: with the append-only triggers no row is ever removed, so inside
-the write transaction the next ids are the current maximum plus one, two, ...
-If the chain is behind the log (a log written before the chain existed), it is
-first extended over the missing events, in the same transaction.
+The chain is a projection of the log whose position is its own last link: one
+transaction reads the events after the last link, links them in notification
+order and stores the links, so a crash leaves either all of them or none. It runs
+after every command that appends (ingestion, backtests) and on
+``memesnipe audit chain``, off the append path (see the README's audit section for
+why, and for what that leaves uncovered).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
 from typing import Any
 
 from domain.audit.chain import GENESIS, link
 
-Row = tuple[str, int, str, bytes]
-"""originator id (32 hex digits), version, topic, stored bytes"""
+PAGE = 50_000
 
 
 def chain_head(cursor: Any) -> tuple[int, bytes]:
@@ -26,36 +24,23 @@ def chain_head(cursor: Any) -> tuple[int, bytes]:
     return (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
 
 
-def append_with_chain(cursor: Any, rows: Sequence[Row]) -> int:
-    """Insert ``rows`` and their chain links (inside the caller's transaction); return the last id."""
-    cursor.execute("SELECT MAX(rowid) FROM stored_events")
-    last = cursor.fetchone()[0] or 0
-    chained, head = chain_head(cursor)
-    if chained < last:
-        head = _catch_up(cursor, chained, head)
-    links = []
-    for offset, (originator, version, topic, state) in enumerate(rows, 1):
-        head = link(head, last + offset, bytes.fromhex(originator), version, topic, state)
-        links.append((last + offset, originator, version, head))
-    cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", rows)
-    cursor.executemany("INSERT INTO stored_chain VALUES (?,?,?,?)", links)
-    return last + len(rows)
-
-
-def _catch_up(cursor: Any, after: int, head: bytes) -> bytes:
-    cursor.execute(
-        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-        "WHERE rowid > ? ORDER BY rowid",
-        (after,),
-    )
-    links = []
-    for notification_id, originator, version, topic, state in cursor.fetchall():
-        head = link(head, notification_id, bytes.fromhex(originator), version, topic, bytes(state))
-        links.append((notification_id, originator, version, head))
-    cursor.executemany("INSERT INTO stored_chain VALUES (?,?,?,?)", links)
-    return head
-
-
-def connect(path: str) -> sqlite3.Connection:
-    """A plain connection in autocommit mode (transactions are explicit)."""
-    return sqlite3.connect(path, isolation_level=None)
+def extend_chain(cursor: Any) -> int:
+    """Link every event after the chain's head (inside the caller's write transaction); return how many."""
+    after, head = chain_head(cursor)
+    added = 0
+    while True:
+        cursor.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, PAGE),
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return added
+        links = []
+        for notification_id, originator, version, topic, state in rows:
+            head = link(head, notification_id, bytes.fromhex(originator), version, topic, bytes(state))
+            links.append((notification_id, originator, version, head))
+        cursor.executemany("INSERT INTO stored_chain VALUES (?,?,?,?)", links)
+        added += len(links)
+        after = rows[-1][0]

@@ -16,7 +16,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.store.codec import EventCodec
-from infrastructure.store.sqlite_chain import append_with_chain
+from infrastructure.store.sqlite_chain import extend_chain
 
 TABLE = "stored_events"
 
@@ -42,8 +42,16 @@ class SQLiteEventLog:
         with self._datastore.get_connection(commit=True) as connection:
             connection.cursor().execute(self._synchronous)
             with connection.transaction(commit=True) as cursor:
-                cursor.sqlite_cursor.row_factory = None
-                return append_with_chain(cursor, rows)
+                cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
+                cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
+                last: int = cursor.fetchone()[0] or 0
+        return last
+
+    def extend_chain(self) -> int:
+        """Link the events the hash chain does not cover yet (one transaction); return how many."""
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.sqlite_cursor.row_factory = None
+            return extend_chain(cursor)
 
     def stream_head(self, originator_id: UUID) -> Event | None:
         """The latest event of one stream (primary-key lookup)."""

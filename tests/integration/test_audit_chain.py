@@ -15,7 +15,7 @@ from psycopg import sql
 
 from application.audit.verify_chain import verify_chain
 from application.ports import AuditTrail
-from infrastructure.bootstrap import migrate, open_ledger
+from infrastructure.bootstrap import extend_chain, migrate, open_ledger
 from infrastructure.config import Settings
 from tests.conftest import settings_for
 from tests.factories import bars
@@ -26,7 +26,7 @@ TAMPERING = {
         "deleted": ["DELETE FROM stored_events WHERE rowid = 7"],
         "inserted": [
             "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-            "VALUES (100, '000000000000000000000000000000ff', 1, 'market.Bar', x'80')"
+            "VALUES (0, '000000000000000000000000000000ff', 1, 'market.Bar', x'80')"
         ],
         "reordered": [
             "UPDATE stored_events SET rowid = 1000 WHERE rowid = 7",
@@ -39,7 +39,7 @@ TAMPERING = {
         "deleted": ["DELETE FROM ledger_events WHERE notification_id = 7"],
         "inserted": [
             "INSERT INTO ledger_events (originator_id, originator_version, topic, state, notification_id) "
-            "VALUES ('00000000-0000-0000-0000-0000000000ff', 1, 'market.Bar', '\\x80', 100)"
+            "VALUES ('00000000-0000-0000-0000-0000000000ff', 1, 'market.Bar', '\\x80', 0)"
         ],
         "reordered": [
             "UPDATE ledger_events SET notification_id = 1000 WHERE notification_id = 7",
@@ -51,7 +51,7 @@ TAMPERING = {
 EXPECTED = {
     "modified": [("modified", 7)],
     "deleted": [("deleted", 7)],
-    "inserted": [("inserted", 100)],
+    "inserted": [("inserted", 0)],
     "reordered": [("reordered", 7), ("reordered", 8)],
 }
 
@@ -79,7 +79,10 @@ def chained_store(kind: str, request: pytest.FixtureRequest, tmp_path: object) -
     migrate(settings)
     with open_ledger(settings) as store:
         store.log.append(bars(10))
+        assert extend_chain(store.log) == 10
         store.log.append(bars(10, start_version=11))
+        assert extend_chain(store.log) == 10
+        assert extend_chain(store.log) == 0  # exactly once
     return settings
 
 
@@ -111,15 +114,14 @@ def test_every_kind_of_tampering_is_found_with_its_notification_id(
     assert verify(settings) == EXPECTED[how]
 
 
-def test_a_log_written_before_the_chain_gets_one_on_its_next_append(
+def test_events_after_the_head_are_unchained_until_the_next_pass(
     request: pytest.FixtureRequest, tmp_path: object
 ) -> None:
     settings = chained_store("sqlite", request, tmp_path)
-    conn = sqlite3.connect(settings.sqlite_path)
-    conn.execute("DROP TRIGGER stored_chain_refuse_delete")
-    conn.execute("DELETE FROM stored_chain")
-    conn.commit()
-    conn.close()
     with open_ledger(settings) as store:
-        store.log.append(bars(1, start_version=21))
-    assert verify(settings) == []
+        store.log.append(bars(3, start_version=21))
+        report = verify_chain(store.log)  # type: ignore[arg-type]
+        assert report.intact and report.unchained == 3
+        extend_chain(store.log)
+        report = verify_chain(store.log)  # type: ignore[arg-type]
+        assert report.intact and report.unchained == 0 and report.head_id == 23
