@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-ingest bench-backtest clean
+.PHONY: demo test lint bench bench-ingest bench-backtest bench-audit clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -30,13 +30,16 @@ $(VENV)/.bench: $(STAMP) bench/requirements.lock
 	$(BIN)/python -m pip install --quiet -r bench/requirements.lock
 	touch $(VENV)/.bench
 
-bench: bench-ingest bench-backtest
+bench: bench-ingest bench-backtest bench-audit
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
 bench-backtest: $(VENV)/.bench
 	$(BIN)/python bench/backtest.py
+
+bench-audit: $(STAMP)
+	$(BIN)/python bench/audit.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
