@@ -134,3 +134,7 @@ class AuditTrail(Protocol):
     def extend_chain(self) -> int:
         """Link the events the chain does not cover yet (exactly once); return how many."""
         ...
+
+    def chain_head(self) -> tuple[int, bytes]:
+        """(notification id, hash) of the chain's last link."""
+        ...

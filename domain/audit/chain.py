@@ -36,3 +36,8 @@ def link(
 ) -> bytes:
     """The chain hash of an event, given the hash before it."""
     return _sha256(previous + canonical(notification_id, originator_id, version, topic, state)).digest()
+
+
+def checkpoint_message(head_id: int, head_hash: bytes) -> bytes:
+    """What a checkpoint signs: a fixed label, the head's notification id and its hash."""
+    return b"memesnipe-checkpoint-v1" + head_id.to_bytes(8, "big", signed=True) + head_hash

@@ -4,6 +4,7 @@
 infrastructure uses it to decode, and nothing else may add topics at runtime.
 """
 
+from domain.events.audit import CheckpointSigned
 from domain.events.base import ALL_EVENT_TYPES, Event, event_topic
 from domain.events.market import (
     Bar,
@@ -37,6 +38,7 @@ __all__ = [
     "ALL_EVENT_TYPES",
     "Bar",
     "BreakerChanged",
+    "CheckpointSigned",
     "Event",
     "EventRef",
     "LimitsChanged",

@@ -1,19 +1,26 @@
-"""``memesnipe audit verify``: prove the log untouched, or say exactly where it was."""
+"""``memesnipe audit chain|checkpoint|verify``: prove the log untouched, or say exactly where it was."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import typer
 
+from application.audit.checkpoints import sign_checkpoint, verify_against_anchor
 from application.audit.verify_chain import verify_chain
 from application.ports import AuditTrail
+from domain.events import CheckpointSigned
+from infrastructure.audit.signing import FileSigner, key_path, signature_valid
 from infrastructure.bootstrap import log_file_settings, open_ledger
 from infrastructure.cli.context import console, errors, reports_errors, settings_of
 from infrastructure.errors import ConfigError
 
-app = typer.Typer(help="Audit: the tamper-evident hash chain.")
+app = typer.Typer(help="Audit: the tamper-evident hash chain and its signed checkpoints.")
+
+LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
 
 
 def trail_of(store: object, where: str) -> AuditTrail:
@@ -25,12 +32,7 @@ def trail_of(store: object, where: str) -> AuditTrail:
 
 @app.command("chain")
 @reports_errors
-def chain(
-    ctx: typer.Context,
-    log: Annotated[
-        Path | None, typer.Option(help="A ledger file or run directory (default: the store).")
-    ] = None,
-) -> None:
+def chain(ctx: typer.Context, log: LogOption = None) -> None:
     """Link every event the hash chain does not cover yet (exactly once; safe to repeat)."""
     settings = log_file_settings(log) if log is not None else settings_of(ctx)
     with open_ledger(settings) as store:
@@ -38,19 +40,50 @@ def chain(
     console.print(f"chain extended by {added:,} links", highlight=False)
 
 
+@app.command("checkpoint")
+@reports_errors
+def checkpoint(
+    ctx: typer.Context,
+    log: LogOption = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Also write it here: an anchor to keep elsewhere.")
+    ] = None,
+) -> None:
+    """Sign the chain's head now (Ed25519) and record the checkpoint in the log."""
+    settings = log_file_settings(log) if log is not None else settings_of(ctx)
+    signer = FileSigner(key_path(settings_of(ctx).data_dir))
+    with open_ledger(settings) as store:
+        trail = trail_of(store.log, settings.describe_store())
+        signed = sign_checkpoint(store.log, trail, signer, datetime.now(UTC).isoformat())
+    console.print(
+        f"signed the chain head at notification id {signed.head_id:,}: {signed.head_hash.hex()}",
+        highlight=False,
+    )
+    console.print(f"public key {signed.public_key.hex()}", highlight=False)
+    if export is not None:
+        export.write_bytes(msgspec.json.encode(signed))
+        console.print(f"anchor written to {export}", highlight=False)
+
+
 @app.command("verify")
 @reports_errors
 def verify(
     ctx: typer.Context,
-    log: Annotated[
-        Path | None, typer.Option(help="A ledger file or run directory (default: the store).")
+    log: LogOption = None,
+    from_anchor: Annotated[
+        Path | None, typer.Option(help="An anchor written by `audit checkpoint --export`.")
     ] = None,
 ) -> None:
-    """Recompute the hash chain over every stored event; exit 1 on any modified, deleted,
-    inserted or reordered event."""
+    """Recompute the hash chain over every stored event (and check it against an anchor);
+    exit 1 on any modified, deleted, inserted or reordered event, or a rewritten history."""
     settings = log_file_settings(log) if log is not None else settings_of(ctx)
+    anchor_problems: list[str] = []
     with open_ledger(settings) as store:
-        report = verify_chain(trail_of(store.log, settings.describe_store()))
+        trail = trail_of(store.log, settings.describe_store())
+        if from_anchor is not None:
+            report, anchor_problems = verify_against_anchor(trail, _read_anchor(from_anchor), signature_valid)
+        else:
+            report = verify_chain(trail)
     console.print(
         f"{report.events:,} events, {report.links:,} chain links; head at notification id "
         f"{report.head_id:,}: {report.head.hex()}",
@@ -61,8 +94,11 @@ def verify(
             f"{report.unchained:,} newer events are not chained yet: `memesnipe audit chain` links them",
             highlight=False,
         )
-    if report.intact:
-        console.print("[bold green]intact[/]: every chained event matches the chain")
+    for problem in anchor_problems:
+        errors.print(f"  anchor: {problem}", highlight=False)
+    if report.intact and not anchor_problems:
+        anchored = " and the anchor" if from_anchor is not None else ""
+        console.print(f"[bold green]intact[/]: every chained event matches the chain{anchored}")
         return
     for finding in report.findings[:50]:
         errors.print(
@@ -72,3 +108,14 @@ def verify(
     if len(report.findings) > 50:
         errors.print(f"  ... and {len(report.findings) - 50} more", highlight=False)
     raise typer.Exit(1)
+
+
+def _read_anchor(path: Path) -> CheckpointSigned:
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=CheckpointSigned)
+    except FileNotFoundError:
+        raise ConfigError(f"no anchor file at {path}") from None
+    except msgspec.DecodeError as e:
+        raise ConfigError(
+            f"{path} is not an anchor from `memesnipe audit checkpoint --export`: {e}"
+        ) from None

@@ -101,6 +101,12 @@ class PostgresEventLog:
             row = cursor.fetchone()
         return int(row[0]) if row else 0
 
+    def chain_head(self) -> tuple[int, bytes]:
+        """(notification id, hash) of the chain's last link."""
+        with self._datastore.get_connection() as conn:
+            row = conn.cursor(row_factory=tuple_row, binary=True).execute(self._chain_last).fetchone()
+        return (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
+
     def extend_chain(self) -> int:
         """Link the events the hash chain does not cover yet, in one transaction; return how many.
 

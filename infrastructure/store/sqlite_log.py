@@ -16,7 +16,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.store.codec import EventCodec
-from infrastructure.store.sqlite_chain import extend_chain
+from infrastructure.store.sqlite_chain import chain_head, extend_chain
 
 TABLE = "stored_events"
 
@@ -46,6 +46,12 @@ class SQLiteEventLog:
                 cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
                 last: int = cursor.fetchone()[0] or 0
         return last
+
+    def chain_head(self) -> tuple[int, bytes]:
+        """(notification id, hash) of the chain's last link."""
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.sqlite_cursor.row_factory = None
+            return chain_head(cursor)
 
     def extend_chain(self) -> int:
         """Link the events the hash chain does not cover yet (one transaction); return how many."""

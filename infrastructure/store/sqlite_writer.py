@@ -143,6 +143,13 @@ class SQLiteWriterProcess:
         count: int = extend()
         return count
 
+    def chain_head(self) -> tuple[int, bytes]:
+        """Through the reader's store (after the batch in flight)."""
+        self._wait()
+        head: Any = getattr(self._reader, "chain_head")  # noqa: B009 -- the reader is an AuditTrail
+        result: tuple[int, bytes] = head()
+        return result
+
     def count_by_topic(self) -> dict[str, int]:
         """Through the reader (after the batch in flight)."""
         self._wait()

@@ -286,3 +286,16 @@ def test_scenario_run_prints_trips_and_savings() -> None:
     assert "ACTIVE -> EMERGENCY" in done.stdout and "saved" in done.stdout
     listed = run("scenario", "list")
     assert all(name in listed.stdout for name in ("flash_crash", "slow_bleed", "stop_gap"))
+
+
+def test_audit_checkpoint_export_and_verify_from_the_anchor(tmp_path: Path) -> None:
+    env = clean_env(MEMESNIPE_DATA_DIR=str(tmp_path))
+    assert run("ingest", "synthetic", "--bars", "100", env=env).returncode == 0
+    signed = run("audit", "checkpoint", "--export", str(tmp_path / "anchor.json"), env=env)
+    assert signed.returncode == 0, signed.stderr
+    verified = run("audit", "verify", "--from-anchor", str(tmp_path / "anchor.json"), env=env)
+    assert verified.returncode == 0 and "intact" in verified.stdout and "the anchor" in verified.stdout
+    key = (tmp_path / "audit-signing-key.pem").read_text()
+    assert key.split("\n")[1] not in signed.stdout + verified.stdout  # the private key never shows
+    bad = run("audit", "verify", "--from-anchor", str(tmp_path / "nope.json"), env=env)
+    assert bad.returncode == 2 and "no anchor file" in bad.stderr

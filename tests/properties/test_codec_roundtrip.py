@@ -41,6 +41,8 @@ def strategy_for(annotation: Any) -> st.SearchStrategy[Any]:
         return st.none()
     if annotation is bool:
         return st.booleans()
+    if annotation is bytes:
+        return st.binary(max_size=128)
     if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         return struct_strategy(annotation)
     if origin is tuple:

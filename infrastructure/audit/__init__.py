@@ -1,0 +1,1 @@
+"""Audit infrastructure: the checkpoint signing key."""
