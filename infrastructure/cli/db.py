@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from typing import Annotated
+
 import typer
 
 from infrastructure.bootstrap import migrate
 from infrastructure.cli.context import console, reports_errors, settings_of
-from infrastructure.store.migrate import latest_version, postgres_version, sqlite_version
+from infrastructure.errors import ConfigError
+from infrastructure.store.migrate import create_login_roles, latest_version, postgres_version, sqlite_version
 
 app = typer.Typer(help="The store's schema.")
 
@@ -41,3 +45,33 @@ def status(ctx: typer.Context) -> None:
     console.print(f"{settings.describe_store()}: schema version {have}, code needs {need} ({state})")
     if have < need:
         raise typer.Exit(1)
+
+
+@app.command("roles")
+@reports_errors
+def roles(
+    ctx: typer.Context,
+    app_user: Annotated[
+        str, typer.Option(help="Login user for the engine (INSERT and SELECT only).")
+    ] = "memesnipe_writer",
+    auditor_user: Annotated[
+        str, typer.Option(help="Login user for auditors (SELECT only).")
+    ] = "memesnipe_reader",
+) -> None:
+    """PostgreSQL: login users in the application and auditor roles (passwords from
+    MEMESNIPE_APP_PASSWORD and MEMESNIPE_AUDITOR_PASSWORD when set)."""
+    settings = settings_of(ctx)
+    if settings.store != "postgres":
+        raise ConfigError("roles exist on PostgreSQL only (use --store postgres or DATABASE_URL)")
+    migrate(settings)
+    passwords = {
+        app_user: os.environ.get("MEMESNIPE_APP_PASSWORD", ""),
+        auditor_user: os.environ.get("MEMESNIPE_AUDITOR_PASSWORD", ""),
+    }
+    create_login_roles(settings.postgres.conninfo(), app_user, auditor_user, passwords)
+    console.print(
+        f"{app_user}: member of memesnipe_app (SELECT, INSERT on the event and chain tables; "
+        "no UPDATE, DELETE)",
+        highlight=False,
+    )
+    console.print(f"{auditor_user}: member of memesnipe_auditor (SELECT only)", highlight=False)

@@ -6,6 +6,7 @@ Each file runs in its own transaction together with its row in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sqlite3
@@ -200,3 +201,27 @@ def sqlite_version(path: str) -> int:
         return int(version[0])
     finally:
         conn.close()
+
+
+def create_login_roles(conninfo: str, app_user: str, auditor_user: str, passwords: dict[str, str]) -> None:
+    """Login users that are members of ``memesnipe_app`` and ``memesnipe_auditor`` (idempotent).
+
+    The group roles and their grants come from the migrations; passwords (optional) are set
+    when given and never echoed.
+    """
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for user, group in ((app_user, "memesnipe_app"), (auditor_user, "memesnipe_auditor")):
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
+                if not exists:  # another run may create it meanwhile: that is fine
+                    with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(user)))
+                conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(user)))
+                if passwords.get(user):
+                    conn.execute(
+                        sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                            sql.Identifier(user), sql.Literal(passwords[user])
+                        )
+                    )
+    except psycopg.Error as e:
+        raise MigrationError(f"creating the login roles failed: {type(e).__name__}") from None

@@ -157,3 +157,31 @@ def test_opening_an_unmigrated_postgres_store_says_what_to_run(pg_settings: Sett
 
     with pytest.raises(StoreNotReady, match="memesnipe db migrate"), open_ledger(pg_settings):
         pass
+
+
+def test_db_roles_creates_login_users_that_can_do_only_their_part(pg: Settings) -> None:
+    from infrastructure.store.migrate import create_login_roles
+
+    create_login_roles(pg.postgres.conninfo(), "memesnipe_test_writer", "memesnipe_test_reader", {})
+    create_login_roles(pg.postgres.conninfo(), "memesnipe_test_writer", "memesnipe_test_reader", {})  # again
+    as_user = pg.postgres.conninfo()
+
+    def connect(user: str) -> psycopg.Connection[tuple[object, ...]]:
+        conn = psycopg.connect(as_user + f" user={user}", autocommit=True)
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(pg.postgres.schema)))
+        return conn
+
+    with connect("memesnipe_test_writer") as writer:
+        assert writer.execute("SELECT count(*) FROM ledger_events").fetchone() == (3,)
+        for forbidden in (
+            "UPDATE ledger_events SET topic = 'x'",
+            "DELETE FROM ledger_events",
+            "ALTER TABLE ledger_events DISABLE TRIGGER USER",
+            "DROP TABLE ledger_chain",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                writer.execute(forbidden)
+    with connect("memesnipe_test_reader") as reader:
+        assert reader.execute("SELECT count(*) FROM ledger_chain").fetchone() is not None
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute("INSERT INTO ledger_chain VALUES (999, gen_random_uuid(), 1, '\\x00')")
