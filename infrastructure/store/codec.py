@@ -65,10 +65,3 @@ class EventCodec:
         except (msgspec.DecodeError, zlib.error) as error:
             raise UndecodableEvent(f"stored {topic} event does not decode: {error}") from None
         return event
-
-    def decoder_for(self, topic: str) -> msgspec.msgpack.Decoder[Event]:
-        """The typed decoder of one topic, for hot loops that decode one type."""
-        try:
-            return self._decoders[topic]
-        except KeyError:
-            raise UnknownTopic(f"unknown event topic {topic!r}") from None

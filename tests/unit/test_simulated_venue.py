@@ -91,3 +91,28 @@ def test_waiting_market_orders_fill_at_the_last_close_when_the_session_ends() ->
 def test_report_ids_are_deterministic() -> None:
     a, b = venue(), venue()
     assert a.submit(order()) == b.submit(order())
+
+
+def test_market_orders_fill_at_the_opposite_side_of_the_next_quote() -> None:
+    from domain.events import Quote
+
+    sim = venue(slip="0")
+    sim.submit(order("buy", n=1))
+    sim.submit(order("sell", n=2))
+    quote = Quote(
+        originator_id=UUID(int=98),
+        originator_version=1,
+        venue="sim",
+        symbol="T/USD",
+        ts_event=5,
+        ts_recv=5,
+        bid=D("99.5"),
+        bid_size=D(3),
+        ask=D("100.5"),
+        ask_size=D(4),
+    )
+    fills = sim.on_quote(quote)
+    assert [(f.order_id.int, f.price) for f in fills if isinstance(f, VenueOrderFilled)] == [
+        (1, D("100.5")),
+        (2, D("99.5")),
+    ]
