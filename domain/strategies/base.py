@@ -28,6 +28,8 @@ class SignalLogic(Protocol):
 
     name: ClassVar[str]
     version: ClassVar[int]
+    lookback: int
+    """How many bars (the latest included) a signal may be computed from: what an audit shows."""
 
     def __init__(self, params: Mapping[str, str]) -> None: ...
 

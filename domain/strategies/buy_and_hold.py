@@ -21,6 +21,7 @@ class BuyAndHold:
 
     def __init__(self, params: Mapping[str, str]) -> None:
         self.size = decimal_param(params, "size")
+        self.lookback = 1
         self._bought = False
 
     def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:

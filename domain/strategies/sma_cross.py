@@ -30,6 +30,7 @@ class SmaCross:
         self.fast = int_param(params, "fast")
         self.slow = int_param(params, "slow")
         self.size = decimal_param(params, "size")
+        self.lookback = self.slow + 1  # this close and the previous one's slow window
         if self.fast >= self.slow:
             raise InvalidStrategyParams(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
         self._closes: deque[Decimal] = deque(maxlen=self.slow)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 import typer
 
+from application.audit.causation import explain_order
 from application.audit.checkpoints import sign_checkpoint, verify_against_anchor
 from application.audit.verify_chain import verify_chain
 from application.ports import AuditTrail
-from domain.events import CheckpointSigned
+from domain.events import CheckpointSigned, Event
 from infrastructure.audit.signing import FileSigner, key_path, signature_valid
 from infrastructure.bootstrap import log_file_settings, open_ledger
 from infrastructure.cli.context import console, errors, reports_errors, settings_of
@@ -119,3 +122,68 @@ def _read_anchor(path: Path) -> CheckpointSigned:
         raise ConfigError(
             f"{path} is not an anchor from `memesnipe audit checkpoint --export`: {e}"
         ) from None
+
+
+@app.command("why")
+@reports_errors
+def why(
+    ctx: typer.Context,
+    order_id: Annotated[str, typer.Argument(help="The order's id (as in the log or the report).")],
+    log: LogOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """The chain of why for one order: its input bars, signal, risk decision, submission, fills."""
+    try:
+        wanted = UUID(order_id)
+    except ValueError:
+        raise ConfigError(f"not an order id: {order_id!r}") from None
+    settings = log_file_settings(log) if log is not None else settings_of(ctx)
+    with open_ledger(settings) as store:
+        story = explain_order(store.log, wanted)
+    if not story.found:
+        raise ConfigError(f"the log holds no decision about order {wanted}")
+    steps = (
+        [("input", r) for r in story.inputs]
+        + [
+            (label, r)
+            for label, r in (
+                ("signal", story.signal),
+                ("risk decision", story.decision),
+                ("submitted", story.submitted),
+            )
+            if r is not None
+        ]
+        + [("venue report", r) for r in story.reports]
+    )
+    if as_json:
+        document = {
+            "order_id": str(wanted),
+            "steps": [
+                {
+                    "step": label,
+                    "notification_id": r.notification_id,
+                    "topic": r.event.TOPIC,
+                    "event": r.event,
+                }
+                for label, r in steps
+            ],
+            "position_after_fills": [
+                {"notification_id": n, "position": str(p)} for n, p in story.position_after
+            ],
+        }
+        sys.stdout.write(msgspec.json.encode(document).decode() + "\n")
+        return
+    for label, recorded in steps:
+        console.print(
+            f"[bold]{label:>13}[/] #{recorded.notification_id} {recorded.event.TOPIC}: "
+            f"{_summary(recorded.event)}",
+            highlight=False,
+        )
+    for notification_id, held in story.position_after:
+        console.print(f"[bold]{'position':>13}[/] after fill #{notification_id}: {held}", highlight=False)
+
+
+def _summary(event: Event) -> str:
+    fields = msgspec.structs.asdict(event)
+    skip = {"originator_id", "originator_version", "venue", "symbol", "ts_recv"}
+    return ", ".join(f"{k}={v}" for k, v in fields.items() if k not in skip)

@@ -299,3 +299,39 @@ def test_audit_checkpoint_export_and_verify_from_the_anchor(tmp_path: Path) -> N
     assert key.split("\n")[1] not in signed.stdout + verified.stdout  # the private key never shows
     bad = run("audit", "verify", "--from-anchor", str(tmp_path / "nope.json"), env=env)
     assert bad.returncode == 2 and "no anchor file" in bad.stderr
+
+
+def test_audit_why_tells_the_story_of_an_order(tmp_path: Path) -> None:
+    data = tmp_path / "bars.csv"
+    data.write_text(BARS_CSV)
+    done = run(
+        "--data-dir",
+        str(tmp_path),
+        "backtest",
+        "--data",
+        str(data),
+        "--symbol",
+        "TEST/USD",
+        "--param",
+        "fast=2",
+        "--param",
+        "slow=3",
+        "--size",
+        "1",
+        "--cash",
+        "1000",
+        "--risk",
+        "basic",
+        "--report",
+        str(tmp_path / "r.json"),
+    )
+    assert done.returncode == 0, done.stderr
+    log = json.loads((tmp_path / "r.json").read_text())["log"]
+    shown = run("--data-dir", str(Path(log).parent), "log", "show", "--topic", "oms.Order.Submitted")
+    order_id = json.loads(shown.stdout.splitlines()[0])["event"]["order_id"]
+    story = run("audit", "why", order_id, "--log", log, "--json")
+    assert story.returncode == 0, story.stderr
+    steps = [s["step"] for s in json.loads(story.stdout)["steps"]]
+    assert steps[-5:] == ["signal", "risk decision", "submitted", "venue report", "venue report"]
+    assert steps.count("input") == 4
+    assert run("audit", "why", "not-an-id", "--log", log).returncode == 2
