@@ -13,13 +13,16 @@ import typer
 
 from application.audit.causation import explain_order
 from application.audit.checkpoints import sign_checkpoint, verify_against_anchor
+from application.audit.state_at import risk_state_at
 from application.audit.verify_chain import verify_chain
 from application.ports import AuditTrail
 from domain.events import CheckpointSigned, Event
+from domain.market.values import format_timestamp, parse_timestamp
 from infrastructure.audit.signing import FileSigner, key_path, signature_valid
 from infrastructure.bootstrap import log_file_settings, open_ledger
 from infrastructure.cli.context import console, errors, reports_errors, settings_of
 from infrastructure.errors import ConfigError
+from infrastructure.store.codec import EventCodec
 
 app = typer.Typer(help="Audit: the tamper-evident hash chain and its signed checkpoints.")
 
@@ -187,3 +190,37 @@ def _summary(event: Event) -> str:
     fields = msgspec.structs.asdict(event)
     skip = {"originator_id", "originator_version", "venue", "symbol", "ts_recv"}
     return ", ".join(f"{k}={v}" for k, v in fields.items() if k not in skip)
+
+
+@app.command("state")
+@reports_errors
+def state(
+    ctx: typer.Context,
+    at: Annotated[str, typer.Option("--at", help="ISO-8601 time or epoch seconds/ms/ns.")],
+    log: LogOption = None,
+) -> None:
+    """What the risk engine knew at a moment, rebuilt by replaying the session's log up to it."""
+    at_ns = parse_timestamp(at)
+    settings = log_file_settings(log) if log is not None else settings_of(ctx)
+    with open_ledger(settings) as store:
+        view = risk_state_at(store.log, EventCodec(), at_ns)
+    age = view.last_market_data_age_ns
+    rows = [
+        ("as of", format_timestamp(at_ns)),
+        (
+            "inputs replayed",
+            f"{view.inputs_replayed:,} (up to notification id {view.last_notification_id:,})",
+        ),
+        ("cash", view.cash),
+        ("equity", view.equity),
+        ("high-water mark", view.high_water),
+        ("drawdown %", view.drawdown_pct),
+        ("daily loss %", view.daily_loss_pct),
+        ("limits", view.limits_version),
+        ("breakers", view.breakers),
+        ("positions", view.positions),
+        ("exposures", view.exposures),
+        ("last market data age", f"{age / 1e9:.3f} s" if age is not None else "none yet"),
+    ]
+    for label, value in rows:
+        console.print(f"[bold]{label:>22}[/] {value}", highlight=False)
