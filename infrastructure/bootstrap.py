@@ -20,6 +20,7 @@ from application.errors import StoreNotReady
 from application.ports import EventLog
 from infrastructure.config import PostgresSettings, Settings
 from infrastructure.errors import ConfigError
+from infrastructure.read_models.sql_store import SqlReadModels
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.ledger import Ledger
 from infrastructure.store.migrate import (
@@ -92,6 +93,19 @@ def open_ledger(settings: Settings) -> Iterator[LedgerStore]:
         yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec, settings), settings=settings)
     finally:
         ledger.close()
+
+
+def open_read_models(settings: Settings) -> SqlReadModels:
+    """The projections' views in the configured store (SQLite file or PostgreSQL schema)."""
+    if settings.store == "sqlite":
+        migrate(settings)
+        return SqlReadModels("sqlite", sqlite_path=str(settings.sqlite_path))
+    if settings.store == "postgres":
+        _require_migrated(settings)
+        return SqlReadModels(
+            "postgres", conninfo=settings.postgres.conninfo(), schema=settings.postgres.schema
+        )
+    raise ConfigError("the read side needs a SQLite or PostgreSQL store; the memory store keeps no views")
 
 
 def extend_chain(log: EventLog) -> int:

@@ -15,6 +15,7 @@ from infrastructure.config import Settings
 from infrastructure.errors import MigrationError
 from infrastructure.store import migrate as migrate_module
 from infrastructure.store.migrate import latest_version, sqlite_version
+from projections import TABLES
 from tests.conftest import settings_for
 from tests.factories import bars
 
@@ -34,11 +35,16 @@ def pg_connect(settings: Settings) -> psycopg.Connection[tuple[object, ...]]:
 
 
 def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) -> None:
-    assert migrate(pg_settings) == ["0001_event_store", "0002_append_only", "0003_audit_chain"]
+    assert migrate(pg_settings) == [
+        "0001_event_store",
+        "0002_append_only",
+        "0003_audit_chain",
+        "0004_read_models",
+    ]
     assert migrate(pg_settings) == []
     with pg_connect(pg_settings) as conn:
         rows = conn.execute("SELECT version, name FROM memesnipe_schema_version ORDER BY 1").fetchall()
-    assert rows == [(1, "event_store"), (2, "append_only"), (3, "audit_chain")]
+    assert rows == [(1, "event_store"), (2, "append_only"), (3, "audit_chain"), (4, "read_models")]
 
 
 @pytest.mark.parametrize(
@@ -185,3 +191,27 @@ def test_db_roles_creates_login_users_that_can_do_only_their_part(pg: Settings) 
         assert reader.execute("SELECT count(*) FROM ledger_chain").fetchone() is not None
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             reader.execute("INSERT INTO ledger_chain VALUES (999, gen_random_uuid(), 1, '\\x00')")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_read_model_tables_have_exactly_the_projections_columns(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for(kind, tmp_path, request)
+    migrate(settings)
+    for name, table in TABLES.items():
+        if kind == "sqlite":
+            conn = sqlite3.connect(settings.sqlite_path)
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({name})")]
+            conn.close()
+        else:
+            with pg_connect(settings) as pg:
+                columns = [
+                    row[0]
+                    for row in pg.execute(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                        (settings.postgres.schema, name),
+                    ).fetchall()
+                ]
+        assert columns == ["seq", "valid_from", "valid_to", *table.columns], name

@@ -1,0 +1,1 @@
+"""SQL views of the projections (SQLite and PostgreSQL), and the projection daemon."""

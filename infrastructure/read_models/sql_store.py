@@ -1,0 +1,242 @@
+"""The projections' views in SQL: one implementation for SQLite and PostgreSQL.
+
+Tables are created by ``migrations/`` (``0004_read_models``). Every table has
+``seq`` (primary key, the cursor), ``valid_from``, ``valid_to`` and the row's
+columns. A commit, in one transaction: close the current version of every key a
+state table changes (``valid_to``), insert the new versions (bulk: COPY on
+PostgreSQL), and move the tracking positions in ``rm_tracking``.
+Money is NUMERIC on PostgreSQL and TEXT (exact decimal strings) on SQLite.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from application.read_models.ports import RowQuery, StoredVersion
+from projections import TABLES
+from projections.base import Table, Version
+
+TRACKING = "rm_tracking"
+META = ("seq", "valid_from", "valid_to")
+
+
+def _decimal_columns(table: Table) -> frozenset[str]:
+    hints = typing.get_type_hints(table.row)
+    return frozenset(
+        name for name in table.columns if Decimal in (hints[name], *typing.get_args(hints[name]))
+    )
+
+
+class _Shape:
+    """A table's columns and how to turn a stored row back into a Row."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.columns = table.columns
+        self.decimals = _decimal_columns(table)
+        self.key_of = table.key_of()
+
+    def build(self, values: Sequence[Any]) -> StoredVersion:
+        fields = dict(zip(self.columns, values[3:], strict=True))
+        for name in self.decimals:
+            value = fields[name]
+            if value is not None and not isinstance(value, Decimal):
+                fields[name] = Decimal(value)
+        return StoredVersion(values[0], values[1], values[2], self.table.row(**fields))
+
+
+class SqlReadModels:
+    """``ReadModelStore`` over SQLite (a file) or PostgreSQL (a connection string and schema)."""
+
+    def __init__(self, dialect: str, *, sqlite_path: str = "", conninfo: str = "", schema: str = "public"):
+        if dialect not in ("sqlite", "postgres"):
+            raise ValueError(f"dialect must be sqlite or postgres, got {dialect!r}")
+        self.dialect = dialect
+        self._sqlite_path = sqlite_path
+        self._conninfo = conninfo
+        self._schema = schema
+        self._mark = "?" if dialect == "sqlite" else "%s"
+        self._local = threading.local()
+        self._shapes = {name: _Shape(table) for name, table in TABLES.items()}
+
+    # connections --------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        if self.dialect == "sqlite":
+            conn = self._sqlite()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn.cursor()
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return
+        postgres = self._postgres()
+        with postgres.transaction():
+            yield postgres.cursor()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        if self.dialect == "sqlite":
+            yield self._sqlite().cursor()
+            return
+        conn = self._postgres()
+        with conn.transaction():
+            yield conn.cursor()
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "sqlite", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self._sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.sqlite = conn
+        return conn
+
+    def _postgres(self) -> psycopg.Connection[Any]:
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "postgres", None)
+        if conn is None or conn.closed:
+            conn = psycopg.connect(self._conninfo, autocommit=True)
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
+            self._local.postgres = conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        for name in ("sqlite", "postgres"):
+            conn = getattr(self._local, name, None)
+            if conn is not None:
+                conn.close()
+                setattr(self._local, name, None)
+
+    # ReadModelStore -------------------------------------------------------------
+
+    def positions(self) -> dict[str, int]:
+        """Every projection's committed position."""
+        with self._reading() as cursor:
+            cursor.execute(f"SELECT projection, position FROM {TRACKING}")
+            return {name: int(position) for name, position in cursor.fetchall()}
+
+    def commit(self, positions: Mapping[str, int], changes: Mapping[str, Sequence[Version]]) -> None:
+        """New versions and positions in one transaction."""
+        with self._transaction() as cursor:
+            for name, versions in changes.items():
+                self._write(cursor, self._shapes[name], versions)
+            m = self._mark
+            cursor.executemany(
+                f"INSERT INTO {TRACKING} (projection, position) VALUES ({m}, {m}) "
+                "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+                sorted(positions.items()),
+            )
+
+    def reset(self, projection: str, tables: Sequence[Table]) -> None:
+        """Empty a projection's tables and forget its position (one transaction)."""
+        with self._transaction() as cursor:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table.name}")
+            cursor.execute(f"DELETE FROM {TRACKING} WHERE projection = {self._mark}", (projection,))
+
+    def rows(self, query: RowQuery) -> list[StoredVersion]:
+        """The versions a query asks for, in seq order (or newest first)."""
+        shape = self._shapes[query.table.name]
+        m = self._mark
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in dict(query.where).items():
+            if column not in shape.columns:
+                raise ValueError(f"{query.table.name} has no column {column!r}")
+            clauses.append(f"{column} = {m}")
+            params.append(self._adapt(value))
+        if query.as_of is not None:
+            clauses.append(f"valid_from <= {m}")
+            params.append(query.as_of)
+            if not query.all_versions:
+                clauses.append(f"(valid_to IS NULL OR valid_to > {m})")
+                params.append(query.as_of)
+        elif not query.all_versions:
+            clauses.append("valid_to IS NULL")
+        for bound, op in ((query.ts_from, ">="), (query.ts_to, "<=")):
+            if bound is not None:
+                clauses.append(f"ts {op} {m}")
+                params.append(bound)
+        if query.after is not None:
+            clauses.append(f"seq {'<' if query.newest_first else '>'} {m}")
+            params.append(query.after)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "DESC" if query.newest_first else "ASC"
+        columns = ", ".join((*META, *shape.columns))
+        statement = f"SELECT {columns} FROM {query.table.name}{where} ORDER BY seq {order} LIMIT {m}"
+        params.append(query.limit)
+        with self._reading() as cursor:
+            cursor.execute(statement, params)
+            return [shape.build(values) for values in cursor.fetchall()]
+
+    def table_dump(self, table: Table) -> list[tuple[Any, ...]]:
+        """Every stored version of a table, as plain tuples in seq order (for comparisons)."""
+        shape = self._shapes[table.name]
+        columns = ", ".join((*META, *table.columns))
+        with self._reading() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {table.name} ORDER BY seq")
+            versions = [shape.build(values) for values in cursor.fetchall()]
+        return [
+            (v.seq, v.valid_from, v.valid_to, *(_plain(getattr(v.row, c)) for c in table.columns))
+            for v in versions
+        ]
+
+    # writing --------------------------------------------------------------------
+
+    def _write(self, cursor: Any, shape: _Shape, versions: Sequence[Version]) -> None:
+        table = shape.table
+        valid_to: list[int | None] = [None] * len(versions)
+        if table.state:
+            latest: dict[Any, int] = {}
+            first: dict[Any, int] = {}
+            for index, version in enumerate(versions):
+                key = shape.key_of(version.row)
+                if key in latest:
+                    valid_to[latest[key]] = version.valid_from
+                else:
+                    first[key] = version.valid_from
+                latest[key] = index
+            m = self._mark
+            match = " AND ".join(f"{column} = {m}" for column in table.key)
+            cursor.executemany(
+                f"UPDATE {table.name} SET valid_to = {m} WHERE {match} AND valid_to IS NULL",
+                [(valid_from, *(self._adapt(k) for k in key)) for key, valid_from in first.items()],
+            )
+        adapt = self._adapt
+        columns = shape.columns
+        records = [
+            (v.seq, v.valid_from, valid_to[i], *(adapt(getattr(v.row, c)) for c in columns))
+            for i, v in enumerate(versions)
+        ]
+        names = ", ".join((*META, *columns))
+        if self.dialect == "postgres":
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for record in records:
+                    copy.write_row(record)
+            return
+        marks = ", ".join("?" * (len(columns) + 3))
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", records)
+
+    def _adapt(self, value: Any) -> Any:
+        if self.dialect == "sqlite" and isinstance(value, Decimal):
+            return str(value)
+        return value
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value

@@ -1,0 +1,269 @@
+"""Positions, cash, the equity curve with its drawdown, and P&L per strategy, symbol and day.
+
+Fills are accounted with the domain's own average-cost ``Position`` (the engine's
+arithmetic, so the numbers agree with reports), deduplicated by (venue, trade id)
+as the engine does. Each bar marks its symbol: the account's equity, high-water
+mark and drawdown are appended to the equity curve at every bar.
+
+The daily P&L rows change with fills, and at the first bar of a new day each open
+position's unrealized P&L is written to the day that ended; the open day's live
+unrealized P&L is the positions' quantity times the latest mark.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.events import (
+    Bar,
+    Event,
+    OrderApproved,
+    OrderDenied,
+    OrderSubmitted,
+    SessionStarted,
+    VenueOrderFilled,
+)
+from domain.trading.position import Position
+from projections.base import Projection, Row, Table
+from projections.context import SessionContext, day_of, percent
+
+ZERO = Decimal(0)
+
+
+class PositionRow(Row, frozen=True, kw_only=True):
+    """A strategy's position in one symbol (average cost)."""
+
+    account: str
+    strategy_id: str
+    symbol: str
+    quantity: Decimal
+    average_price: Decimal
+    cost_basis: Decimal
+    realized_pnl: Decimal
+    fees: Decimal
+    fills: int
+
+
+class CashRow(Row, frozen=True, kw_only=True):
+    """An account's cash."""
+
+    account: str
+    starting_cash: Decimal
+    cash: Decimal
+
+
+class EquityRow(Row, frozen=True, kw_only=True):
+    """The account marked to market at a bar's close."""
+
+    account: str
+    symbol: str
+    mark: Decimal
+    cash: Decimal
+    equity: Decimal
+    high_water: Decimal
+    drawdown_pct: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+
+
+class DailyPnlRow(Row, frozen=True, kw_only=True):
+    """Realized and unrealized P&L and fees of one strategy in one symbol on one UTC day."""
+
+    account: str
+    strategy_id: str
+    symbol: str
+    day: str
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    fills: int
+
+
+POSITIONS = Table("rm_positions", PositionRow, ("account", "strategy_id", "symbol"), state=True)
+CASH = Table("rm_cash", CashRow, ("account",), state=True)
+EQUITY = Table("rm_equity", EquityRow, (), state=False)
+DAILY_PNL = Table("rm_daily_pnl", DailyPnlRow, ("account", "strategy_id", "symbol", "day"), state=True)
+
+Key = tuple[str, str, str]
+
+
+class PortfolioProjection(Projection):
+    """Positions and cash per account, strategy and symbol; equity curve; daily P&L."""
+
+    name = "portfolio"
+    tables = (POSITIONS, CASH, EQUITY, DAILY_PNL)
+    topics = tuple(
+        t.TOPIC for t in (SessionStarted, Bar, OrderApproved, OrderDenied, OrderSubmitted, VenueOrderFilled)
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.context = SessionContext()
+        self.positions: dict[Key, Position] = {}
+        self.cash: dict[str, Decimal] = {}
+        self.marks: dict[str, Decimal] = {}
+        self.high_water: dict[str, Decimal] = {}
+        self.day = ""
+        self.daily: dict[Key, DailyPnlRow] = {}
+        self.trade_ids: set[tuple[str, str]] = set()
+        self.fills: dict[Key, int] = {}
+
+    def apply(self, notification_id: int, event: Event) -> None:
+        """Account one event."""
+        if isinstance(event, Bar):
+            self._mark(notification_id, event)
+        elif isinstance(event, VenueOrderFilled):
+            self._fill(notification_id, event)
+        elif isinstance(event, OrderSubmitted):
+            self.context.submitted(event)
+        elif isinstance(event, OrderApproved | OrderDenied):
+            self.context.decided(event)
+        elif isinstance(event, SessionStarted):
+            self.context.start(event)
+            self.cash[event.account] = event.starting_cash
+            self.high_water[event.account] = event.starting_cash
+            self.put(
+                CASH,
+                notification_id,
+                CashRow(
+                    ts=0, account=event.account, starting_cash=event.starting_cash, cash=event.starting_cash
+                ),
+            )
+
+    def _fill(self, notification_id: int, fill: VenueOrderFilled) -> None:
+        owner = self.context.orders.get(fill.order_id)
+        if owner is None or (fill.venue, fill.trade_id) in self.trade_ids:
+            return
+        self.trade_ids.add((fill.venue, fill.trade_id))
+        day = self._roll_day(notification_id, fill.ts_event)
+        key = (owner.account, owner.strategy_id, owner.symbol)
+        position = self.positions.setdefault(key, Position())
+        realized_before = position.realized_pnl
+        position.apply_fill(fill.side, fill.quantity, fill.price, fill.fee)
+        notional = fill.quantity * fill.price
+        cash = self.cash.get(owner.account, ZERO) + (-notional if fill.side == "buy" else notional) - fill.fee
+        self.cash[owner.account] = cash
+        self.marks.setdefault(owner.symbol, fill.price)
+        ts = fill.ts_event
+        self.fills[key] = self.fills.get(key, 0) + 1
+        self.put(POSITIONS, notification_id, _position_row(key, position, self.fills[key], ts))
+        self.put(
+            CASH,
+            notification_id,
+            CashRow(ts=ts, account=owner.account, starting_cash=self.context.starting_cash, cash=cash),
+        )
+        previous = self.daily.get(key)
+        self._daily(
+            notification_id,
+            key,
+            day,
+            ts,
+            realized=(previous.realized_pnl if previous and previous.day == day else ZERO)
+            + position.realized_pnl
+            - realized_before,
+            fees=(previous.fees if previous and previous.day == day else ZERO) + fill.fee,
+            fills=(previous.fills if previous and previous.day == day else 0) + 1,
+        )
+
+    def _mark(self, notification_id: int, bar: Bar) -> None:
+        self._roll_day(notification_id, bar.ts_event)
+        self.marks[bar.symbol] = bar.close
+        for account, cash in self.cash.items():
+            value = unrealized = realized = fees = ZERO
+            for (owner, _, symbol), position in self.positions.items():
+                if owner != account:
+                    continue
+                mark = self.marks.get(symbol, ZERO)
+                value += position.quantity * mark
+                unrealized += position.unrealized_pnl(mark)
+                realized += position.realized_pnl
+                fees += position.fees
+            equity = cash + value
+            high_water = max(self.high_water.get(account, equity), equity)
+            self.high_water[account] = high_water
+            self.put(
+                EQUITY,
+                notification_id,
+                EquityRow(
+                    ts=bar.ts_event,
+                    account=account,
+                    symbol=bar.symbol,
+                    mark=bar.close,
+                    cash=cash,
+                    equity=equity,
+                    high_water=high_water,
+                    drawdown_pct=percent(high_water - equity, high_water),
+                    realized_pnl=realized,
+                    unrealized_pnl=unrealized,
+                    fees=fees,
+                ),
+            )
+
+    def _roll_day(self, notification_id: int, ts: int) -> str:
+        day = day_of(ts)
+        if day != self.day and self.day:
+            # the day that ended keeps each open position's unrealized P&L at its close
+            for key, position in sorted(self.positions.items()):
+                row = self.daily.get(key)
+                if row is not None and row.day != self.day:
+                    row = None
+                if row is None and not position.quantity:
+                    continue
+                closing = position.unrealized_pnl(self.marks.get(key[2], ZERO))
+                if row is None or closing != row.unrealized_pnl:
+                    self._daily(
+                        notification_id,
+                        key,
+                        self.day,
+                        ts,
+                        row.realized_pnl if row else ZERO,
+                        row.fees if row else ZERO,
+                        row.fills if row else 0,
+                        closing,
+                    )
+        self.day = day
+        return day
+
+    def _daily(
+        self,
+        notification_id: int,
+        key: Key,
+        day: str,
+        ts: int,
+        realized: Decimal,
+        fees: Decimal,
+        fills: int,
+        unrealized: Decimal | None = None,
+    ) -> None:
+        position = self.positions[key]
+        if unrealized is None:
+            unrealized = position.unrealized_pnl(self.marks.get(key[2], ZERO))
+        row = DailyPnlRow(
+            ts=ts,
+            account=key[0],
+            strategy_id=key[1],
+            symbol=key[2],
+            day=day,
+            realized_pnl=realized,
+            unrealized_pnl=unrealized,
+            fees=fees,
+            fills=fills,
+        )
+        self.daily[key] = row
+        self.put(DAILY_PNL, notification_id, row)
+
+
+def _position_row(key: Key, position: Position, fills: int, ts: int) -> PositionRow:
+    return PositionRow(
+        ts=ts,
+        account=key[0],
+        strategy_id=key[1],
+        symbol=key[2],
+        quantity=position.quantity,
+        average_price=position.average_price,
+        cost_basis=position.cost_basis,
+        realized_pnl=position.realized_pnl,
+        fees=position.fees,
+        fills=fills,
+    )
