@@ -51,6 +51,11 @@ def pg_database(pg_server: PostgresServer, worker_id: str) -> Iterator[str]:
 @pytest.fixture
 def pg_settings(pg_server: PostgresServer, pg_database: str) -> Settings:
     """Settings pointing at a fresh schema of the run's database."""
+    return fresh_pg_settings(pg_server, pg_database)
+
+
+def fresh_pg_settings(pg_server: PostgresServer, pg_database: str) -> Settings:
+    """Settings pointing at a new schema of the run's database (for fixtures of any scope)."""
     params = pg_server.params
     env = {
         "POSTGRES_HOST": str(params.get("host", "127.0.0.1")),

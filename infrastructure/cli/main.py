@@ -13,7 +13,7 @@ from application.log_summary import summarise
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
-from infrastructure.cli import audit, backtest, db, ingest, log, replay, scenario
+from infrastructure.cli import audit, backtest, db, ingest, log, projections, replay, scenario, serve
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
@@ -30,6 +30,9 @@ app.add_typer(log.app, name="log")
 app.add_typer(replay.app, name="replay")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(audit.app, name="audit")
+app.add_typer(projections.app, name="projections")
+app.add_typer(serve.keys_app, name="api-keys")
+app.command("serve")(serve.serve)
 app.command("backtest")(reports_errors(backtest.backtest))
 
 

@@ -1,0 +1,1 @@
+"""The read-model API (FastAPI): versioned read routes, auditor and operator routes, the dashboard."""

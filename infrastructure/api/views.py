@@ -1,0 +1,213 @@
+"""Read routes over the projections' views (viewer role): filters, cursors, ``as_of``."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from application.read_models.as_of import resolve_as_of
+from application.read_models.ports import RowQuery, StoredVersion
+from domain.errors import InvalidMarketData
+from domain.market.values import parse_timestamp
+from infrastructure.api.auth import require
+from infrastructure.api.runtime import ApiRuntime
+from infrastructure.api.schemas import PAGE_MODELS, ROW_MODELS, OrderDetail
+from projections import TABLES
+from projections.base import Table
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(require("viewer"))])
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Common query parameters: moment, time range, cursor, page size, order."""
+
+    as_of: str | None
+    ts_from: int | None
+    ts_to: int | None
+    cursor: int | None
+    limit: int
+    newest_first: bool
+
+
+def _time(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except InvalidMarketData as e:
+        raise HTTPException(400, f"{name}: {e}") from None
+
+
+def paging(
+    as_of: Annotated[
+        str | None,
+        Query(description="A notification id, or an ISO-8601 time: answer as of that moment."),
+    ] = None,
+    from_: Annotated[str | None, Query(alias="from", description="Event time from (ISO-8601).")] = None,
+    to: Annotated[str | None, Query(description="Event time to, inclusive (ISO-8601).")] = None,
+    cursor: Annotated[int | None, Query(ge=0, description="next_cursor of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    order: Annotated[str, Query(pattern="^(asc|desc)$", description="asc: oldest first.")] = "asc",
+) -> Paging:
+    """Parse the common parameters (400 on a bad time)."""
+    return Paging(as_of, _time(from_, "from"), _time(to, "to"), cursor, limit, order == "desc")
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+
+def runtime_of(request: Request) -> ApiRuntime:
+    """The app's open log and views."""
+    runtime: ApiRuntime = request.app.state.runtime
+    return runtime
+
+
+def as_dict(version: StoredVersion) -> dict[str, Any]:
+    """A stored version as the row model's fields."""
+    fields: dict[str, Any] = msgspec.structs.asdict(version.row)
+    return {"seq": version.seq, "valid_from": version.valid_from, "valid_to": version.valid_to, **fields}
+
+
+def page(runtime: ApiRuntime, table: Table, where: dict[str, object], paging: Paging) -> dict[str, Any]:
+    """One page of a table's rows now or as of a moment."""
+    reached = runtime.views_position()
+    as_of = resolve_as_of(runtime.log, paging.as_of, reached)
+    rows = runtime.views.rows(
+        RowQuery(
+            table,
+            where={k: v for k, v in where.items() if v is not None},
+            as_of=as_of,
+            all_versions=not table.state,
+            ts_from=paging.ts_from,
+            ts_to=paging.ts_to,
+            after=paging.cursor,
+            limit=paging.limit + 1,
+            newest_first=paging.newest_first,
+        )
+    )
+    more = len(rows) > paging.limit
+    rows = rows[: paging.limit]
+    return {
+        "items": [as_dict(v) for v in rows],
+        "next_cursor": rows[-1].seq if more else None,
+        "as_of": as_of,
+        "views_at": reached,
+    }
+
+
+def _route(path: str, table_name: str, summary: str, filters: tuple[str, ...]) -> None:
+    table = TABLES[table_name]
+
+    def endpoint(request: Request, paging: PagingDep, **params: str | None) -> dict[str, Any]:
+        return page(runtime_of(request), table, dict(params), paging)
+
+    endpoint.__signature__ = _signature(filters)  # type: ignore[attr-defined]
+    endpoint.__name__ = table_name.removeprefix("rm_")
+    router.add_api_route(
+        path, endpoint, methods=["GET"], response_model=PAGE_MODELS[table_name], summary=summary
+    )
+
+
+def _signature(filters: tuple[str, ...]) -> inspect.Signature:
+    parameters = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter("paging", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=PagingDep),
+    ] + [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[str | None, Query(max_length=200, description=f"Only this {name}.")],
+        )
+        for name in filters
+    ]
+    return inspect.Signature(parameters)
+
+
+_route(
+    "/positions",
+    "rm_positions",
+    "Positions per account, strategy and symbol",
+    ("account", "strategy_id", "symbol"),
+)
+_route("/cash", "rm_cash", "Cash per account", ("account",))
+_route("/equity", "rm_equity", "The equity curve and drawdown, marked at every bar", ("account", "symbol"))
+_route(
+    "/pnl/daily",
+    "rm_daily_pnl",
+    "P&L per strategy, symbol and UTC day",
+    ("account", "strategy_id", "symbol", "day"),
+)
+_route(
+    "/orders",
+    "rm_orders",
+    "The order blotter",
+    ("account", "strategy_id", "symbol", "venue", "status", "order_id"),
+)
+_route(
+    "/fills",
+    "rm_fills",
+    "Every fill with slippage and latency",
+    ("account", "strategy_id", "symbol", "venue", "order_id"),
+)
+_route("/breakers", "rm_breakers", "Circuit breakers per account and strategy", ("account", "scope", "state"))
+_route(
+    "/operator-commands",
+    "rm_operator_commands",
+    "Operator commands and their outcome",
+    ("account", "command"),
+)
+_route("/execution-quality", "rm_execution_quality", "Execution quality per venue", ("venue",))
+_route(
+    "/strategies/performance",
+    "rm_strategy_performance",
+    "Strategy performance over closed round trips",
+    ("account", "strategy_id"),
+)
+
+
+@router.get(
+    "/breakers/history", response_model=PAGE_MODELS["rm_breakers"], summary="Every breaker transition"
+)
+def breaker_history(
+    request: Request,
+    paging: PagingDep,
+    account: Annotated[str | None, Query(max_length=200)] = None,
+    scope: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Every version of the breakers (each a transition with its reason and numbers)."""
+    runtime = runtime_of(request)
+    table = TABLES["rm_breakers"]
+    history = Table(table.name, table.row, table.key, state=False)  # all versions, not only current
+    return page(runtime, history, {"account": account, "scope": scope}, paging)
+
+
+@router.get("/orders/{order_id}", response_model=OrderDetail, summary="One order, its status history, fills")
+def order_detail(
+    request: Request,
+    order_id: str,
+    as_of: Annotated[str | None, Query(description="A notification id or an ISO-8601 time.")] = None,
+) -> dict[str, Any]:
+    """The order as it stands (or stood), every version of it, and its fills."""
+    runtime = runtime_of(request)
+    at = resolve_as_of(runtime.log, as_of, runtime.views_position())
+    orders, fills = TABLES["rm_orders"], TABLES["rm_fills"]
+    where = {"order_id": order_id}
+    current = runtime.views.rows(RowQuery(orders, where=where, as_of=at, limit=1))
+    if not current:
+        raise HTTPException(404, f"no order {order_id} in the views" + (f" as of {as_of}" if as_of else ""))
+    history = runtime.views.rows(RowQuery(orders, where=where, as_of=at, all_versions=True, limit=1000))
+    filled = runtime.views.rows(RowQuery(fills, where=where, as_of=at, all_versions=True, limit=1000))
+    return {
+        "order": as_dict(current[0]),
+        "history": [as_dict(v) for v in history],
+        "fills": [as_dict(v) for v in filled],
+    }
+
+
+__all__ = ["ROW_MODELS", "router"]

@@ -1,0 +1,108 @@
+"""``memesnipe projections run|status|rebuild``: keep the read models current, inspect, rebuild."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from application.read_models.runner import BatchReport, ProjectionRunner
+from infrastructure.bootstrap import log_file_settings, open_ledger, open_read_models
+from infrastructure.cli.context import console, reports_errors, settings_of
+from infrastructure.config import Settings
+from infrastructure.errors import ConfigError
+from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
+from projections import ALL
+
+app = typer.Typer(help="Read models: run the projections, show their lag, rebuild them from the log.")
+
+LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
+
+
+def _settings(ctx: typer.Context, log: Path | None) -> Settings:
+    return log_file_settings(log) if log is not None else settings_of(ctx)
+
+
+@app.command("run")
+@reports_errors
+def run(
+    ctx: typer.Context,
+    log: LogOption = None,
+    once: Annotated[bool, typer.Option(help="Catch up to the log's head, then exit.")] = False,
+    interval: Annotated[float, typer.Option(help="SQLite: seconds between polls.")] = 0.1,
+) -> None:
+    """Apply new events to every projection, exactly once, and keep following the log (Ctrl-C stops)."""
+    settings = _settings(ctx, log)
+    if interval <= 0:
+        raise ConfigError(f"--interval must be positive, got {interval}")
+    views = open_read_models(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with open_ledger(settings) as store:
+        runner = ProjectionRunner(store.log, views)
+
+        def report(batch: BatchReport) -> None:
+            if batch.events_read or once:
+                console.print(
+                    f"at notification id {batch.last_notification_id:,}: {batch.events_read:,} events, "
+                    f"{batch.versions_written:,} row versions written",
+                    highlight=False,
+                )
+
+        if once:
+            follow(runner, PollingWaiter(interval), stop, report, rounds=1)
+            return
+        waiter = (
+            NotifyWaiter(settings.postgres.conninfo(), timeout=1.0)
+            if settings.store == "postgres"
+            else PollingWaiter(interval)
+        )
+        try:
+            follow(runner, waiter, stop, report)
+        except KeyboardInterrupt:
+            console.print("stopped")
+        finally:
+            waiter.close()
+            views.close()
+
+
+@app.command("status")
+@reports_errors
+def status(ctx: typer.Context, log: LogOption = None) -> None:
+    """Each projection's position and lag behind the log."""
+    settings = _settings(ctx, log)
+    views = open_read_models(settings)
+    with open_ledger(settings) as store:
+        head = store.log.last_notification_id()
+    positions = views.positions()
+    for projection in ALL:
+        at = positions.get(projection.name, 0)
+        console.print(f"{projection.name:>22} at {at:,} of {head:,} (lag {head - at:,})", highlight=False)
+
+
+@app.command("rebuild")
+@reports_errors
+def rebuild(
+    ctx: typer.Context,
+    log: LogOption = None,
+    only: Annotated[list[str] | None, typer.Option(help="Rebuild only these projections.")] = None,
+) -> None:
+    """Drop projections' rows and rebuild them from the log (the result equals the live views)."""
+    settings = _settings(ctx, log)
+    known = {p.name: p for p in ALL}
+    chosen = [known[name] for name in only] if only and set(only) <= set(known) else list(ALL)
+    if only and not set(only) <= set(known):
+        raise ConfigError(f"unknown projection(s) {sorted(set(only) - set(known))}; known: {sorted(known)}")
+    views = open_read_models(settings)
+    for projection in chosen:
+        views.reset(projection.name, projection.tables)
+    with open_ledger(settings) as store:
+        batch = ProjectionRunner(store.log, views, chosen).run_once()
+    console.print(
+        f"rebuilt {', '.join(p.name for p in chosen)} up to notification id {batch.last_notification_id:,} "
+        f"({batch.versions_written:,} row versions)",
+        highlight=False,
+    )

@@ -1,0 +1,86 @@
+"""``memesnipe serve`` (the read-model API and dashboard) and ``memesnipe api-keys``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from infrastructure.api.app import create_app
+from infrastructure.api.keys import ROLES, ApiKeyStore
+from infrastructure.bootstrap import log_file_settings, migrate
+from infrastructure.cli.context import console, reports_errors, settings_of
+from infrastructure.config import Settings
+from infrastructure.errors import ConfigError
+
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.")
+
+LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
+
+
+def _settings(ctx: typer.Context, log: Path | None) -> Settings:
+    return log_file_settings(log) if log is not None else settings_of(ctx)
+
+
+@reports_errors
+def serve(
+    ctx: typer.Context,
+    log: LogOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    projections: Annotated[
+        bool, typer.Option(help="Run the projections in this process (else `memesnipe projections run`).")
+    ] = True,
+) -> None:
+    """Serve the read-model API, the event stream, the metrics and the dashboard (at /)."""
+    settings = _settings(ctx, log)
+    if not 0 < port < 65536:
+        raise ConfigError(f"--port must be 1-65535, got {port}")
+    if settings.store == "sqlite":
+        migrate(settings)
+    app = create_app(settings, run_projections=projections)
+    console.print(
+        f"serving {settings.describe_store()} on http://{host}:{port}/ (Ctrl-C stops)", highlight=False
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@keys_app.command("create")
+@reports_errors
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")],
+    log: LogOption = None,
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    settings = _settings(ctx, log)
+    if settings.store == "sqlite":
+        migrate(settings)
+    key, identity = ApiKeyStore(settings).create(name, role)
+    console.print(f"created {identity.role} key {identity.key_id} for {identity.name}; it is shown only now:")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+@reports_errors
+def list_keys(ctx: typer.Context, log: LogOption = None) -> None:
+    """Every key's id, name, role and whether it is revoked (never the key)."""
+    for key in ApiKeyStore(_settings(ctx, log)).list():
+        state = "revoked" if key.revoked else "active"
+        console.print(f"{key.key_id}  {key.role:<8} {state:<8} {key.created_at}  {key.name}", highlight=False)
+
+
+@keys_app.command("revoke")
+@reports_errors
+def revoke(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(help="The key's id (from `api-keys list`).")],
+    log: LogOption = None,
+) -> None:
+    """Revoke a key (the API refuses it within its key cache's lifetime, 30 s)."""
+    if not ApiKeyStore(_settings(ctx, log)).revoke(key_id):
+        raise ConfigError(f"no API key with id {key_id!r}")
+    console.print(f"revoked {key_id}")

@@ -1,0 +1,196 @@
+"""The read-model API through the real HTTP stack, with each role, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from application.backtest import BacktestReport
+from domain.market.values import format_timestamp
+from infrastructure.bootstrap import migrate, open_ledger
+from tests.conftest import fresh_pg_settings, settings_for
+from tests.e2e.api_server import Served, serve
+from tests.integration.test_projections import backtest
+
+SQL_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+VIEW_ROUTES = [
+    "/v1/positions",
+    "/v1/cash",
+    "/v1/equity",
+    "/v1/pnl/daily",
+    "/v1/orders",
+    "/v1/fills",
+    "/v1/breakers",
+    "/v1/breakers/history",
+    "/v1/operator-commands",
+    "/v1/execution-quality",
+    "/v1/strategies/performance",
+]
+AUDIT_ROUTES = ["/v1/audit/events", "/v1/audit/chain", "/v1/audit/risk-state?at=2023-11-14T23:00:00Z"]
+
+
+@pytest.fixture(params=SQL_STORES, scope="module")
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Served, BacktestReport]]:
+    if request.param == "postgres":
+        settings = fresh_pg_settings(
+            request.getfixturevalue("pg_server"), request.getfixturevalue("pg_database")
+        )
+    else:
+        settings = settings_for(request.param, tmp_path_factory.mktemp("api"), request)
+    migrate(settings)
+    with open_ledger(settings) as store:
+        report = backtest(store)
+    with serve(settings) as server:
+        yield server, report
+
+
+def test_health_is_public_and_everything_else_needs_a_key(served: tuple[Served, BacktestReport]) -> None:
+    server, _ = served
+    with server.client() as anonymous:
+        assert anonymous.get("/healthz").json() == {"status": "ok"}
+        assert anonymous.get("/readyz").json()["ready"] is True
+        for route in [*VIEW_ROUTES, *AUDIT_ROUTES, "/v1/stream?max_events=1"]:
+            response = anonymous.get(route)
+            assert response.status_code == 401, route
+            assert response.headers["www-authenticate"] == "Bearer"
+        assert anonymous.post("/v1/commands/halt", json={"reason": "test"}).status_code == 401
+    with server.client() as wrong:
+        assert (
+            wrong.get("/v1/positions", headers={"Authorization": "Bearer msk_000000000000_nope"}).status_code
+            == 401
+        )
+        assert wrong.get("/v1/positions", headers={"X-API-Key": "not-a-key"}).status_code == 401
+
+
+def test_each_role_reaches_what_it_may_and_gets_403_above_it(served: tuple[Served, BacktestReport]) -> None:
+    server, _ = served
+    for role in ("viewer", "auditor", "operator"):
+        with server.client(role) as client:
+            for route in VIEW_ROUTES:
+                assert client.get(route).status_code == 200, (role, route)
+            for route in AUDIT_ROUTES:
+                assert client.get(route).status_code == (403 if role == "viewer" else 200), (role, route)
+            command = client.post("/v1/commands/halt", json={"reason": "test"})
+            # the backtest's session has ended: an operator is refused with 409, lower roles with 403
+            assert command.status_code == (409 if role == "operator" else 403), (role, command.text)
+
+
+def test_views_over_http_match_the_backtest(served: tuple[Served, BacktestReport]) -> None:
+    server, report = served
+    with server.client("viewer") as client:
+        curve, cursor = [], None
+        while True:
+            page = client.get(
+                "/v1/equity", params={"limit": 17, **({"cursor": cursor} if cursor else {})}
+            ).json()
+            curve += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert [Decimal(p["equity"]) for p in curve] == report.equity
+        assert len({p["seq"] for p in curve}) == len(curve)
+        denied = client.get("/v1/orders", params={"status": "denied"}).json()["items"]
+        assert len(denied) == sum(report.denials.values()) and all(o["reason"] for o in denied)
+        filled = client.get("/v1/orders", params={"status": "filled"}).json()["items"]
+        assert len(filled) == 2 * len(report.trades)
+        detail = client.get(f"/v1/orders/{filled[0]['order_id']}").json()
+        assert [v["status"] for v in detail["history"]] == ["approved", "submitted", "accepted", "filled"]
+        assert len(detail["fills"]) == 1 and detail["order"]["status"] == "filled"
+        assert client.get("/v1/orders/no-such-order").status_code == 404
+        [breaker] = client.get("/v1/breakers").json()["items"]
+        assert breaker["state"] == report.breakers[-1]["to"]
+
+
+def test_as_of_by_time_and_by_id_answers_for_that_moment(served: tuple[Served, BacktestReport]) -> None:
+    server, report = served
+    middle = report.timestamps[60]
+    with server.client("viewer") as client:
+        by_time = client.get(
+            "/v1/equity", params={"as_of": format_timestamp(middle), "order": "desc", "limit": 1}
+        )
+        [last] = by_time.json()["items"]
+        assert last["ts"] == middle and Decimal(last["equity"]) == report.equity[60]
+        as_of = by_time.json()["as_of"]
+        by_id = client.get("/v1/equity", params={"as_of": as_of, "order": "desc", "limit": 1}).json()
+        assert by_id["items"] == [last]
+        head = client.get("/readyz").json()["log_head"]
+        assert client.get("/v1/positions", params={"as_of": head + 10}).status_code == 409
+        assert client.get("/v1/positions", params={"as_of": "yesterday"}).status_code == 400
+        assert client.get("/v1/equity", params={"from": "not a time"}).status_code == 400
+        assert client.get("/v1/equity", params={"limit": 0}).status_code == 422
+
+
+def test_audit_routes_explain_an_order_and_page_the_history(served: tuple[Served, BacktestReport]) -> None:
+    server, report = served
+    with server.client("auditor") as client:
+        [order] = client.get("/v1/orders", params={"status": "filled", "limit": 1}).json()["items"]
+        why = client.get(f"/v1/audit/orders/{order['order_id']}/why").json()
+        steps = [s["step"] for s in why["steps"]]
+        assert steps[-5:] == ["signal", "risk decision", "submitted", "venue report", "venue report"]
+        assert "input" in steps and why["position_after_fills"]
+        assert client.get("/v1/audit/orders/not-a-uuid/why").status_code == 400
+        first = client.get("/v1/audit/events", params={"limit": 5}).json()
+        second = client.get("/v1/audit/events", params={"limit": 5, "cursor": first["next_cursor"]}).json()
+        ids = [e["notification_id"] for e in first["items"] + second["items"]]
+        assert ids == sorted(ids) and len(set(ids)) == 10
+        assert first["items"][0]["topic"] == "engine.Session.Started"
+        state = client.get(
+            "/v1/audit/risk-state", params={"at": format_timestamp(report.timestamps[-1])}
+        ).json()
+        assert Decimal(state["equity"]) == report.equity[-1]
+
+
+def test_the_stream_sends_decisions_with_resumable_ids(served: tuple[Served, BacktestReport]) -> None:
+    server, _ = served
+    with server.client("viewer") as client:
+        body = client.get("/v1/stream", params={"after": 0, "max_events": 3}).text
+    messages = [m for m in body.split("\n\n") if m]
+    assert len(messages) == 3
+    assert messages[0].startswith("id: ") and "event: strategy.Signal.Generated" in messages[0]
+    ids = [int(m.split("\n")[0].removeprefix("id: ")) for m in messages]
+    assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize("kind", SQL_STORES)
+def test_an_operator_command_is_recorded_with_the_keys_identity(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from tests.engine_helpers import config
+
+    settings = settings_for(kind, tmp_path, request)
+    migrate(settings)
+    with open_ledger(settings) as store:
+        store.log.append([config().session("test", "test-version")])  # a session that is running
+    with serve(settings) as server, server.client("operator") as client:
+        recorded = client.post("/v1/commands/halt", json={"scope": "account", "reason": "news"}).json()
+        assert recorded["issued_by"].startswith("api-key:test-operator:")
+        assert client.post("/v1/commands/explode", json={"reason": "x"}).status_code == 422
+        assert client.post("/v1/commands/halt", json={"reason": ""}).status_code == 422
+        events = client.get("/v1/audit/events", params={"topic": "operator.Command.Issued"})
+    with open_ledger(settings) as store:
+        [command] = [
+            r.event
+            for page in store.log.read()
+            for r in page
+            if r.notification_id == recorded["notification_id"]
+        ]
+    assert command.issued_by == recorded["issued_by"] and command.reason == "news"  # type: ignore[attr-defined]
+    assert events.status_code == 200
+
+
+def test_a_revoked_key_is_refused(served: tuple[Served, BacktestReport]) -> None:
+    from infrastructure.api.keys import ApiKeyStore
+
+    server, _ = served
+    keys = ApiKeyStore(server.settings)
+    key, identity = keys.create("short-lived", "viewer")
+    with server.client() as client:
+        headers = {"Authorization": f"Bearer {key}"}
+        assert client.get("/v1/cash", headers=headers).status_code == 200
+        keys.revoke(identity.key_id)
+        assert client.get("/v1/cash", headers=headers).status_code == 401
