@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-ingest bench-backtest bench-audit clean
+.PHONY: demo test lint browser bench bench-ingest bench-backtest bench-audit clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -23,7 +23,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(STAMP) lint  ## set up, then run every check and the whole test suite (PostgreSQL included)
+browser:  ## Chromium + ChromeDriver (Debian) for the dashboard's browser test, installed when missing
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing chromium and chromium-driver (Debian packages) for the browser test"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: $(STAMP) lint browser  ## set up, then run every check and the whole test suite (PostgreSQL included)
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 $(VENV)/.bench: $(STAMP) bench/requirements.lock

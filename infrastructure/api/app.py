@@ -9,13 +9,13 @@ also for commands.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from application.read_models.as_of import AsOfNotReady, BadAsOf
@@ -57,6 +57,13 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
     app.include_router(stream.router, tags=["stream"])
     app.include_router(audit.router)
     app.include_router(commands.router)
+
+    @app.middleware("http")
+    async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # No stored text holds NUL, and PostgreSQL refuses it in parameters: answer 400, not 500.
+        if b"%00" in request.scope.get("query_string", b"").lower() or "\x00" in request.url.path:
+            return JSONResponse({"detail": "NUL characters are not allowed in a request"}, status_code=400)
+        return await call_next(request)
 
     @app.exception_handler(BadAsOf)
     async def bad_as_of(request: Request, error: BadAsOf) -> JSONResponse:

@@ -13,7 +13,7 @@ from application.audit.state_at import risk_state_at
 from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
 from infrastructure.api.auth import require
-from infrastructure.api.schemas import ChainHead, EventPage, OrderCausation, RiskStateOut
+from infrastructure.api.schemas import MAX_ID, ChainHead, EventPage, OrderCausation, RiskStateOut
 from infrastructure.api.views import runtime_of
 from infrastructure.store.codec import EventCodec
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/audit", dependencies=[Depends(require("auditor"))
 @router.get("/events", response_model=EventPage, summary="The event history, as recorded")
 def events(
     request: Request,
-    cursor: Annotated[int, Query(ge=0, description="Events after this notification id.")] = 0,
+    cursor: Annotated[int, Query(ge=0, le=MAX_ID, description="Events after this notification id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     topic: Annotated[list[str] | None, Query(description="Only these topics (repeatable).")] = None,
 ) -> dict[str, Any]:

@@ -65,7 +65,8 @@ def require(role: Role) -> Callable[[Request], ApiKey]:
             )
         if RANK[found.role] < RANK[role]:
             raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"this route needs the {role} role; this key has the {found.role} role"
+                status.HTTP_403_FORBIDDEN,
+                f"this route needs the {role} role; this key has the {found.role} role",
             )
         return found
 

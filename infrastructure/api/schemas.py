@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from projections import TABLES
 from projections.base import Table
 
+MAX_ID = 2**63 - 1
+"""The largest notification id or cursor a request may name (a signed 64-bit integer)."""
+
 
 def _row_model(table: Table) -> type[BaseModel]:
     hints = typing.get_type_hints(table.row)

@@ -27,6 +27,7 @@ from domain.events import (
     VenueOrderFilled,
 )
 from infrastructure.api.auth import require
+from infrastructure.api.schemas import MAX_ID
 from infrastructure.api.views import runtime_of
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require("viewer"))])
@@ -61,7 +62,9 @@ def _fetch(log: EventLog, after: int, limit: int) -> list[tuple[int, str, bytes]
 )
 async def stream(
     request: Request,
-    after: Annotated[int | None, Query(ge=0, description="Start after this notification id.")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Start after this notification id.")
+    ] = None,
     max_events: Annotated[int | None, Query(ge=1, le=100_000, description="Stop after this many.")] = None,
 ) -> StreamingResponse:
     """Server-sent events: ``event: <topic>``, ``id: <notification id>``, ``data: <event JSON>``."""

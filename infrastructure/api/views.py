@@ -15,7 +15,7 @@ from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
 from infrastructure.api.auth import require
 from infrastructure.api.runtime import ApiRuntime
-from infrastructure.api.schemas import PAGE_MODELS, ROW_MODELS, OrderDetail
+from infrastructure.api.schemas import MAX_ID, PAGE_MODELS, ROW_MODELS, OrderDetail
 from projections import TABLES
 from projections.base import Table
 
@@ -50,7 +50,9 @@ def paging(
     ] = None,
     from_: Annotated[str | None, Query(alias="from", description="Event time from (ISO-8601).")] = None,
     to: Annotated[str | None, Query(description="Event time to, inclusive (ISO-8601).")] = None,
-    cursor: Annotated[int | None, Query(ge=0, description="next_cursor of the previous page.")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="next_cursor of the previous page.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     order: Annotated[str, Query(pattern="^(asc|desc)$", description="asc: oldest first.")] = "asc",
 ) -> Paging:

@@ -36,7 +36,7 @@ SQL_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 def wave(count: int = 120) -> list[tuple[str, str]]:
     """Prices on a slow sine with a crash in the middle: many crossovers, a drawdown."""
     closes = [
-        Decimal(100) + Decimal(round(8 * math.sin(i / 5), 2)) - (15 if 60 <= i < 70 else 0)
+        Decimal(100) + Decimal(str(round(8 * math.sin(i / 5), 2))) - (15 if 60 <= i < 70 else 0)
         for i in range(count)
     ]
     opens = [Decimal(100), *closes[:-1]]
