@@ -25,7 +25,7 @@ from domain.events import (
 )
 from domain.trading.position import Position
 from projections.base import Projection, Row, Table
-from projections.context import SessionContext, day_of, percent
+from projections.context import NS_PER_DAY, SessionContext, day_of, percent
 
 ZERO = Decimal(0)
 
@@ -108,6 +108,7 @@ class PortfolioProjection(Projection):
         self.daily: dict[Key, DailyPnlRow] = {}
         self.trade_ids: set[tuple[str, str]] = set()
         self.fills: dict[Key, int] = {}
+        self._day_start = -NS_PER_DAY  # the UTC midnight (ns) that began ``day``
 
     def apply(self, notification_id: int, event: Event) -> None:
         """Account one event."""
@@ -201,6 +202,9 @@ class PortfolioProjection(Projection):
             )
 
     def _roll_day(self, notification_id: int, ts: int) -> str:
+        if self._day_start <= ts < self._day_start + NS_PER_DAY:
+            return self.day
+        self._day_start = ts - ts % NS_PER_DAY
         day = day_of(ts)
         if day != self.day and self.day:
             # the day that ended keeps each open position's unrealized P&L at its close

@@ -9,14 +9,15 @@ also for commands.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from application.read_models.as_of import AsOfNotReady, BadAsOf
 from infrastructure.api import audit, commands, stream, views
@@ -30,6 +31,25 @@ from infrastructure.version import code_version
 DASHBOARD = Path(__file__).parent / "dashboard"
 READY_LAG = 1_000
 """Ready while every projection is at most this many notification ids behind the log."""
+
+
+class RefuseNul:
+    """ASGI middleware: a request with NUL in its path or query gets 400 (PostgreSQL refuses NUL
+    in text parameters, and no stored text holds it), not a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"").lower() or "\x00" in scope.get("path", "")
+        ):
+            response = JSONResponse(
+                {"detail": "NUL characters are not allowed in a request"}, status_code=400
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings, run_projections: bool = True, key_ttl: float = 30.0) -> FastAPI:
@@ -58,13 +78,6 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
     app.include_router(audit.router)
     app.include_router(commands.router)
 
-    @app.middleware("http")
-    async def refuse_nul(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # No stored text holds NUL, and PostgreSQL refuses it in parameters: answer 400, not 500.
-        if b"%00" in request.scope.get("query_string", b"").lower() or "\x00" in request.url.path:
-            return JSONResponse({"detail": "NUL characters are not allowed in a request"}, status_code=400)
-        return await call_next(request)
-
     @app.exception_handler(BadAsOf)
     async def bad_as_of(request: Request, error: BadAsOf) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=400)
@@ -88,6 +101,7 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
         body["max_lag"] = worst
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
+    app.add_middleware(RefuseNul)
     app.mount("/static", StaticFiles(directory=DASHBOARD), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import psycopg
 from psycopg import sql
 
@@ -43,6 +44,7 @@ class _Shape:
         self.table = table
         self.columns = table.columns
         self.decimals = _decimal_columns(table)
+        self.decimal_positions = [len(META) + i for i, c in enumerate(self.columns) if c in self.decimals]
         self.key_of = table.key_of()
 
     def build(self, values: Sequence[Any]) -> StoredVersion:
@@ -217,12 +219,17 @@ class SqlReadModels:
                 f"UPDATE {table.name} SET valid_to = {m} WHERE {match} AND valid_to IS NULL",
                 [(valid_from, *(self._adapt(k) for k in key)) for key, valid_from in first.items()],
             )
-        adapt = self._adapt
         columns = shape.columns
-        records = [
-            (v.seq, v.valid_from, valid_to[i], *(adapt(getattr(v.row, c)) for c in columns))
-            for i, v in enumerate(versions)
-        ]
+        astuple = msgspec.structs.astuple
+        records = [(v.seq, v.valid_from, valid_to[i], *astuple(v.row)) for i, v in enumerate(versions)]
+        if self.dialect == "sqlite" and shape.decimal_positions:  # SQLite keeps exact decimals as text
+            positions = shape.decimal_positions
+            for index, record in enumerate(records):
+                values = list(record)
+                for position in positions:
+                    if values[position] is not None:
+                        values[position] = str(values[position])
+                records[index] = tuple(values)
         names = ", ".join((*META, *columns))
         if self.dialect == "postgres":
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
