@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser bench bench-ingest bench-backtest bench-audit clean
+.PHONY: demo test lint browser bench bench-ingest bench-backtest bench-audit bench-api clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -36,7 +36,7 @@ $(VENV)/.bench: $(STAMP) bench/requirements.lock
 	$(BIN)/python -m pip install --quiet -r bench/requirements.lock
 	touch $(VENV)/.bench
 
-bench: bench-ingest bench-backtest bench-audit
+bench: bench-ingest bench-backtest bench-audit bench-api
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py
@@ -46,6 +46,9 @@ bench-backtest: $(VENV)/.bench
 
 bench-audit: $(STAMP)
 	$(BIN)/python bench/audit.py
+
+bench-api: $(STAMP)
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
