@@ -51,6 +51,10 @@ class EventLog(Protocol):
         """The latest event of one aggregate or stream, or None if it has none."""
         ...
 
+    def read_stream(self, originator_id: UUID, after_version: int, upto_version: int) -> list[RecordedEvent]:
+        """One stream's events with ``after_version < version <= upto_version`` (a key lookup)."""
+        ...
+
     def read(
         self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
     ) -> Iterator[Sequence[RecordedEvent]]:

@@ -7,7 +7,8 @@
 2. Catch-up: every projection rebuilt from that log into its views, SQLite and PostgreSQL
    (the log copied into a PostgreSQL schema first), in events of the log per second.
 3. As-of queries over that log: positions, the equity curve's last point and an order
-   blotter page as of a notification id and as of a timestamp (median and worst of 20).
+   blotter page as of a notification id and as of a timestamp (median and worst of 20);
+   and the causation query for one order (first, middle, last), against one pass.
 4. Lag: on PostgreSQL, bars appended at --rate events/s for --seconds while the projections
    follow the log (LISTEN/NOTIFY); lag = the follower's commit time minus the append's.
 5. API: `memesnipe serve` over the SQLite run log in its own process, load from a separate
@@ -33,6 +34,7 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -40,6 +42,8 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from application.audit.causation import explain_order
+from application.audit.causation_indexed import explain_order_from_views
 from application.backtest import BacktestConfig
 from application.ingest import IngestRequest, ingest
 from application.read_models.as_of import notification_at
@@ -139,6 +143,24 @@ def as_of_queries(label: str, settings: Settings) -> None:
             print(
                 f"  as-of {label} over {head:,} events, {name}: median {median:.1f} ms, worst {worst:.1f} ms"
             )
+    views.close()
+
+
+def causation(label: str, settings: Settings) -> None:
+    views = open_read_models(settings)
+    with open_ledger(settings) as store:
+        head = store.log.last_notification_id()
+        orders = views.rows(RowQuery(TABLES["rm_orders"], limit=1_000_000))
+        picks = [UUID(v.row.order_id) for v in (orders[0], orders[len(orders) // 2], orders[-1])]  # type: ignore[attr-defined]
+        for order_id in picks:
+            median, worst = timed(lambda: explain_order_from_views(store.log, views, order_id))  # noqa: B023
+            print(
+                f"  causation {label} over {head:,} events, one order: "
+                f"median {median:.1f} ms, worst {worst:.1f} ms"
+            )
+        start = time.perf_counter()
+        explain_order(store.log, picks[1])
+        print(f"  (the same by one pass over the log: {(time.perf_counter() - start) * 1000:,.0f} ms)")
     views.close()
 
 
@@ -307,6 +329,7 @@ def main() -> None:
     print(f"{args.bars:,} bars backtested: {report.stats['trades']} trades; run log {run_dir}")
     catch_up("SQLite", log_file_settings(run_dir))
     as_of_queries("SQLite", log_file_settings(run_dir))
+    causation("SQLite", log_file_settings(run_dir))
     if not args.skip_postgres:
         schema = f"bench_api_{uuid.uuid4().hex[:8]}"
         target = pg_settings(schema)
@@ -316,6 +339,7 @@ def main() -> None:
         print(f"  (log copied to PostgreSQL schema {schema} in {time.perf_counter() - start:.1f} s)")
         catch_up("PostgreSQL", target)
         as_of_queries("PostgreSQL", target)
+        causation("PostgreSQL", target)
         with psycopg.connect(target.postgres.conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         lag_under_ingest(args.rate, args.seconds)

@@ -12,6 +12,7 @@ from projections.execution import ExecutionQualityProjection
 from projections.orders import OrdersProjection
 from projections.performance import PerformanceProjection
 from projections.portfolio import PortfolioProjection
+from projections.sessions import SessionsProjection
 
 ALL: tuple[type[Projection], ...] = (
     PortfolioProjection,
@@ -19,6 +20,7 @@ ALL: tuple[type[Projection], ...] = (
     BreakersProjection,
     ExecutionQualityProjection,
     PerformanceProjection,
+    SessionsProjection,
 )
 TABLES: dict[str, Table] = {table.name: table for projection in ALL for table in projection.tables}
 

@@ -9,6 +9,7 @@ import msgspec
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from application.audit.causation import explain_order
+from application.audit.causation_indexed import explain_order_from_views
 from application.audit.state_at import risk_state_at
 from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
@@ -52,7 +53,11 @@ def why(request: Request, order_id: str) -> dict[str, Any]:
         wanted = UUID(order_id)
     except ValueError:
         raise HTTPException(400, f"not an order id: {order_id!r}") from None
-    story = explain_order(runtime_of(request).log, wanted)
+    runtime = runtime_of(request)
+    if runtime.views_position() >= runtime.log.last_notification_id():
+        story = explain_order_from_views(runtime.log, runtime.views, wanted)  # key lookups
+    else:
+        story = explain_order(runtime.log, wanted)  # the views lag: one pass over the log
     if not story.found:
         raise HTTPException(404, f"the log holds no decision about order {wanted}")
     labelled = [("input", r) for r in story.inputs] + [

@@ -180,7 +180,10 @@ class SqlReadModels:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "DESC" if query.newest_first else "ASC"
         columns = ", ".join((*META, *shape.columns))
-        statement = f"SELECT {columns} FROM {query.table.name}{where} ORDER BY seq {order} LIMIT {m}"
+        # Versions are made in notification order, so (valid_from, seq) orders them as seq does;
+        # as of a moment, that lets the valid_from index find the answer without a scan.
+        ordering = f"valid_from {order}, seq {order}" if query.as_of is not None else f"seq {order}"
+        statement = f"SELECT {columns} FROM {query.table.name}{where} ORDER BY {ordering} LIMIT {m}"
         params.append(query.limit)
         with self._reading() as cursor:
             cursor.execute(statement, params)

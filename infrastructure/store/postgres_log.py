@@ -48,6 +48,10 @@ class PostgresEventLog:
         self._head = sql.SQL(
             "SELECT topic, state FROM {} WHERE originator_id = %s ORDER BY originator_version DESC LIMIT 1"
         ).format(table)
+        self._stream = sql.SQL(
+            "SELECT notification_id, topic, state FROM {} WHERE originator_id = %s "
+            "AND originator_version > %s AND originator_version <= %s ORDER BY originator_version"
+        ).format(table)
         self._page = sql.SQL(
             "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
             "ORDER BY notification_id LIMIT %s"
@@ -142,6 +146,15 @@ class PostgresEventLog:
             cursor.execute(self._head, (originator_id,))
             row = cursor.fetchone()
         return self._codec.decode(row[0], row[1]) if row else None
+
+    def read_stream(self, originator_id: UUID, after_version: int, upto_version: int) -> list[RecordedEvent]:
+        """One stream's events in a version range (primary-key range scan)."""
+        with self._datastore.get_connection() as conn:
+            cursor = conn.cursor(row_factory=tuple_row, binary=True)
+            cursor.execute(self._stream, (originator_id, after_version, upto_version))
+            rows = cursor.fetchall()
+        decode = self._codec.decode
+        return [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
 
     def read(
         self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()

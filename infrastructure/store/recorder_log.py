@@ -39,6 +39,16 @@ class RecorderEventLog:
         rows = self._recorder.select_events(originator_id, desc=True, limit=1)
         return self._codec.decode(rows[0].topic, rows[0].state) if rows else None
 
+    def read_stream(self, originator_id: UUID, after_version: int, upto_version: int) -> list[RecordedEvent]:
+        """One stream's events in a version range (the memory store scans: it has no id index)."""
+        return [
+            recorded
+            for page in self.read()
+            for recorded in page
+            if recorded.event.originator_id == originator_id
+            and after_version < recorded.event.originator_version <= upto_version
+        ]
+
     def read(
         self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
     ) -> Iterator[Sequence[RecordedEvent]]:

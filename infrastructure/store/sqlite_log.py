@@ -70,6 +70,19 @@ class SQLiteEventLog:
             row = cursor.fetchone()
         return self._codec.decode(row[0], row[1]) if row else None
 
+    def read_stream(self, originator_id: UUID, after_version: int, upto_version: int) -> list[RecordedEvent]:
+        """One stream's events in a version range (primary-key range scan)."""
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.sqlite_cursor.row_factory = None
+            cursor.execute(
+                f"SELECT rowid, topic, state FROM {TABLE} WHERE originator_id = ? "
+                "AND originator_version > ? AND originator_version <= ? ORDER BY originator_version",
+                (originator_id.hex, after_version, upto_version),
+            )
+            rows = cursor.fetchall()
+        decode = self._codec.decode
+        return [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
+
     def read(
         self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
     ) -> Iterator[Sequence[RecordedEvent]]:

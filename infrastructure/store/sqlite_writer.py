@@ -120,6 +120,11 @@ class SQLiteWriterProcess:
         self._wait()
         return self._reader.stream_head(originator_id)
 
+    def read_stream(self, originator_id: UUID, after_version: int, upto_version: int) -> list[RecordedEvent]:
+        """Read through the reader (after the batch in flight)."""
+        self._wait()
+        return self._reader.read_stream(originator_id, after_version, upto_version)
+
     def read(
         self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
     ) -> Iterator[Sequence[RecordedEvent]]:

@@ -40,11 +40,12 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
         "0002_append_only",
         "0003_audit_chain",
         "0004_read_models",
+        "0005_sessions",
     ]
     assert migrate(pg_settings) == []
     with pg_connect(pg_settings) as conn:
         rows = conn.execute("SELECT version, name FROM memesnipe_schema_version ORDER BY 1").fetchall()
-    assert rows == [(1, "event_store"), (2, "append_only"), (3, "audit_chain"), (4, "read_models")]
+    assert rows == [(1, "event_store"), (2, "append_only"), (3, "audit_chain"), (4, "read_models"), (5, "sessions")]
 
 
 @pytest.mark.parametrize(
