@@ -45,7 +45,13 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
     assert migrate(pg_settings) == []
     with pg_connect(pg_settings) as conn:
         rows = conn.execute("SELECT version, name FROM memesnipe_schema_version ORDER BY 1").fetchall()
-    assert rows == [(1, "event_store"), (2, "append_only"), (3, "audit_chain"), (4, "read_models"), (5, "sessions")]
+    assert rows == [
+        (1, "event_store"),
+        (2, "append_only"),
+        (3, "audit_chain"),
+        (4, "read_models"),
+        (5, "sessions"),
+    ]
 
 
 @pytest.mark.parametrize(
