@@ -169,19 +169,23 @@ class PortfolioProjection(Projection):
 
     def _mark(self, notification_id: int, bar: Bar) -> None:
         self._roll_day(notification_id, bar.ts_event)
-        self.marks[bar.symbol] = bar.close
+        marks = self.marks
+        marks[bar.symbol] = bar.close
         for account, cash in self.cash.items():
             value = unrealized = realized = fees = ZERO
             for (owner, _, symbol), position in self.positions.items():
                 if owner != account:
                     continue
-                mark = self.marks.get(symbol, ZERO)
-                value += position.quantity * mark
-                unrealized += position.unrealized_pnl(mark)
                 realized += position.realized_pnl
                 fees += position.fees
+                if position.quantity:
+                    worth = position.quantity * marks.get(symbol, ZERO)
+                    value += worth
+                    unrealized += worth - position.cost_basis
             equity = cash + value
-            high_water = max(self.high_water.get(account, equity), equity)
+            high_water = self.high_water.get(account, equity)
+            if equity > high_water:
+                high_water = equity
             self.high_water[account] = high_water
             self.put(
                 EQUITY,

@@ -3,6 +3,9 @@
 Each batch of events is applied to every projection in memory, then the new
 versions and every projection's position are committed in one transaction: a
 crash loses at most an uncommitted batch, which is re-applied on restart.
+The commit of one batch runs in a writer thread while the next batch is applied (the
+database's work overlaps Python's; one commit in flight, in order); ``run_once``
+returns only when everything it applied is committed.
 A restarted runner rebuilds each projection's in-memory state by replaying the
 log up to the position its view holds, discarding the versions the view already
 has (projections are deterministic, so the replay makes the same versions, with
@@ -13,6 +16,7 @@ replay of the log in memory; the view is never written twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from application.ports import EventLog
@@ -46,8 +50,12 @@ class ProjectionRunner:
         self.page_size = page_size
         stored = store.positions()
         self.committed = {p.name: stored.get(p.name, 0) for p in self.projections}
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="view-writer")
+        self._in_flight: Future[dict[str, int]] | None = None
         self._topics = sorted({topic for p in self.projections for topic in p.topics})
-        self._reads = {p.name: frozenset(p.topics) for p in self.projections}
+        self._readers = {
+            topic: tuple(p for p in self.projections if topic in p.topics) for topic in self._topics
+        }
 
     def lag(self) -> dict[str, int]:
         """Notification ids between the log's head and each projection's committed position."""
@@ -61,22 +69,38 @@ class ProjectionRunner:
             head = min(head, stop_at)
         start = min(p.position for p in self.projections)
         read = written = 0
-        for page in self.log.read(after=start, page_size=self.page_size, topics=self._topics):
-            last = start
-            for recorded in page:
-                last = recorded.notification_id
-                if last > head:
+        readers = self._readers
+        try:
+            for page in self.log.read(after=start, page_size=self.page_size, topics=self._topics):
+                last = start
+                for recorded in page:
+                    last = recorded.notification_id
+                    if last > head:
+                        break
+                    event = recorded.event
+                    for projection in readers[event.TOPIC]:
+                        if last > projection.position:
+                            projection.apply(last, event)
+                    read += 1
+                written += self._commit(min(last, head))
+                if last >= head:
                     break
-                event = recorded.event
-                for projection in self.projections:
-                    if last > projection.position and event.TOPIC in self._reads[projection.name]:
-                        projection.apply(last, event)
-                read += 1
-            written += self._commit(min(last, head))
-            if last >= head:
-                break
-        written += self._commit(head)  # events the projections do not read still move them on
+            written += self._commit(head)  # events the projections do not read still move them on
+        finally:
+            self._settle()
         return BatchReport(read, head, written)
+
+    def close(self) -> None:
+        """Finish the commit in flight and stop the writer thread."""
+        try:
+            self._settle()
+        finally:
+            self._writer.shutdown()
+
+    def _settle(self) -> None:
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            self.committed.update(in_flight.result())
 
     def _commit(self, upto: int) -> int:
         changes: dict[str, list[Version]] = {}
@@ -93,6 +117,10 @@ class ProjectionRunner:
             if upto > stored:
                 positions[projection.name] = upto
         if positions:
-            self.store.commit(positions, changes)
-            self.committed.update(positions)
+            self._settle()  # one commit in flight at a time, in order
+            self._in_flight = self._writer.submit(self._store, positions, changes)
         return sum(len(v) for v in changes.values())
+
+    def _store(self, positions: dict[str, int], changes: dict[str, list[Version]]) -> dict[str, int]:
+        self.store.commit(positions, changes)
+        return positions

@@ -62,6 +62,7 @@ class ApiRuntime:
             target=follow, args=(runner, waiter, self._stop), name="projections", daemon=True
         )
         self._stack.callback(waiter.close)
+        self._stack.callback(runner.close)
         self._follower.start()
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
 from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
+from infrastructure.runtime import bulk_work_gc
 from projections import ALL
 
 app = typer.Typer(help="Read models: run the projections, show their lag, rebuild them from the log.")
@@ -53,7 +54,9 @@ def run(
                 )
 
         if once:
-            follow(runner, PollingWaiter(interval), stop, report, rounds=1)
+            with bulk_work_gc():
+                follow(runner, PollingWaiter(interval), stop, report, rounds=1)
+            runner.close()
             return
         waiter = (
             NotifyWaiter(settings.postgres.conninfo(), timeout=1.0)
@@ -65,6 +68,7 @@ def run(
         except KeyboardInterrupt:
             console.print("stopped")
         finally:
+            runner.close()
             waiter.close()
             views.close()
 
@@ -100,7 +104,10 @@ def rebuild(
     for projection in chosen:
         views.reset(projection.name, projection.tables)
     with open_ledger(settings) as store:
-        batch = ProjectionRunner(store.log, views, chosen).run_once()
+        runner = ProjectionRunner(store.log, views, chosen)
+        with bulk_work_gc():
+            batch = runner.run_once()
+        runner.close()
     console.print(
         f"rebuilt {', '.join(p.name for p in chosen)} up to notification id {batch.last_notification_id:,} "
         f"({batch.versions_written:,} row versions)",

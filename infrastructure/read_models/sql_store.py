@@ -13,12 +13,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-import msgspec
 import psycopg
 from psycopg import sql
 
@@ -44,8 +43,41 @@ class _Shape:
         self.table = table
         self.columns = table.columns
         self.decimals = _decimal_columns(table)
-        self.decimal_positions = [len(META) + i for i, c in enumerate(self.columns) if c in self.decimals]
         self.key_of = table.key_of()
+        self._builders: dict[
+            bool, Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]]
+        ] = {}
+
+    def records(
+        self, versions: Sequence[Version], valid_to: list[int | None], text_decimals: bool
+    ) -> list[tuple[Any, ...]]:
+        """The SQL rows of versions (Decimals as exact text where the database has no decimal type)."""
+        build = self._builders.get(text_decimals)
+        if build is None:
+            build = self._builders[text_decimals] = self._compile(text_decimals)
+        return build(versions, valid_to)
+
+    def _compile(
+        self, text_decimals: bool
+    ) -> Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]]:
+        # One generated comprehension per table: attribute reads and str() inline, no per-value calls.
+        def value(column: str) -> str:
+            if text_decimals and column in self.decimals:
+                return f"(None if r.{column} is None else str(r.{column}))"
+            return f"r.{column}"
+
+        fields = ", ".join(value(c) for c in self.columns)
+        source = (
+            "def build(versions, valid_to):\n"
+            "    return [\n"
+            f"        (v[0], v[1], valid_to[i], {fields})\n"
+            "        for i, v in enumerate(versions) for r in (v[2],)\n"
+            "    ]\n"
+        )
+        namespace: dict[str, Any] = {}
+        exec(source, namespace)  # noqa: S102 -- code built from the table's own column names
+        built: Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]] = namespace["build"]
+        return built
 
     def build(self, values: Sequence[Any]) -> StoredVersion:
         fields = dict(zip(self.columns, values[3:], strict=True))
@@ -223,16 +255,7 @@ class SqlReadModels:
                 [(valid_from, *(self._adapt(k) for k in key)) for key, valid_from in first.items()],
             )
         columns = shape.columns
-        astuple = msgspec.structs.astuple
-        records = [(v.seq, v.valid_from, valid_to[i], *astuple(v.row)) for i, v in enumerate(versions)]
-        if self.dialect == "sqlite" and shape.decimal_positions:  # SQLite keeps exact decimals as text
-            positions = shape.decimal_positions
-            for index, record in enumerate(records):
-                values = list(record)
-                for position in positions:
-                    if values[position] is not None:
-                        values[position] = str(values[position])
-                records[index] = tuple(values)
+        records = shape.records(versions, valid_to, text_decimals=self.dialect == "sqlite")
         names = ", ".join((*META, *columns))
         if self.dialect == "postgres":
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
