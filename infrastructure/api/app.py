@@ -14,18 +14,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from application.read_models.as_of import AsOfNotReady, BadAsOf
 from infrastructure.api import audit, commands, stream, views
-from infrastructure.api.auth import KeyCache
+from infrastructure.api.auth import KeyCache, require
 from infrastructure.api.keys import ApiKeyStore
 from infrastructure.api.runtime import ApiRuntime
 from infrastructure.api.schemas import Health, Readiness
 from infrastructure.config import Settings
+from infrastructure.metrics import Metrics, RequestMetrics, render
 from infrastructure.version import code_version
 
 DASHBOARD = Path(__file__).parent / "dashboard"
@@ -57,7 +58,7 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = ApiRuntime.open(settings)
+        runtime = ApiRuntime.open(settings, metrics)
         app.state.runtime = runtime
         if run_projections:
             runtime.start_projections()
@@ -73,6 +74,7 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
         description=__doc__,
     )
     app.state.keys = KeyCache(ApiKeyStore(settings), ttl=key_ttl)
+    metrics = Metrics()
     app.include_router(views.router, tags=["views"])
     app.include_router(stream.router, tags=["stream"])
     app.include_router(audit.router)
@@ -101,7 +103,15 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
         body["max_lag"] = worst
         return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(require("viewer"))])
+    def exposition(request: Request) -> Response:
+        """Prometheus exposition (a viewer key: ``authorization: credentials_file`` in Prometheus)."""
+        runtime: ApiRuntime = request.app.state.runtime
+        body, content_type = render(runtime.metrics, request.headers.get("accept", ""))
+        return Response(body, media_type=content_type)
+
     app.add_middleware(RefuseNul)
+    app.add_middleware(RequestMetrics, metrics=metrics)
     app.mount("/static", StaticFiles(directory=DASHBOARD), name="static")
 
     @app.get("/", include_in_schema=False)

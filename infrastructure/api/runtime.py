@@ -14,6 +14,7 @@ from application.ports import EventLog
 from application.read_models.runner import ProjectionRunner
 from infrastructure.bootstrap import open_ledger, open_read_models
 from infrastructure.config import Settings
+from infrastructure.metrics import InstrumentedEventLog, InstrumentedViews, Metrics
 from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
 from infrastructure.read_models.sql_store import SqlReadModels
 from projections import ALL
@@ -26,18 +27,21 @@ class ApiRuntime:
     settings: Settings
     log: EventLog
     views: SqlReadModels
+    metrics: Metrics
     _stack: ExitStack = field(default_factory=ExitStack)
     _stop: threading.Event = field(default_factory=threading.Event)
     _follower: threading.Thread | None = None
 
     @classmethod
-    def open(cls, settings: Settings) -> ApiRuntime:
-        """Open the ledger and the views."""
+    def open(cls, settings: Settings, metrics: Metrics) -> ApiRuntime:
+        """Open the ledger and the views; ``metrics`` watches both."""
         stack = ExitStack()
         store = stack.enter_context(open_ledger(settings))
         views = open_read_models(settings)
         stack.callback(views.close)
-        return cls(settings, store.log, views, stack)
+        log = InstrumentedEventLog(store.log, metrics)  # operator commands are appended here
+        metrics.watch_read_side(views, log.last_notification_id)
+        return cls(settings, log, views, metrics, stack)
 
     def views_position(self) -> int:
         """The notification id every projection has applied (the views agree up to it)."""
@@ -52,7 +56,7 @@ class ApiRuntime:
 
     def start_projections(self, interval: float = 0.1) -> None:
         """Run the projections in this process (a thread), following the log."""
-        runner = ProjectionRunner(self.log, open_read_models(self.settings))
+        runner = ProjectionRunner(self.log, InstrumentedViews(open_read_models(self.settings), self.metrics))
         waiter: NotifyWaiter | PollingWaiter = (
             NotifyWaiter(self.settings.postgres.conninfo(), timeout=1.0)
             if self.settings.store == "postgres"

@@ -14,6 +14,7 @@ from infrastructure.bootstrap import log_file_settings, open_ledger, open_read_m
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
+from infrastructure.metrics import InstrumentedViews, Metrics, start_metrics_server
 from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
 from infrastructure.runtime import bulk_work_gc
 from projections import ALL
@@ -34,16 +35,26 @@ def run(
     log: LogOption = None,
     once: Annotated[bool, typer.Option(help="Catch up to the log's head, then exit.")] = False,
     interval: Annotated[float, typer.Option(help="SQLite: seconds between polls.")] = 0.1,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port (no key: bind privately).")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port.")] = "127.0.0.1",
 ) -> None:
     """Apply new events to every projection, exactly once, and keep following the log (Ctrl-C stops)."""
     settings = _settings(ctx, log)
     if interval <= 0:
         raise ConfigError(f"--interval must be positive, got {interval}")
+    if metrics_port is not None and not 0 < metrics_port < 65536:
+        raise ConfigError(f"--metrics-port must be 1-65535, got {metrics_port}")
     views = open_read_models(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_ledger(settings) as store:
-        runner = ProjectionRunner(store.log, views)
+        metrics = Metrics()
+        runner = ProjectionRunner(store.log, InstrumentedViews(views, metrics))
+        if metrics_port is not None:
+            metrics.watch_read_side(views, store.log.last_notification_id)
+            start_metrics_server(metrics, metrics_port, metrics_host)
 
         def report(batch: BatchReport) -> None:
             if batch.events_read or once:

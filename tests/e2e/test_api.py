@@ -28,6 +28,7 @@ VIEW_ROUTES = [
     "/v1/operator-commands",
     "/v1/execution-quality",
     "/v1/strategies/performance",
+    "/metrics",
 ]
 AUDIT_ROUTES = ["/v1/audit/events", "/v1/audit/chain", "/v1/audit/risk-state?at=2023-11-14T23:00:00Z"]
 
@@ -181,6 +182,25 @@ def test_an_operator_command_is_recorded_with_the_keys_identity(
         ]
     assert command.issued_by == recorded["issued_by"] and command.reason == "news"  # type: ignore[attr-defined]
     assert events.status_code == 200
+
+
+def test_metrics_expose_the_views_numbers(served: tuple[Served, BacktestReport]) -> None:
+    server, report = served
+    with server.client("viewer") as client:
+        text = client.get("/metrics").text
+        client.get("/v1/cash")
+        again = client.get("/metrics").text
+    samples = {
+        line.split(" ")[0]: line.split(" ")[1] for line in text.splitlines() if line and line[0] != "#"
+    }
+    state = report.breakers[-1]["to"]
+    assert (
+        float(samples[f'memesnipe_breaker_state{{account="backtest",scope="account",state="{state}"}}']) == 3
+    )
+    denied = sum(float(v) for k, v in samples.items() if k.startswith("memesnipe_orders_denied_total{"))
+    assert denied == sum(report.denials.values())
+    assert float(samples['memesnipe_equity{account="backtest"}']) == float(report.equity[-1])
+    assert 'memesnipe_http_requests_total{method="GET",route="/v1/cash",status="200"}' in again
 
 
 def test_a_revoked_key_is_refused(served: tuple[Served, BacktestReport]) -> None:
