@@ -11,12 +11,16 @@ TOML config file (``--config``, ``MEMESNIPE_CONFIG``, else
 - PostgreSQL: ``DATABASE_URL`` and ``POSTGRES_HOST/PORT/USER/PASSWORD/DBNAME/SCHEMA``
   / ``[postgres] url, host, ...``; default 127.0.0.1:5432, user postgres,
   database memesnipe, schema public.
+- periodic signed checkpoints: ``MEMESNIPE_CHECKPOINT_EVERY_EVENTS`` /
+  ``checkpoint_every_events`` (default 100,000) and ``MEMESNIPE_CHECKPOINT_EVERY_SECONDS`` /
+  ``checkpoint_every_seconds`` (default 3,600); 0 turns that trigger off.
 
 The password never appears in a repr, a log line or an error.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -95,6 +99,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     """FULL: every commit survives a power cut (the ledger). NORMAL (WAL): a power cut may lose
     the last commits but never corrupts the file (backtest run logs, which can be re-run)."""
+    checkpoint_every_events: int = 100_000
+    """Sign the chain's head once this many events were appended since the last checkpoint (0: never)."""
+    checkpoint_every_seconds: float = 3_600.0
+    """... or once this many seconds passed since it, if anything was appended (0: never)."""
 
     @property
     def sqlite_path(self) -> Path:
@@ -142,7 +150,33 @@ def load_settings(
         store=cast(StoreKind, chosen),
         data_dir=(directory or default_data_dir(env)).expanduser(),
         postgres=_postgres_settings(url, env, pg_file),
+        checkpoint_every_events=int(_checkpoint_setting("events", env, file_values, 100_000)),
+        checkpoint_every_seconds=float(_checkpoint_setting("seconds", env, file_values, 3_600)),
     )
+
+
+def _checkpoint_setting(
+    unit: str, env: Mapping[str, str], file_values: Mapping[str, Any], default: int
+) -> int | float:
+    name, key = f"MEMESNIPE_CHECKPOINT_EVERY_{unit.upper()}", f"checkpoint_every_{unit}"
+    where, value = (name, env[name]) if env.get(name) else (key, file_values.get(key, default))
+    return checkpoint_interval(where, value, whole=unit == "events")
+
+
+def checkpoint_interval(where: str, value: object, *, whole: bool) -> int | float:
+    """A checkpoint interval (events: a whole number; seconds: any number), 0 or more; 0 means off.
+
+    Raises ConfigError naming ``where`` (the option, variable or file key) and the bad value.
+    """
+    kind = "a whole number of events" if whole else "a number of seconds"
+    problem = ConfigError(f"{where} must be {kind}, 0 or more (0 turns it off); got {value!r}")
+    try:
+        number = int(str(value).strip()) if whole else float(str(value).strip())
+    except ValueError:
+        raise problem from None
+    if not math.isfinite(number) or number < 0:
+        raise problem
+    return number
 
 
 def _path(value: object) -> Path | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application.audit.causation import OrderStory
+from application.audit.causation import OrderStory, explain_order
 from application.ports import EventLog, RecordedEvent
 from application.read_models.ports import ReadModelStore, RowQuery
 from domain.events import OrderSubmitted, SessionStarted, SignalGenerated, VenueOrderFilled, VenueReport
@@ -35,6 +35,18 @@ def event_at(log: EventLog, notification_id: int) -> RecordedEvent | None:
         for recorded in page:
             return recorded if recorded.notification_id == notification_id else None
     return None
+
+
+NEEDED_VIEWS = ("orders", "portfolio", "sessions")
+
+
+def explain_order_quickly(log: EventLog, views: ReadModelStore, order_id: UUID) -> OrderStory:
+    """By key lookups when the views it uses have reached the log's head, else one pass over the log."""
+    head = log.last_notification_id()
+    positions = views.positions()
+    if all(positions.get(name, 0) >= head for name in NEEDED_VIEWS):
+        return explain_order_from_views(log, views, order_id)
+    return explain_order(log, order_id)
 
 
 def explain_order_from_views(log: EventLog, views: ReadModelStore, order_id: UUID) -> OrderStory:

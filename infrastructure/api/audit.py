@@ -8,8 +8,7 @@ from uuid import UUID
 import msgspec
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from application.audit.causation import explain_order
-from application.audit.causation_indexed import explain_order_from_views
+from application.audit.causation_indexed import explain_order_quickly
 from application.audit.state_at import risk_state_at
 from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
@@ -54,10 +53,7 @@ def why(request: Request, order_id: str) -> dict[str, Any]:
     except ValueError:
         raise HTTPException(400, f"not an order id: {order_id!r}") from None
     runtime = runtime_of(request)
-    if runtime.views_position() >= runtime.log.last_notification_id():
-        story = explain_order_from_views(runtime.log, runtime.views, wanted)  # key lookups
-    else:
-        story = explain_order(runtime.log, wanted)  # the views lag: one pass over the log
+    story = explain_order_quickly(runtime.log, runtime.views, wanted)
     if not story.found:
         raise HTTPException(404, f"the log holds no decision about order {wanted}")
     labelled = [("input", r) for r in story.inputs] + [

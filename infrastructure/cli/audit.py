@@ -1,9 +1,7 @@
-"""``memesnipe audit chain|checkpoint|verify``: prove the log untouched, or say exactly where it was."""
+"""``memesnipe audit ...``: prove the log untouched, or say exactly where it was; explain decisions."""
 
 from __future__ import annotations
 
-import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -12,28 +10,25 @@ import msgspec
 import typer
 
 from application.audit.causation import explain_order
-from application.audit.checkpoints import sign_checkpoint, verify_against_anchor
+from application.audit.causation_indexed import explain_order_quickly
+from application.audit.checkpoints import verify_against_anchor
 from application.audit.state_at import risk_state_at
 from application.audit.verify_chain import verify_chain
-from application.ports import AuditTrail
-from domain.events import CheckpointSigned, Event
+from domain.events import CheckpointSigned
 from domain.market.values import format_timestamp, parse_timestamp
-from infrastructure.audit.signing import FileSigner, key_path, signature_valid
-from infrastructure.bootstrap import log_file_settings, open_ledger
+from infrastructure.audit.signing import signature_valid
+from infrastructure.bootstrap import log_file_settings, open_ledger, open_read_models
+from infrastructure.cli import audit_checkpoint, audit_export, audit_replay, audit_why_breaker
+from infrastructure.cli.audit_common import LogOption, print_steps, step_documents, trail_of, write_json
 from infrastructure.cli.context import console, errors, reports_errors, settings_of
 from infrastructure.errors import ConfigError
 from infrastructure.store.codec import EventCodec
 
 app = typer.Typer(help="Audit: the tamper-evident hash chain and its signed checkpoints.")
-
-LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
-
-
-def trail_of(store: object, where: str) -> AuditTrail:
-    """The store's audit trail, or a clear error for a store without one."""
-    if not hasattr(store, "chain_links"):
-        raise ConfigError(f"{where} keeps no hash chain (the memory store)")
-    return store  # type: ignore[return-value]
+app.command("export")(audit_export.export)
+app.command("checkpoint")(audit_checkpoint.checkpoint)
+app.command("replay")(audit_replay.replay)
+app.command("why-breaker")(audit_why_breaker.why_breaker)
 
 
 @app.command("chain")
@@ -44,31 +39,6 @@ def chain(ctx: typer.Context, log: LogOption = None) -> None:
     with open_ledger(settings) as store:
         added = trail_of(store.log, settings.describe_store()).extend_chain()
     console.print(f"chain extended by {added:,} links", highlight=False)
-
-
-@app.command("checkpoint")
-@reports_errors
-def checkpoint(
-    ctx: typer.Context,
-    log: LogOption = None,
-    export: Annotated[
-        Path | None, typer.Option(help="Also write it here: an anchor to keep elsewhere.")
-    ] = None,
-) -> None:
-    """Sign the chain's head now (Ed25519) and record the checkpoint in the log."""
-    settings = log_file_settings(log) if log is not None else settings_of(ctx)
-    signer = FileSigner(key_path(settings_of(ctx).data_dir))
-    with open_ledger(settings) as store:
-        trail = trail_of(store.log, settings.describe_store())
-        signed = sign_checkpoint(store.log, trail, signer, datetime.now(UTC).isoformat())
-    console.print(
-        f"signed the chain head at notification id {signed.head_id:,}: {signed.head_hash.hex()}",
-        highlight=False,
-    )
-    console.print(f"public key {signed.public_key.hex()}", highlight=False)
-    if export is not None:
-        export.write_bytes(msgspec.json.encode(signed))
-        console.print(f"anchor written to {export}", highlight=False)
 
 
 @app.command("verify")
@@ -142,7 +112,10 @@ def why(
         raise ConfigError(f"not an order id: {order_id!r}") from None
     settings = log_file_settings(log) if log is not None else settings_of(ctx)
     with open_ledger(settings) as store:
-        story = explain_order(store.log, wanted)
+        if settings.store == "memory":
+            story = explain_order(store.log, wanted)
+        else:  # key lookups when the views are current (`memesnipe projections run`), else a pass
+            story = explain_order_quickly(store.log, open_read_models(settings), wanted)
     if not story.found:
         raise ConfigError(f"the log holds no decision about order {wanted}")
     steps = (
@@ -161,35 +134,16 @@ def why(
     if as_json:
         document = {
             "order_id": str(wanted),
-            "steps": [
-                {
-                    "step": label,
-                    "notification_id": r.notification_id,
-                    "topic": r.event.TOPIC,
-                    "event": r.event,
-                }
-                for label, r in steps
-            ],
+            "steps": step_documents(steps),
             "position_after_fills": [
                 {"notification_id": n, "position": str(p)} for n, p in story.position_after
             ],
         }
-        sys.stdout.write(msgspec.json.encode(document).decode() + "\n")
+        write_json(document)
         return
-    for label, recorded in steps:
-        console.print(
-            f"[bold]{label:>13}[/] #{recorded.notification_id} {recorded.event.TOPIC}: "
-            f"{_summary(recorded.event)}",
-            highlight=False,
-        )
+    print_steps(steps)
     for notification_id, held in story.position_after:
         console.print(f"[bold]{'position':>13}[/] after fill #{notification_id}: {held}", highlight=False)
-
-
-def _summary(event: Event) -> str:
-    fields = msgspec.structs.asdict(event)
-    skip = {"originator_id", "originator_version", "venue", "symbol", "ts_recv"}
-    return ", ".join(f"{k}={v}" for k, v in fields.items() if k not in skip)
 
 
 @app.command("state")

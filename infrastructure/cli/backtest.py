@@ -17,6 +17,7 @@ from domain.events import SessionStarted
 from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
 from domain.risk.limits import InvalidLimits, RiskLimits
+from infrastructure.audit.periodic import checkpointing
 from infrastructure.bootstrap import extend_chain, log_file_settings, open_ledger, run_settings
 from infrastructure.cli.context import console, settings_of
 from infrastructure.config import Settings
@@ -214,7 +215,8 @@ def execute(
     """Run the backtest into a new run directory under the data directory; return the report.
 
     The run's log is written by a second process (both cores work); the engine's
-    process reads the inputs, decides, and builds the report.
+    process reads the inputs, decides, and builds the report. Checkpoints are signed
+    between its commits as the settings' periodic policy asks (with the settings' key).
     """
     codec = EventCodec()
     version = code_version()
@@ -231,20 +233,21 @@ def execute(
         on_progress = lambda done: progress.update(task, completed=done)  # noqa: E731
         venue_factory = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
         writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log)
+        run_log = checkpointing(writer, settings, appender=run.log)
         try:
             if data is not None:
                 inputs: BarsFromRows | BarsFromLog = BarsFromRows(
                     csv_source(data, "bar"), config.venue, config.symbol
                 )
                 result = run_backtest(
-                    writer, codec, config, inputs, source_name, version, venue_factory, on_progress
+                    run_log, codec, config, inputs, source_name, version, venue_factory, on_progress
                 )
             else:
                 source_settings = log_file_settings(log) if log is not None else settings
                 with open_ledger(source_settings) as source:
                     inputs = BarsFromLog(source.log, codec, config.symbol, source_name)
                     result = run_backtest(
-                        writer, codec, config, inputs, source_name, version, venue_factory, on_progress
+                        run_log, codec, config, inputs, source_name, version, venue_factory, on_progress
                     )
         finally:
             writer.close()

@@ -15,6 +15,7 @@ from domain.events.market import DataKind
 from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
 from domain.market.values import format_timestamp
+from infrastructure.audit.periodic import checkpointing
 from infrastructure.bootstrap import extend_chain, open_ledger
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
@@ -37,7 +38,10 @@ def run_ingest(
     batch_size: int,
     total: int | None = None,
 ) -> IngestReport:
-    """Ingest ``source`` with a progress bar and print the summary."""
+    """Ingest ``source`` with a progress bar and print the summary.
+
+    Checkpoints are signed between batches as the settings' periodic policy asks.
+    """
     request = IngestRequest(kind, parse_venue(venue), parse_symbol(symbol), batch_size)
     columns = [
         TextColumn("[bold]ingesting[/] {task.description}"),
@@ -47,8 +51,9 @@ def run_ingest(
     ]
     with open_ledger(settings) as store, Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(source.name, total=total)
+        log = checkpointing(store.log, settings)
         try:
-            report = ingest(store.log, request, source, lambda n: bar.update(task, completed=n))
+            report = ingest(log, request, source, lambda n: bar.update(task, completed=n))
         except NothingValidToIngest as nothing:
             extend_chain(store.log)
             if isinstance(nothing.report, IngestReport):
@@ -56,6 +61,9 @@ def run_ingest(
             raise
         extend_chain(store.log)
     print_report(report, settings)
+    if log.signed:
+        last = log.signed[-1].head_id
+        console.print(f"checkpoints signed: {len(log.signed):,}, the last at id {last:,}", highlight=False)
     return report
 
 

@@ -1,0 +1,77 @@
+"""An event log that signs periodic checkpoints as it is appended to.
+
+The seam every writer of the product already goes through (ingestion's batches, a
+session's commits): wrap the log a writer is given and, after each committed append,
+the policy is asked whether a checkpoint is due. A checkpoint goes in between two
+commits, never inside one, so a session's inputs stay next to the decisions they caused
+(and replay passes over checkpoints anyway). The clock is handed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from uuid import UUID
+
+from application.audit.periodic import PeriodicCheckpoints
+from application.ports import EventLog, RecordedEvent, StoredRecord
+from domain.events import CheckpointSigned, Event
+
+Clock = Callable[[], datetime]
+"""The current time, timezone-aware (the caller's clock: the application never reads one)."""
+
+
+class CheckpointingLog:
+    """``inner``, plus a checkpoint after any append that makes one due (never without ``checkpoints``)."""
+
+    def __init__(self, inner: EventLog, checkpoints: PeriodicCheckpoints | None, clock: Clock) -> None:
+        self.inner = inner
+        self.checkpoints = checkpoints
+        self.clock = clock
+
+    @property
+    def signed(self) -> list[CheckpointSigned]:
+        """The checkpoints signed through this log, oldest first."""
+        return self.checkpoints.signed if self.checkpoints is not None else []
+
+    def append(self, events: Sequence[Event]) -> int:
+        """Append (one transaction), then sign a checkpoint if one is due; the batch's last id."""
+        last = self.inner.append(events)
+        self._appended(len(events))
+        return last
+
+    def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
+        """Like ``append`` for encoded events."""
+        last = self.inner.append_encoded(items)
+        self._appended(len(items))
+        return last
+
+    def stream_head(self, originator_id: UUID) -> Event | None:
+        """The inner log's."""
+        return self.inner.stream_head(originator_id)
+
+    def read_stream(self, originator_id: UUID, after_version: int, upto_version: int) -> list[RecordedEvent]:
+        """The inner log's."""
+        return self.inner.read_stream(originator_id, after_version, upto_version)
+
+    def read(
+        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+    ) -> Iterator[Sequence[RecordedEvent]]:
+        """The inner log's."""
+        return self.inner.read(after, page_size, topics)
+
+    def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
+        """The inner log's."""
+        return self.inner.read_stored(after, page_size)
+
+    def last_notification_id(self) -> int:
+        """The inner log's (checkpoints included)."""
+        return self.inner.last_notification_id()
+
+    def count_by_topic(self) -> dict[str, int]:
+        """The inner log's."""
+        return self.inner.count_by_topic()
+
+    def _appended(self, count: int) -> None:
+        if self.checkpoints is not None and count:
+            self.checkpoints.appended(count, self.clock())
