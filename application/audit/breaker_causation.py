@@ -94,6 +94,19 @@ class BreakerStory:
         """Whether ``notification_id`` is a breaker change."""
         return self.change is not None
 
+    def steps(self) -> list[tuple[str, RecordedEvent]]:
+        """The story as labelled events in the order a reader follows it."""
+        return [
+            *([("opened by", self.previous)] if self.previous is not None else []),
+            *([("trigger", self.trigger)] if self.trigger is not None else []),
+            *([("signal", self.signal)] if self.signal is not None else []),
+            *[("recent report", r) for r in self.window],
+            *([("breaker", self.change)] if self.change is not None else []),
+            *[("denied", r) for r in self.denied],
+            *[("flattened", r) for r in self.flattened],
+            *([("next change", self.next_change)] if self.next_change is not None else []),
+        ]
+
     def limits_in_force(self) -> dict[str, Any]:
         """The limits this breaker judges by, as name -> value (the strategy's own caps applied)."""
         if self.limits is None or self.change is None:

@@ -48,6 +48,18 @@ class OrderStory:
         """Whether the log holds a decision about this order."""
         return self.decision is not None
 
+    def steps(self) -> list[tuple[str, RecordedEvent]]:
+        """The story as labelled events in log order: inputs, signal, decision, submission, reports."""
+        labelled = [("input", r) for r in self.inputs]
+        for label, recorded in (
+            ("signal", self.signal),
+            ("risk decision", self.decision),
+            ("submitted", self.submitted),
+        ):
+            if recorded is not None:
+                labelled.append((label, recorded))
+        return labelled + [("venue report", r) for r in self.reports]
+
 
 def explain_order(log: EventLog, order_id: UUID) -> OrderStory:
     """The story of ``order_id`` (``found`` is False when the log never decided on it)."""

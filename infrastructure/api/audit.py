@@ -6,15 +6,23 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
+from application.audit.breaker_causation import explain_breaker
 from application.audit.causation_indexed import explain_order_quickly
 from application.audit.state_at import risk_state_at
 from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
 from infrastructure.api.auth import require
-from infrastructure.api.schemas import MAX_ID, ChainHead, EventPage, OrderCausation, RiskStateOut
-from infrastructure.api.views import runtime_of
+from infrastructure.api.schemas import (
+    MAX_ID,
+    BreakerCausation,
+    ChainHead,
+    EventPage,
+    OrderCausation,
+    RiskStateOut,
+)
+from infrastructure.api.views import json_response, runtime_of
 from infrastructure.store.codec import EventCodec
 
 router = APIRouter(prefix="/v1/audit", dependencies=[Depends(require("auditor"))], tags=["audit"])
@@ -56,16 +64,7 @@ def why(request: Request, order_id: str) -> dict[str, Any]:
     story = explain_order_quickly(runtime.log, runtime.views, wanted)
     if not story.found:
         raise HTTPException(404, f"the log holds no decision about order {wanted}")
-    labelled = [("input", r) for r in story.inputs] + [
-        (label, r)
-        for label, r in (
-            ("signal", story.signal),
-            ("risk decision", story.decision),
-            ("submitted", story.submitted),
-        )
-        if r is not None
-    ]
-    labelled += [("venue report", r) for r in story.reports]
+    labelled = story.steps()
     return {
         "order_id": str(wanted),
         "steps": [
@@ -79,6 +78,37 @@ def why(request: Request, order_id: str) -> dict[str, Any]:
         ],
         "position_after_fills": [{"notification_id": n, "position": str(p)} for n, p in story.position_after],
     }
+
+
+@router.get(
+    "/breakers/{notification_id}/why", response_model=BreakerCausation, summary="Why a breaker changed"
+)
+def why_breaker(request: Request, notification_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    """The limits in force, the trigger, the change with its numbers, the orders denied and flattened."""
+    story = explain_breaker(runtime_of(request).log, notification_id)
+    if story.change is None:
+        raise HTTPException(
+            404, f"notification id {notification_id} is not a breaker change (risk.Breaker.Changed)"
+        )
+    source = story.limits_from
+    return json_response(
+        {
+            "breaker_change": notification_id,
+            "limits_in_force": story.limits_in_force(),
+            "limits_from": None
+            if source is None
+            else {"notification_id": source.notification_id, "topic": source.event.TOPIC},
+            "steps": [
+                {
+                    "step": label,
+                    "notification_id": r.notification_id,
+                    "topic": r.event.TOPIC,
+                    "event": msgspec.to_builtins(r.event),
+                }
+                for label, r in story.steps()
+            ],
+        }
+    )
 
 
 @router.get("/risk-state", response_model=RiskStateOut, summary="What the risk engine knew at a moment")

@@ -129,6 +129,22 @@ class OrderCausation(BaseModel):
     position_after_fills: list[dict[str, Any]]
 
 
+class SourceRef(BaseModel):
+    """Where something came from in the log."""
+
+    notification_id: int
+    topic: str
+
+
+class BreakerCausation(BaseModel):
+    """Why a breaker changed and what came of it."""
+
+    breaker_change: int
+    limits_in_force: dict[str, Any]
+    limits_from: SourceRef | None
+    steps: list[CausationStep]
+
+
 class RiskStateOut(BaseModel):
     """What the risk engine knew at a moment (rebuilt by replaying the log up to it)."""
 

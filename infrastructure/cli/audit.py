@@ -118,19 +118,7 @@ def why(
             story = explain_order_quickly(store.log, open_read_models(settings), wanted)
     if not story.found:
         raise ConfigError(f"the log holds no decision about order {wanted}")
-    steps = (
-        [("input", r) for r in story.inputs]
-        + [
-            (label, r)
-            for label, r in (
-                ("signal", story.signal),
-                ("risk decision", story.decision),
-                ("submitted", story.submitted),
-            )
-            if r is not None
-        ]
-        + [("venue report", r) for r in story.reports]
-    )
+    steps = story.steps()
     if as_json:
         document = {
             "order_id": str(wanted),

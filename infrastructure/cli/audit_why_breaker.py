@@ -51,16 +51,7 @@ def why_breaker(
             f"notification id {notification_id} is a {story.topic}, "
             "not a breaker change (risk.Breaker.Changed)"
         )
-    steps: list[Step] = [
-        *([("opened by", story.previous)] if story.previous is not None else []),
-        *([("trigger", story.trigger)] if story.trigger is not None else []),
-        *([("signal", story.signal)] if story.signal is not None else []),
-        *[("recent report", r) for r in story.window],
-        ("breaker", story.change),
-        *[("denied", r) for r in story.denied],
-        *[("flattened", r) for r in story.flattened],
-        *([("next change", story.next_change)] if story.next_change is not None else []),
-    ]
+    steps: list[Step] = story.steps()
     limits, source = story.limits_in_force(), story.limits_from
     if as_json:
         write_json(

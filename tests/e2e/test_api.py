@@ -146,6 +146,25 @@ def test_audit_routes_explain_an_order_and_page_the_history(served: tuple[Served
         assert Decimal(state["equity"]) == report.equity[-1]
 
 
+def test_audit_explains_a_breaker_change(served: tuple[Served, BacktestReport]) -> None:
+    server, report = served
+    with server.client("auditor") as client:
+        [breaker] = client.get("/v1/breakers").json()["items"]
+        story = client.get(f"/v1/audit/breakers/{breaker['valid_from']}/why").json()
+        steps = [s["step"] for s in story["steps"]]
+        assert "trigger" in steps and "breaker" in steps
+        assert steps.count("denied") == sum(report.denials.values())
+        [change] = [s for s in story["steps"] if s["step"] == "breaker"]
+        assert (
+            change["notification_id"] == breaker["valid_from"]
+            and change["event"]["after"] == breaker["state"]
+        )
+        assert story["limits_in_force"]["version"] == "limits-1"
+        assert client.get(f"/v1/audit/breakers/{breaker['valid_from'] - 1}/why").status_code == 404
+    with server.client("viewer") as viewer:
+        assert viewer.get(f"/v1/audit/breakers/{breaker['valid_from']}/why").status_code == 403
+
+
 def test_the_stream_sends_decisions_with_resumable_ids(served: tuple[Served, BacktestReport]) -> None:
     server, _ = served
     with server.client("viewer") as client:
