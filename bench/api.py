@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
@@ -75,6 +76,11 @@ ROUTES = [
     "/v1/breakers",
     "/v1/cash",
 ]
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """The q-quantile (0..1) of sorted values, nearest rank."""
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def pg_settings(schema: str) -> Settings:
@@ -230,7 +236,7 @@ def lag_under_ingest(rate: int, seconds: float) -> None:
         waiter.close()
     views.close()
     lags.sort()
-    p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]  # noqa: E731
+    p = partial(percentile, lags)
     print(
         f"  lag on PostgreSQL at {version / elapsed:,.0f} events/s for {elapsed:.0f} s "
         f"({len(lags):,} appends): p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms, max {lags[-1]:.1f} ms"
@@ -240,49 +246,76 @@ def lag_under_ingest(rate: int, seconds: float) -> None:
 
 
 def _load(url: str, key: str, rate: int, seconds: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """Open-loop load over keep-alive HTTP/1.1 connections with a minimal client (raw asyncio streams,
+    so the client's own cost stays small); a request waiting for a free connection counts that wait."""
+    host, port = url.removeprefix("http://").split(":")
+
     async def run() -> list[float]:
         latencies: list[float] = []
         errors = 0
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        async with httpx.AsyncClient(
-            base_url=url, headers={"Authorization": f"Bearer {key}"}, limits=limits
-        ) as client:
+        idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+        for _ in range(32):
+            idle.put_nowait(await asyncio.open_connection(host, int(port)))
+        requests = [
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+            for path in ROUTES
+        ]
 
-            async def one(path: str) -> None:
-                nonlocal errors
-                start = time.perf_counter()
-                response = await client.get(path)
-                latencies.append((time.perf_counter() - start) * 1000)
-                errors += response.status_code != 200
+        async def one(request: bytes, scheduled: float) -> None:
+            nonlocal errors
+            reader, writer = await idle.get()
+            writer.write(request)
+            status = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+            errors += b" 200 " not in status
+            idle.put_nowait((reader, writer))
 
-            tasks = []
-            start = time.perf_counter()
-            for i in range(int(rate * seconds)):
-                delay = start + i / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(one(ROUTES[i % len(ROUTES)])))
-            await asyncio.gather(*tasks)
-            latencies.append(-errors)  # smuggle the error count
+        tasks = []
+        start = time.perf_counter()
+        for i in range(int(rate * seconds)):
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(requests[i % len(requests)], scheduled)))
+        await asyncio.gather(*tasks)
+        latencies.append(-errors)  # smuggle the error count
         return latencies
 
     out.put(asyncio.run(run()))
 
 
-def api_latency(run_dir: Path, rate: int, seconds: float) -> None:
-    settings = log_file_settings(run_dir)
+def api_latency(
+    label: str, run_dir: Path | None, rate: int, seconds: float, pg: Settings | None = None
+) -> None:
+    settings = log_file_settings(run_dir) if run_dir is not None else pg
+    assert settings is not None
     key, _ = ApiKeyStore(settings).create("bench", "viewer")
+    where = ["--log", str(run_dir)] if run_dir is not None else []
+    env = dict(os.environ)
+    if pg is not None:
+        env.update(
+            MEMESNIPE_STORE="postgres", POSTGRES_SCHEMA=pg.postgres.schema, POSTGRES_DBNAME=pg.postgres.dbname
+        )
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     memesnipe = str(Path(sys.executable).parent / "memesnipe")
     server = subprocess.Popen(
-        [memesnipe, "serve", "--log", str(run_dir), "--port", str(port), "--no-projections"],
+        [memesnipe, "serve", *where, "--port", str(port), "--no-projections"],
         stdout=subprocess.DEVNULL,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(300):
+            if server.poll() is not None:
+                raise SystemExit(f"memesnipe serve exited with {server.returncode}")
             try:
                 if httpx.get(url + "/healthz").status_code == 200:
                     break
@@ -300,9 +333,10 @@ def api_latency(run_dir: Path, rate: int, seconds: float) -> None:
         server.wait(timeout=10)
     errors = -int(latencies.pop())
     latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
+    p = partial(percentile, latencies)
     print(
-        f"  API at {rate} requests/s for {seconds:.0f} s over {len(ROUTES)} routes "
+        f"  API on {label} (memesnipe serve, one process) at {rate} requests/s for {seconds:.0f} s "
+        f"over {len(ROUTES)} routes "
         f"({len(latencies):,} requests, {errors} not 200): p50 {p(0.5):.1f} ms, "
         f"p99 {p(0.99):.1f} ms, max {latencies[-1]:.1f} ms"
     )
@@ -315,7 +349,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--api-only", type=Path, metavar="RUN_DIR", help="Only the API part, over this run log."
+    )
     args = parser.parse_args()
+    if args.api_only is not None:
+        api_latency("SQLite", args.api_only, args.requests, args.seconds)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="memesnipe-bench-api-"))
     settings = load_settings({}, store="sqlite", data_dir=tmp)
     with open_ledger(settings) as store:
@@ -340,10 +380,11 @@ def main() -> None:
         catch_up("PostgreSQL", target)
         as_of_queries("PostgreSQL", target)
         causation("PostgreSQL", target)
+        api_latency("PostgreSQL", None, args.requests, args.seconds, target)
         with psycopg.connect(target.postgres.conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         lag_under_ingest(args.rate, args.seconds)
-    api_latency(run_dir, args.requests, args.seconds)
+    api_latency("SQLite", run_dir, args.requests, args.seconds)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -106,6 +106,7 @@ def _reports(log: EventLog, views: ReadModelStore, story: OrderStory) -> None:
         row = version.row
         if isinstance(recorded.event, VenueOrderFilled) and isinstance(row, OrderRow):
             where = {"account": row.account, "strategy_id": row.strategy_id, "symbol": row.symbol}
-            held = views.rows(RowQuery(POSITIONS, where=where, as_of=recorded.notification_id, limit=1))
+            at = recorded.notification_id  # newest first: the version current then, found at once
+            held = views.rows(RowQuery(POSITIONS, where=where, as_of=at, limit=1, newest_first=True))
             if held and isinstance(held[0].row, PositionRow):
                 story.position_after.append((recorded.notification_id, held[0].row.quantity))

@@ -186,6 +186,16 @@ class SqlReadModels:
     def rows(self, query: RowQuery) -> list[StoredVersion]:
         """The versions a query asks for, in seq order (or newest first)."""
         shape = self._shapes[query.table.name]
+        return [shape.build(values) for values in self._select(query)]
+
+    def documents(self, query: RowQuery) -> list[dict[str, Any]]:
+        """Like ``rows``, as JSON-ready mappings of column to value (money as exact decimal text or
+        Decimal): what the API sends, without building row objects."""
+        names = (*META, *self._shapes[query.table.name].columns)
+        return [dict(zip(names, values, strict=True)) for values in self._select(query)]
+
+    def _select(self, query: RowQuery) -> list[tuple[Any, ...]]:
+        shape = self._shapes[query.table.name]
         m = self._mark
         clauses: list[str] = []
         params: list[Any] = []
@@ -219,7 +229,8 @@ class SqlReadModels:
         params.append(query.limit)
         with self._reading() as cursor:
             cursor.execute(statement, params)
-            return [shape.build(values) for values in cursor.fetchall()]
+            found: list[tuple[Any, ...]] = cursor.fetchall()
+            return found
 
     def table_dump(self, table: Table) -> list[tuple[Any, ...]]:
         """Every stored version of a table, as plain tuples in seq order (for comparisons)."""

@@ -41,6 +41,7 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
         "0003_audit_chain",
         "0004_read_models",
         "0005_sessions",
+        "0006_key_indexes",
     ]
     assert migrate(pg_settings) == []
     with pg_connect(pg_settings) as conn:
@@ -51,6 +52,7 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
         (3, "audit_chain"),
         (4, "read_models"),
         (5, "sessions"),
+        (6, "key_indexes"),
     ]
 
 
