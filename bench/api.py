@@ -53,7 +53,13 @@ from application.read_models.runner import ProjectionRunner
 from domain.events import Bar
 from domain.ids import Symbol, Venue, derive_id
 from infrastructure.api.keys import ApiKeyStore
-from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, open_read_models
+from infrastructure.bootstrap import (
+    log_file_settings,
+    migrate,
+    open_ledger,
+    open_read_models,
+    open_view_writer,
+)
 from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
@@ -90,11 +96,13 @@ def pg_settings(schema: str) -> Settings:
 
 
 def catch_up(label: str, settings: Settings) -> float:
-    views = open_read_models(settings)
+    views = open_view_writer(settings)
     with open_ledger(settings) as store, bulk_work_gc():
         total = store.log.last_notification_id()
         start = time.perf_counter()
-        batch = ProjectionRunner(store.log, views).run_once()
+        runner = ProjectionRunner(store.log, views)
+        batch = runner.run_once()
+        runner.close()
         seconds = time.perf_counter() - start
     rate = total / seconds
     print(
@@ -177,7 +185,7 @@ def lag_under_ingest(rate: int, seconds: float) -> None:
     appended: list[tuple[int, float]] = []
     lags: list[float] = []
     stop = threading.Event()
-    views = open_read_models(settings)
+    views = open_view_writer(settings)  # as `memesnipe projections run` does
     with open_ledger(settings) as store:
         store.log.append([CONFIG.session("bench", "bench")])
         runner = ProjectionRunner(store.log, views)

@@ -48,7 +48,12 @@ class ReadModelStore(Protocol):
         ...
 
     def commit(self, positions: Mapping[str, int], changes: Mapping[str, Sequence[Version]]) -> None:
-        """Store new versions and move the projections' positions, all in one transaction."""
+        """Store new versions and move the projections' positions, all in one transaction
+        (a store may commit in the background: ``flush`` waits for it)."""
+        ...
+
+    def flush(self) -> None:
+        """Return when every commit made so far is durable (raise if one failed)."""
         ...
 
     def reset(self, projection: str, tables: Sequence[Table]) -> None:

@@ -3,9 +3,8 @@
 Each batch of events is applied to every projection in memory, then the new
 versions and every projection's position are committed in one transaction: a
 crash loses at most an uncommitted batch, which is re-applied on restart.
-The commit of one batch runs in a writer thread while the next batch is applied (the
-database's work overlaps Python's; one commit in flight, in order); ``run_once``
-returns only when everything it applied is committed.
+A store may commit in the background while the next batch is applied (the SQL views'
+writer process does); ``run_once`` returns only when everything it applied is committed.
 A restarted runner rebuilds each projection's in-memory state by replaying the
 log up to the position its view holds, discarding the versions the view already
 has (projections are deterministic, so the replay makes the same versions, with
@@ -16,7 +15,6 @@ replay of the log in memory; the view is never written twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from application.ports import EventLog
@@ -50,8 +48,6 @@ class ProjectionRunner:
         self.page_size = page_size
         stored = store.positions()
         self.committed = {p.name: stored.get(p.name, 0) for p in self.projections}
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="view-writer")
-        self._in_flight: Future[dict[str, int]] | None = None
         self._topics = sorted({topic for p in self.projections for topic in p.topics})
         self._readers = {
             topic: tuple(p for p in self.projections if topic in p.topics) for topic in self._topics
@@ -87,20 +83,12 @@ class ProjectionRunner:
                     break
             written += self._commit(head)  # events the projections do not read still move them on
         finally:
-            self._settle()
+            self.store.flush()
         return BatchReport(read, head, written)
 
     def close(self) -> None:
-        """Finish the commit in flight and stop the writer thread."""
-        try:
-            self._settle()
-        finally:
-            self._writer.shutdown()
-
-    def _settle(self) -> None:
-        in_flight, self._in_flight = self._in_flight, None
-        if in_flight is not None:
-            self.committed.update(in_flight.result())
+        """Wait for the commits in flight."""
+        self.store.flush()
 
     def _commit(self, upto: int) -> int:
         changes: dict[str, list[Version]] = {}
@@ -117,10 +105,6 @@ class ProjectionRunner:
             if upto > stored:
                 positions[projection.name] = upto
         if positions:
-            self._settle()  # one commit in flight at a time, in order
-            self._in_flight = self._writer.submit(self._store, positions, changes)
+            self.store.commit(positions, changes)
+            self.committed.update(positions)
         return sum(len(v) for v in changes.values())
-
-    def _store(self, positions: dict[str, int], changes: dict[str, list[Version]]) -> dict[str, int]:
-        self.store.commit(positions, changes)
-        return positions

@@ -36,6 +36,10 @@ class InstrumentedViews:
             {table: len(versions) for table, versions in changes.items()}, time.perf_counter() - started
         )
 
+    def flush(self) -> None:
+        """Wait for the wrapped store's commits in flight."""
+        self.wrapped.flush()
+
     def reset(self, projection: str, tables: Sequence[Table]) -> None:
         """Forwarded."""
         self.wrapped.reset(projection, tables)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import psycopg
 from psycopg import sql
 
@@ -34,6 +35,26 @@ def _decimal_columns(table: Table) -> frozenset[str]:
     return frozenset(
         name for name in table.columns if Decimal in (hints[name], *typing.get_args(hints[name]))
     )
+
+
+class TableWrite(msgspec.Struct, array_like=True):
+    """One table's part of a commit: keys whose current version is superseded, new versions."""
+
+    table: str
+    supersede: list[tuple[Any, ...]]
+    """(valid_to, *key) of each key's current version that this commit supersedes."""
+    records: list[tuple[Any, ...]]
+
+
+class PreparedCommit(msgspec.Struct, array_like=True):
+    """A commit's parameters: the tracking positions and each table's writes."""
+
+    positions: list[tuple[str, int]]
+    writes: list[TableWrite]
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
 
 
 class _Shape:
@@ -166,14 +187,45 @@ class SqlReadModels:
 
     def commit(self, positions: Mapping[str, int], changes: Mapping[str, Sequence[Version]]) -> None:
         """New versions and positions in one transaction."""
+        self.apply(self.prepare(positions, changes, text_decimals=self.dialect == "sqlite"))
+
+    def flush(self) -> None:
+        """Nothing to wait for: ``commit`` returns when the transaction has committed."""
+
+    def prepare(
+        self, positions: Mapping[str, int], changes: Mapping[str, Sequence[Version]], text_decimals: bool
+    ) -> PreparedCommit:
+        """The SQL parameters of a commit, computed without the database (plain values only, so
+        they can be sent to another process: ``text_decimals`` turns Decimals into exact text)."""
+        writes = []
+        for name, versions in changes.items():
+            shape = self._shapes[name]
+            valid_to: list[int | None] = [None] * len(versions)
+            supersede: list[tuple[Any, ...]] = []
+            if shape.table.state:
+                latest: dict[Any, int] = {}
+                first: dict[Any, int] = {}
+                for index, version in enumerate(versions):
+                    key = shape.key_of(version.row)
+                    if key in latest:
+                        valid_to[latest[key]] = version.valid_from
+                    else:
+                        first[key] = version.valid_from
+                    latest[key] = index
+                supersede = [(valid_from, *(_text(k) for k in key)) for key, valid_from in first.items()]
+            writes.append(TableWrite(name, supersede, shape.records(versions, valid_to, text_decimals)))
+        return PreparedCommit(sorted(positions.items()), writes)
+
+    def apply(self, prepared: PreparedCommit) -> None:
+        """Execute a prepared commit in one transaction."""
+        m = self._mark
         with self._transaction() as cursor:
-            for name, versions in changes.items():
-                self._write(cursor, self._shapes[name], versions)
-            m = self._mark
+            for write in prepared.writes:
+                self._write(cursor, self._shapes[write.table], write)
             cursor.executemany(
                 f"INSERT INTO {TRACKING} (projection, position) VALUES ({m}, {m}) "
                 "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-                sorted(positions.items()),
+                prepared.positions,
             )
 
     def reset(self, projection: str, tables: Sequence[Table]) -> None:
@@ -246,35 +298,22 @@ class SqlReadModels:
 
     # writing --------------------------------------------------------------------
 
-    def _write(self, cursor: Any, shape: _Shape, versions: Sequence[Version]) -> None:
+    def _write(self, cursor: Any, shape: _Shape, write: TableWrite) -> None:
         table = shape.table
-        valid_to: list[int | None] = [None] * len(versions)
-        if table.state:
-            latest: dict[Any, int] = {}
-            first: dict[Any, int] = {}
-            for index, version in enumerate(versions):
-                key = shape.key_of(version.row)
-                if key in latest:
-                    valid_to[latest[key]] = version.valid_from
-                else:
-                    first[key] = version.valid_from
-                latest[key] = index
-            m = self._mark
+        m = self._mark
+        if write.supersede:
             match = " AND ".join(f"{column} = {m}" for column in table.key)
             cursor.executemany(
-                f"UPDATE {table.name} SET valid_to = {m} WHERE {match} AND valid_to IS NULL",
-                [(valid_from, *(self._adapt(k) for k in key)) for key, valid_from in first.items()],
+                f"UPDATE {table.name} SET valid_to = {m} WHERE {match} AND valid_to IS NULL", write.supersede
             )
-        columns = shape.columns
-        records = shape.records(versions, valid_to, text_decimals=self.dialect == "sqlite")
-        names = ", ".join((*META, *columns))
+        names = ", ".join((*META, *shape.columns))
         if self.dialect == "postgres":
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for record in records:
+                for record in write.records:
                     copy.write_row(record)
             return
-        marks = ", ".join("?" * (len(columns) + 3))
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", records)
+        marks = ", ".join("?" * (len(shape.columns) + 3))
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", write.records)
 
     def _adapt(self, value: Any) -> Any:
         if self.dialect == "sqlite" and isinstance(value, Decimal):
