@@ -55,7 +55,8 @@ def test_health_is_public_and_everything_else_needs_a_key(served: tuple[Served, 
     with server.client() as anonymous:
         assert anonymous.get("/healthz").json() == {"status": "ok"}
         assert anonymous.get("/readyz").json()["ready"] is True
-        for route in [*VIEW_ROUTES, *AUDIT_ROUTES, "/v1/stream?max_events=1"]:
+        by_id = ["/v1/orders/x", "/v1/audit/orders/x/why", "/v1/audit/breakers/1/why"]
+        for route in [*VIEW_ROUTES, *AUDIT_ROUTES, *by_id, "/v1/stream?max_events=1"]:
             response = anonymous.get(route)
             assert response.status_code == 401, route
             assert response.headers["www-authenticate"] == "Bearer"
@@ -76,6 +77,14 @@ def test_each_role_reaches_what_it_may_and_gets_403_above_it(served: tuple[Serve
                 assert client.get(route).status_code == 200, (role, route)
             for route in AUDIT_ROUTES:
                 assert client.get(route).status_code == (403 if role == "viewer" else 200), (role, route)
+            for route in (
+                "/v1/audit/orders/not-an-id/why",
+                "/v1/audit/breakers/1/why",
+            ):  # 400 / 404 past the role
+                assert client.get(route).status_code == (
+                    403 if role == "viewer" else 400 if "orders" in route else 404
+                )
+            assert client.get("/v1/orders/no-such-order").status_code == 404
             command = client.post("/v1/commands/halt", json={"reason": "test"})
             # the backtest's session has ended: an operator is refused with 409, lower roles with 403
             assert command.status_code == (409 if role == "operator" else 403), (role, command.text)
