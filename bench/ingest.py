@@ -2,6 +2,8 @@
 
     python bench/ingest.py [--rows 1000000] [--batch 10000] [--skip-memory]
 
+The hash chain's cost: the same CSV ingested with the chain off and with it on.
+
 PostgreSQL: the server from DATABASE_URL/POSTGRES_* or 127.0.0.1:5432, in a
 throwaway database dropped at the end. SQLite: a temporary file.
 Figures (events/s) are for this machine at this moment; compare the ratios.
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from application.ingest import IngestRequest, ingest
 from domain.events import ALL_EVENT_TYPES, TradeTick
 from domain.ids import Symbol, Venue, market_stream_id
-from infrastructure.bootstrap import migrate, open_ledger
+from infrastructure.bootstrap import extend_chain, migrate, open_ledger
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.csv_source import csv_source
 from infrastructure.store.codec import EventCodec
@@ -92,9 +94,9 @@ def batches(items: list[TradeTick], size: int) -> Iterator[list[TradeTick]]:
         yield items[start : start + size]
 
 
-def pg_settings(dbname: str) -> Settings:
+def pg_settings(dbname: str, schema: str = "bench") -> Settings:
     return load_settings(
-        {**os.environ, "POSTGRES_DBNAME": dbname, "POSTGRES_SCHEMA": "bench"}, store="postgres"
+        {**os.environ, "POSTGRES_DBNAME": dbname, "POSTGRES_SCHEMA": schema}, store="postgres"
     )
 
 
@@ -192,6 +194,23 @@ def csv_ingest(settings: Settings, path: Path, batch: int) -> tuple[int, float]:
         return report.accepted, time.perf_counter() - start
 
 
+def chain_costs(label: str, fresh: Callable[[str], Settings], path: Path, batch: int) -> None:
+    """CSV ingest with the hash chain off, and with every event linked (what `memesnipe ingest` does)."""
+    plain = fresh("chain_off")
+    migrate(plain)
+    accepted, off = csv_ingest(plain, path, batch)
+    chained = fresh("chain_on")
+    migrate(chained)
+    _, ingested = csv_ingest(chained, path, batch)
+    with open_ledger(chained) as store:
+        start = time.perf_counter()
+        linked = extend_chain(store.log)
+        on = ingested + time.perf_counter() - start
+    off_rate = rate(f"{label}: ingest trades CSV, hash chain off", accepted, off)
+    on_rate = rate(f"{label}: the same with the chain ({linked:,} links)", accepted, on)
+    print(f"  cost of the hash chain: {(1 - on_rate / off_rate) * 100:.0f}% of ingestion throughput")
+
+
 def peak_memory_of_csv_ingest(path: Path, data_dir: Path) -> float:
     """Peak RSS (VmHWM, which unlike ru_maxrss is not inherited across exec) of a fresh process."""
     code = (
@@ -268,6 +287,7 @@ def main() -> None:
         count, seconds = read_all(pg, args.page)
         log_read = rate("EventLog.read (pages, typed decode, RecordedEvent)", count, seconds)
         print(f"  ratio read / raw read: {log_read / raw_read:.0%}")
+        chain_costs("PostgreSQL", lambda schema: pg_settings(dbname, schema), csv_path, args.batch)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
@@ -288,6 +308,9 @@ def main() -> None:
     lite_csv = load_settings({}, store="sqlite", data_dir=tmp / "sqlite_csv")
     accepted, seconds = csv_ingest(lite_csv, csv_path, args.batch)
     rate("ingest trades CSV (parse + validate + encode + append)", accepted, seconds)
+    chain_costs(
+        "SQLite", lambda name: load_settings({}, store="sqlite", data_dir=tmp / name), csv_path, args.batch
+    )
 
     if not args.skip_memory:
         peak = peak_memory_of_csv_ingest(csv_path, tmp / "sqlite_mem")
