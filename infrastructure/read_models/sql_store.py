@@ -193,10 +193,18 @@ class SqlReadModels:
         """Nothing to wait for: ``commit`` returns when the transaction has committed."""
 
     def prepare(
-        self, positions: Mapping[str, int], changes: Mapping[str, Sequence[Version]], text_decimals: bool
+        self,
+        positions: Mapping[str, int],
+        changes: Mapping[str, Sequence[Version]],
+        text_decimals: bool,
+        for_wire: bool = False,
     ) -> PreparedCommit:
-        """The SQL parameters of a commit, computed without the database (plain values only, so
-        they can be sent to another process: ``text_decimals`` turns Decimals into exact text)."""
+        """The SQL parameters of a commit, computed without the database.
+
+        ``text_decimals`` turns Decimals into exact text (SQLite keeps them so). ``for_wire``
+        leaves each record as ``(seq, valid_from, valid_to, row)`` for msgspec to encode (rows
+        are array-like structs, Decimals become text); ``unwire`` flattens them on arrival.
+        """
         writes = []
         for name, versions in changes.items():
             shape = self._shapes[name]
@@ -213,8 +221,21 @@ class SqlReadModels:
                         first[key] = version.valid_from
                     latest[key] = index
                 supersede = [(valid_from, *(_text(k) for k in key)) for key, valid_from in first.items()]
-            writes.append(TableWrite(name, supersede, shape.records(versions, valid_to, text_decimals)))
+            if for_wire:
+                records: list[tuple[Any, ...]] = [
+                    (v[0], v[1], valid_to[i], v[2]) for i, v in enumerate(versions)
+                ]
+            else:
+                records = shape.records(versions, valid_to, text_decimals)
+            writes.append(TableWrite(name, supersede, records))
         return PreparedCommit(sorted(positions.items()), writes)
+
+    @staticmethod
+    def unwire(prepared: PreparedCommit) -> PreparedCommit:
+        """A prepared commit decoded from the wire, its records flattened to SQL rows."""
+        for write in prepared.writes:
+            write.records = [(r[0], r[1], r[2], *r[3]) for r in write.records]
+        return prepared
 
     def apply(self, prepared: PreparedCommit) -> None:
         """Execute a prepared commit in one transaction."""

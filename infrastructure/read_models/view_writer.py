@@ -62,7 +62,7 @@ def serve() -> None:
     )
     while (data := _receive(source)) is not None:
         try:
-            views.apply(_COMMITS.decode(data))
+            views.apply(SqlReadModels.unwire(_COMMITS.decode(data)))
             _send(sink, b"ok")
         except Exception as error:  # reported to the runner's process, which raises it
             _send(sink, f"{type(error).__name__}: {error}".encode())
@@ -92,7 +92,7 @@ class ViewWriterProcess:
 
     def commit(self, positions: Mapping[str, int], changes: Mapping[str, Sequence[Version]]) -> None:
         """Prepare here, send, and return; the previous commit must have succeeded first."""
-        prepared = self.views.prepare(positions, changes, text_decimals=True)
+        prepared = self.views.prepare(positions, changes, text_decimals=True, for_wire=True)
         self.flush()
         try:
             _send(self._to, _ENCODER.encode(prepared))
