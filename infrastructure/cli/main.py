@@ -87,6 +87,13 @@ def demo(
     backtest.print_summary(result)
     backtest.write_reports(result)
     console.print(f"verify it: memesnipe replay verify --log {result.log}", highlight=False, soft_wrap=True)
+    run_dir = Path(result.log).parent
+    console.print(
+        f"see it live: memesnipe api-keys create --log {run_dir} --name me --role viewer, then "
+        f"memesnipe serve --log {run_dir} and open http://127.0.0.1:8000/ with that key",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def run() -> None:
