@@ -58,7 +58,6 @@ from infrastructure.bootstrap import (
     migrate,
     open_ledger,
     open_read_models,
-    open_view_writer,
 )
 from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
@@ -96,7 +95,7 @@ def pg_settings(schema: str) -> Settings:
 
 
 def catch_up(label: str, settings: Settings) -> float:
-    views = open_view_writer(settings)
+    views = open_read_models(settings)
     with open_ledger(settings) as store, bulk_work_gc():
         total = store.log.last_notification_id()
         start = time.perf_counter()
@@ -185,7 +184,7 @@ def lag_under_ingest(rate: int, seconds: float) -> None:
     appended: list[tuple[int, float]] = []
     lags: list[float] = []
     stop = threading.Event()
-    views = open_view_writer(settings)  # as `memesnipe projections run` does
+    views = open_read_models(settings)
     with open_ledger(settings) as store:
         store.log.append([CONFIG.session("bench", "bench")])
         runner = ProjectionRunner(store.log, views)

@@ -21,7 +21,6 @@ from application.ports import EventLog
 from infrastructure.config import PostgresSettings, Settings
 from infrastructure.errors import ConfigError
 from infrastructure.read_models.sql_store import SqlReadModels
-from infrastructure.read_models.view_writer import ViewWriterProcess, WriterConfig
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.ledger import Ledger
 from infrastructure.store.migrate import (
@@ -107,18 +106,6 @@ def open_read_models(settings: Settings) -> SqlReadModels:
             "postgres", conninfo=settings.postgres.conninfo(), schema=settings.postgres.schema
         )
     raise ConfigError("the read side needs a SQLite or PostgreSQL store; the memory store keeps no views")
-
-
-def open_view_writer(settings: Settings) -> ViewWriterProcess:
-    """The views with their commits made by a writer process (for catching up and following)."""
-    views = open_read_models(settings)
-    pg = settings.postgres
-    config = (
-        WriterConfig("sqlite", sqlite_path=str(settings.sqlite_path))
-        if settings.store == "sqlite"
-        else WriterConfig("postgres", conninfo=pg.conninfo(), schema=pg.schema)
-    )
-    return ViewWriterProcess(views, config)
 
 
 def extend_chain(log: EventLog) -> int:

@@ -31,11 +31,8 @@ import msgspec
 from domain.events import Event
 
 
-class Row(msgspec.Struct, frozen=True, kw_only=True, gc=False, array_like=True):
-    """Base of view rows: ``ts`` is the event time (ns) of the change that made this version.
-
-    Array-like: encoded as its values in field order (the SQL column order), which is how
-    the view writer process receives them."""
+class Row(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """Base of view rows: ``ts`` is the event time (ns) of the change that made this version."""
 
     ts: int
 

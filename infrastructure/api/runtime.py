@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from application.ports import EventLog
 from application.read_models.runner import ProjectionRunner
-from infrastructure.bootstrap import open_ledger, open_read_models, open_view_writer
+from infrastructure.bootstrap import open_ledger, open_read_models
 from infrastructure.config import Settings
 from infrastructure.metrics import InstrumentedEventLog, InstrumentedViews, Metrics
 from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
@@ -56,7 +56,7 @@ class ApiRuntime:
 
     def start_projections(self, interval: float = 0.1) -> None:
         """Run the projections in this process (a thread), following the log."""
-        writer = open_view_writer(self.settings)
+        writer = open_read_models(self.settings)
         runner = ProjectionRunner(self.log, InstrumentedViews(writer, self.metrics))
         waiter: NotifyWaiter | PollingWaiter = (
             NotifyWaiter(self.settings.postgres.conninfo(), timeout=1.0)

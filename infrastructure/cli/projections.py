@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from application.read_models.runner import BatchReport, ProjectionRunner
-from infrastructure.bootstrap import log_file_settings, open_ledger, open_read_models, open_view_writer
+from infrastructure.bootstrap import log_file_settings, open_ledger, open_read_models
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
@@ -46,14 +46,14 @@ def run(
         raise ConfigError(f"--interval must be positive, got {interval}")
     if metrics_port is not None and not 0 < metrics_port < 65536:
         raise ConfigError(f"--metrics-port must be 1-65535, got {metrics_port}")
-    views = open_view_writer(settings)
+    views = open_read_models(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_ledger(settings) as store:
         metrics = Metrics()
         runner = ProjectionRunner(store.log, InstrumentedViews(views, metrics))
         if metrics_port is not None:
-            metrics.watch_read_side(views.views, store.log.last_notification_id)
+            metrics.watch_read_side(views, store.log.last_notification_id)
             start_metrics_server(metrics, metrics_port, metrics_host)
 
         def report(batch: BatchReport) -> None:
@@ -112,7 +112,7 @@ def rebuild(
     chosen = [known[name] for name in only] if only and set(only) <= set(known) else list(ALL)
     if only and not set(only) <= set(known):
         raise ConfigError(f"unknown projection(s) {sorted(set(only) - set(known))}; known: {sorted(known)}")
-    views = open_view_writer(settings)
+    views = open_read_models(settings)
     for projection in chosen:
         views.reset(projection.name, projection.tables)
     with open_ledger(settings) as store:

@@ -197,13 +197,10 @@ class SqlReadModels:
         positions: Mapping[str, int],
         changes: Mapping[str, Sequence[Version]],
         text_decimals: bool,
-        for_wire: bool = False,
     ) -> PreparedCommit:
         """The SQL parameters of a commit, computed without the database.
 
-        ``text_decimals`` turns Decimals into exact text (SQLite keeps them so). ``for_wire``
-        leaves each record as ``(seq, valid_from, valid_to, row)`` for msgspec to encode (rows
-        are array-like structs, Decimals become text); ``unwire`` flattens them on arrival.
+        ``text_decimals`` turns Decimals into exact text (SQLite keeps them so).
         """
         writes = []
         for name, versions in changes.items():
@@ -221,21 +218,8 @@ class SqlReadModels:
                         first[key] = version.valid_from
                     latest[key] = index
                 supersede = [(valid_from, *(_text(k) for k in key)) for key, valid_from in first.items()]
-            if for_wire:
-                records: list[tuple[Any, ...]] = [
-                    (v[0], v[1], valid_to[i], v[2]) for i, v in enumerate(versions)
-                ]
-            else:
-                records = shape.records(versions, valid_to, text_decimals)
-            writes.append(TableWrite(name, supersede, records))
+            writes.append(TableWrite(name, supersede, shape.records(versions, valid_to, text_decimals)))
         return PreparedCommit(sorted(positions.items()), writes)
-
-    @staticmethod
-    def unwire(prepared: PreparedCommit) -> PreparedCommit:
-        """A prepared commit decoded from the wire, its records flattened to SQL rows."""
-        for write in prepared.writes:
-            write.records = [(r[0], r[1], r[2], *r[3]) for r in write.records]
-        return prepared
 
     def apply(self, prepared: PreparedCommit) -> None:
         """Execute a prepared commit in one transaction."""

@@ -6,7 +6,6 @@ fees, a risk denial and breaker transitions.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Iterator
 from decimal import Decimal
@@ -19,8 +18,7 @@ from application.backtest import BacktestReport
 from application.read_models.ports import RowQuery
 from application.read_models.runner import ProjectionRunner
 from domain.risk.limits import RiskLimits
-from infrastructure.bootstrap import LedgerStore, migrate, open_ledger, open_read_models, open_view_writer
-from infrastructure.errors import StoreError
+from infrastructure.bootstrap import LedgerStore, migrate, open_ledger, open_read_models
 from infrastructure.read_models.sql_store import SqlReadModels
 from projections import ALL, TABLES
 from projections.base import Row, Table
@@ -168,41 +166,3 @@ def test_as_of_answers_equal_the_live_view_at_that_moment(ledger: tuple[LedgerSt
             as_of = views.rows(RowQuery(table, as_of=stop, limit=10_000))
             live = [(v.seq, v.row) for v in answers[name]]
             assert [(v.seq, v.row) for v in as_of] == live, (stop, name)
-
-
-def test_the_writer_process_commits_what_the_in_process_views_would(
-    ledger: tuple[LedgerStore, SqlReadModels],
-) -> None:
-    store, views = ledger
-    backtest(store)
-    ProjectionRunner(store.log, views).run_once()
-    live = dump(views)
-    for projection in ALL:
-        views.reset(projection.name, projection.tables)
-    writer = open_view_writer(store.settings)
-    try:
-        runner = ProjectionRunner(store.log, writer, page_size=40)
-        runner.run_once()
-        assert writer.positions() == views.positions()
-    finally:
-        writer.close()
-    assert dump(views) == live
-
-
-def test_a_failed_commit_in_the_writer_process_is_raised_and_rolled_back(
-    ledger: tuple[LedgerStore, SqlReadModels],
-) -> None:
-    store, views = ledger
-    backtest(store)
-    writer = open_view_writer(store.settings)
-    try:
-        ProjectionRunner(store.log, writer).run_once(stop_at=50)
-        before = dump(views)
-        for projection in ALL:  # forget the positions but keep the rows: the next commit collides
-            views.commit({projection.name: 0}, {})
-        with pytest.raises(StoreError, match="rolled back"):
-            ProjectionRunner(store.log, writer).run_once()
-    finally:
-        with contextlib.suppress(StoreError):
-            writer.close()
-    assert {k: v for k, v in dump(views).items()} == before
