@@ -7,8 +7,9 @@ produce the same ids (see "Determinism contract" in DESIGN.md).
 from __future__ import annotations
 
 import re
+from hashlib import sha1
 from typing import NewType
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from domain.errors import InvalidIdentifier
 
@@ -25,6 +26,7 @@ ImportId = NewType("ImportId", UUID)
 """The id of one import of one source into one stream (idempotence key)."""
 
 MEMESNIPE_NAMESPACE = UUID("6f1d3c52-4c0e-5d7a-9b1e-2a7f0c9e8b41")
+_NAMESPACE_BYTES = MEMESNIPE_NAMESPACE.bytes
 
 _SYMBOL = re.compile(r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$")
 _VENUE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -47,8 +49,12 @@ def venue(text: str) -> Venue:
 
 
 def derive_id(*parts: str) -> UUID:
-    """uuid5 of the joined parts under the project namespace: same parts, same id."""
-    return uuid5(MEMESNIPE_NAMESPACE, "\x1f".join(parts))
+    """uuid5 of the joined parts under the project namespace: same parts, same id.
+
+    ``uuid.uuid5`` spelled out with the namespace's bytes computed once (ids are derived
+    for every order)."""
+    digest = sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode()).digest()  # noqa: S324 -- uuid5 is SHA-1
+    return UUID(bytes=digest[:16], version=5)
 
 
 def market_stream_id(venue_name: Venue, instrument: Symbol, kind: str) -> StreamId:

@@ -18,7 +18,7 @@ import msgspec
 
 from application.engine.full_risk import FullRisk
 from application.engine.orders import TrackedOrder
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidMarketData
 from domain.events import (
     Bar,
     Event,
@@ -71,6 +71,7 @@ class StrategySlot:
         self.strategy_id = config.strategy_id
         self.logic: SignalLogic = logic_class(dict(config.params))
         self.stream = derive_id("signals", config.strategy_id)
+        self.stream_text = str(self.stream)
         self.symbol = config.symbol
         self.signals = 0
         self.quantity = _ZERO
@@ -100,6 +101,8 @@ class Engine:
         self.risk = FullRisk(limits, session.starting_cash, session.strategies) if limits else None
         if self.risk is not None:
             self.risk.venue = session.venue
+        self._admits: dict[str, Callable[[Bar], InvalidMarketData | None]] = {}
+        """Each symbol's market-data guard, as the risk engine made it (see ``on_bar``)."""
         self._handlers: dict[type, Callable[[Any], Sequence[Event]]] = {
             Bar: self.on_bar,
             VenueOrderFilled: self._on_fill,
@@ -128,15 +131,23 @@ class Engine:
 
     def on_bar(self, bar: Bar) -> Sequence[Event]:
         """The decisions a closed bar causes (``handle`` for a bar, without the dispatch)."""
-        if self.risk is not None and (refused := self.risk.admit(bar)) is not None:
-            return [refused]  # neither the strategies nor the marks see data the risk engine refused
+        risk = self.risk
+        if risk is not None:
+            admit = self._admits.get(bar.symbol)
+            if admit is None:
+                admit = self._admits[bar.symbol] = risk.guard(bar.symbol).admit
+            if (refusal := admit(bar)) is not None:
+                return [risk.refused(bar, refusal)]  # neither the strategies nor the marks see it
         self.last_bar[bar.symbol] = bar
         slots = self._by_symbol.get(bar.symbol)
         if not slots:
             return NO_DECISIONS
         decisions: list[Event] | None = None
-        if self.risk is not None:
-            decisions = self._risk_on_bar(bar) or None
+        if risk is not None:
+            changes = risk.on_bar(self, bar)
+            if risk.emergency:
+                changes += self._flatten_if_needed(bar)
+            decisions = changes or None
         for slot in slots:
             held = slot.quantity
             if held and slot.exits.armed and not slot.pending_sells:
@@ -150,13 +161,6 @@ class Engine:
                 purpose = "entry" if wanted.action == "buy" else "exit"
                 decisions = (decisions or []) + self._act(slot, wanted, bar, purpose)
         return decisions or NO_DECISIONS
-
-    def _risk_on_bar(self, bar: Bar) -> list[Event]:
-        assert self.risk is not None
-        decisions: list[Event] = list(self.risk.on_bar(self, bar))
-        if self.risk.emergency:
-            decisions += self._flatten_if_needed(bar)
-        return decisions
 
     def _flatten_if_needed(self, cause: Bar | SessionEnded | OperatorCommand) -> list[Event]:
         decisions: list[Event] = []
@@ -200,7 +204,7 @@ class Engine:
             values=intent.values,
             cause=cause,
         )
-        order_id = derive_id("order", str(slot.stream), str(slot.signals))
+        order_id = derive_id("order", slot.stream_text, str(slot.signals))
         side: Side = "buy" if intent.action == "buy" else "sell"
         price = self.last_bar[symbol].close
         session = self.session

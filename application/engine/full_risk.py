@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from application.engine.marks import Marks
+from domain.errors import InvalidMarketData
 from domain.events import (
     Bar,
     BreakerChanged,
+    Event,
     EventRef,
     LimitsChanged,
     MarketDataRefused,
@@ -44,8 +47,9 @@ class FullRisk:
         self, limits: RiskLimits, starting_cash: Decimal, strategies: Sequence[StrategyConfig]
     ) -> None:
         own = {s.strategy_id: s.limits for s in strategies if s.limits is not None}
-        self.manager = RiskManager(limits, starting_cash, [s.strategy_id for s in strategies], own)
-        self.limits = self.base_limits = self.manager.limits
+        self._manager = RiskManager(limits, starting_cash, [s.strategy_id for s in strategies], own)
+        self.marks = Marks(self._manager, starting_cash)
+        self.limits = self.base_limits = self._manager.limits
         self.regime = VolatilityRegime(limits.adaptive_window) if limits.adaptive_window else None
         self.regime_symbol = strategies[0].symbol if strategies else ""
         self.scale = Decimal(1)
@@ -60,11 +64,15 @@ class FullRisk:
         self.pending_changes: list[BreakerChanged] = []
         """Breaker changes made while checking an order; the engine records them before the verdict."""
         self.guards: dict[str, MarketGuard] = {}
-        self._fills_valued = -1
-        self._flat_values: dict[str, Decimal] = {}
         self.refusal_count = 0
         self.emergency = False
         """True while any breaker is in EMERGENCY (kept current after every transition)."""
+
+    @property
+    def manager(self) -> RiskManager:
+        """The breakers, limits and equity watches, with every mark taken (see ``Marks``)."""
+        self.marks.flush()
+        return self._manager
 
     def equity(self, engine: Engine) -> Decimal:
         """Cash plus every position at its symbol's last close."""
@@ -79,27 +87,11 @@ class FullRisk:
         held = abs(slot.quantity) * engine.last_bar[slot.symbol].close if slot.quantity else _ZERO
         return held + slot.pending_buy_notional
 
-    def on_bar(self, engine: Engine, bar: Bar) -> list[BreakerChanged]:
-        """Mark the account and its strategies to this close; record what the breakers did."""
+    def on_bar(self, engine: Engine, bar: Bar) -> list[Event]:
+        """Mark the account and its strategies to this close; the breaker changes (a new list)."""
         if self.regime is not None and bar.symbol == self.regime_symbol:
             self._adapt(bar.close)
-        equity = engine.account.cash
-        positions = engine.account.positions
-        last_bar = engine.last_bar
-        if engine.fills_applied != self._fills_valued:
-            self._fills_valued = engine.fills_applied
-            self._flat_values = {
-                sid: self.starting_cash + p.realized_pnl - p.fees for sid, p in positions.items()
-            }
-        strategies = []
-        for slot in engine.slots:
-            value = self._flat_values.get(slot.strategy_id, self.starting_cash)
-            if slot.quantity:
-                mark = last_bar[slot.symbol].close
-                equity += slot.quantity * mark
-                value += positions[slot.strategy_id].unrealized_pnl(mark)
-            strategies.append((slot.strategy_id, value))
-        changes = self.manager.mark(bar.ts_event, equity, strategies)
+        changes = self.marks.take(engine, bar)
         return [self._recorded(change, bar) for change in changes] if changes else []
 
     def change_limits(self, changed: LimitsChanged) -> list[OperatorCommandRefused]:
@@ -119,14 +111,16 @@ class FullRisk:
         self._use(limits)
         return []
 
-    def admit(self, bar: Bar) -> MarketDataRefused | None:
-        """None when the engine may act on the bar; else the recorded refusal."""
-        guard = self.guards.get(bar.symbol)
+    def guard(self, symbol: str) -> MarketGuard:
+        """The market-data guards of ``symbol`` (made at its first bar); the engine asks them
+        to admit each bar before anything else sees it."""
+        guard = self.guards.get(symbol)
         if guard is None:
-            guard = self.guards[bar.symbol] = MarketGuard(self.limits)
-        refusal = guard.admit(bar)
-        if refusal is None:
-            return None
+            guard = self.guards[symbol] = MarketGuard(self.limits)
+        return guard
+
+    def refused(self, bar: Bar, refusal: InvalidMarketData) -> MarketDataRefused:
+        """The recorded refusal of a bar its guards did not admit."""
         self.refusal_count += 1
         return MarketDataRefused(
             originator_id=self.data_refusals,
@@ -186,7 +180,7 @@ class FullRisk:
 
     def must_flatten(self, slot: StrategySlot) -> bool:
         """True when the account or this strategy is in EMERGENCY."""
-        return self.manager.state_for(slot.strategy_id) == TradingState.EMERGENCY
+        return self._manager.state_for(slot.strategy_id) == TradingState.EMERGENCY
 
     def check(
         self, engine: Engine, slot: StrategySlot, side: str, quantity: Decimal, price: Decimal, ts_ns: int
@@ -196,7 +190,7 @@ class FullRisk:
         account_exposure = sum((self.exposure(engine, s) for s in engine.slots), _ZERO)
         equity = self.equity(engine)
         exposure = self.exposure(engine, slot)
-        verdict = self.manager.check(
+        verdict = self._manager.check(
             strategy_id=slot.strategy_id,
             reduces=reduces,
             notional=quantity * price,
@@ -213,7 +207,7 @@ class FullRisk:
             verdict = Verdict(
                 False,
                 "illiquid",
-                f"{slot.symbol} traded {guard.traded_value:,.0f} USD over the last "
+                f"{slot.symbol} traded {guard.traded_value(ts_ns):,.0f} USD over the last "
                 f"{self.limits.liquidity_window_ns // 3_600_000_000_000} h, below the floor "
                 f"{self.limits.min_liquidity_usd:,.0f} USD",
             )
@@ -229,7 +223,7 @@ class FullRisk:
                     "no new exposure until it recovers",
                 )
         if verdict.approved:
-            self.manager.record_order(ts_ns)
+            self._manager.record_order(ts_ns)
         return verdict, equity, exposure
 
     def on_outcome(self, outcome: Outcome, ts_ns: int, cause: EventRef) -> list[BreakerChanged]:

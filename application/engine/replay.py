@@ -39,13 +39,14 @@ class DecisionDigest:
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self.count = 0
+        self._prefixes: dict[str, bytes] = {}
 
     def add(self, topic: str, stored: bytes) -> None:
         """Fold in one decision."""
-        self._hash.update(topic.encode())
-        self._hash.update(b"\x00")
-        self._hash.update(len(stored).to_bytes(8, "big"))
-        self._hash.update(stored)
+        prefix = self._prefixes.get(topic)
+        if prefix is None:
+            prefix = self._prefixes[topic] = topic.encode() + b"\x00"
+        self._hash.update(b"".join((prefix, len(stored).to_bytes(8, "big"), stored)))
         self.count += 1
 
     def hexdigest(self) -> str:

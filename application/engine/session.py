@@ -76,24 +76,27 @@ class SessionRunner:
         last_ts = 0
         handled = 0
         venue_on_bar, after_bar, engine = self.venue.on_bar, self.observer.after_bar, self.engine
-        on_bar, batch_append, encode = engine.on_bar, self._batch.append, self.encode
+        on_bar, batch, encode, batch_size = engine.on_bar, self._batch, self.encode, self.batch_size
+        batch_append = batch.append
         for event, stored in inputs:
             handled += 1
             if type(event) is not Bar:
                 self._record_input(event, stored)
             else:  # the hot path: one bar, usually no report and no decision
                 reports = venue_on_bar(event)
-                for report in reports:
-                    self._record_input(report)
+                if reports:
+                    for report in reports:
+                        self._record_input(report)
                 last_ts = event.ts_event
                 batch_append((event, encode(event) if stored is None else stored))
                 decisions = on_bar(event)
                 if decisions:
                     self._record_decisions(decisions)
                 after_bar(event, engine)
-            if len(self._batch) >= self.batch_size:
+            if len(batch) >= batch_size:
                 self._commit()
-                batch_append = self._batch.append
+                batch = self._batch
+                batch_append = batch.append
                 if on_progress:
                     on_progress(handled)
         stream = derive_id("session-end", str(self.session.originator_id))

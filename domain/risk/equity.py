@@ -65,6 +65,10 @@ class EquityWatch:
             return True
         return False
 
+    def quiet_at(self, equity: Decimal) -> bool:
+        """Whether ``quiet_mark`` would take ``equity`` on the watch's current day."""
+        return equity > self.floor and equity <= self.high_water
+
     def observe(self, equity: Decimal, ts_ns: int) -> bool:
         """Take a new mark; True when it starts a new day (the day opens at the last mark)."""
         day = day_of(ts_ns, self.offset_ns)

@@ -9,6 +9,7 @@ a bad one opens it again.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
@@ -54,6 +55,7 @@ class ExecutionBreaker:
         """One entry per fill, with its slippage."""
         self.opened_ns = 0
         self.probe_in_flight = False
+        self._orders, self._fills = _Tally(self.window), _Tally(self.slippage)
 
     def allows_new_exposure(self, ts_ns: int) -> tuple[bool, ExecutionChange | None]:
         """Whether an order adding exposure may go now (and the move to HALF_OPEN it may cause)."""
@@ -72,48 +74,78 @@ class ExecutionBreaker:
         """Take one outcome; open, close or re-open as the window (or the probe) says."""
         if self.state == ExecutionState.HALF_OPEN:
             self.probe_in_flight = False
-            problem = self._problem_with([outcome], min_samples=1)
+            problem = self._problem_with((outcome,), min_samples=1)
             if problem:
                 self.opened_ns = ts_ns
                 return self._move(ExecutionState.OPEN, f"probe failed: {problem}")
             if outcome.slippage_bps is None and not outcome.error:
                 self.probe_in_flight = True  # acknowledged; the probe is judged again at its fill
                 return None
-            self.window.clear()
-            self.slippage.clear()
+            self._orders.clear()
+            self._fills.clear()
             return self._move(ExecutionState.CLOSED, "probe clean: execution quality restored")
-        (self.slippage if outcome.slippage_bps is not None else self.window).append(outcome)
+        (self._fills if outcome.slippage_bps is not None else self._orders).append(outcome)
         if self.state == ExecutionState.OPEN:
             return None
-        problem = self._problem_with(
-            list(self.window), self.limits.execution_min_samples
-        ) or self._problem_with(list(self.slippage), self.limits.execution_min_samples)
+        problem = self._judge(self._orders) or self._judge(self._fills)
         if problem:
             self.opened_ns = ts_ns
             return self._move(ExecutionState.OPEN, problem)
         return None
 
-    def _problem_with(self, outcomes: list[Outcome], min_samples: int) -> str:
+    def _judge(self, tally: _Tally) -> str:
+        # What ``_problem_with`` finds in the tally's window, remembered until it or the limits change.
         limits = self.limits
+        if tally.verdict is not None and tally.verdict[0] is limits:
+            return tally.verdict[1]
+        problem = ""
+        count = len(tally.window)
+        if count >= limits.execution_min_samples:
+            if tally.errors or limits.max_venue_error_pct < 0:  # else a rate of 0 passes
+                problem = self._error_rate_problem(tally.errors, count)
+            if not problem and tally.latencies:
+                problem = self._latency_problem(tally.latency_sum // tally.latencies, tally.latencies)
+            if not problem and tally.slips:
+                problem = self._slippage_problem(sum(tally.slips, _ZERO) / len(tally.slips))
+        tally.verdict = (limits, problem)
+        return problem
+
+    def _problem_with(self, outcomes: Sequence[Outcome], min_samples: int) -> str:
         if len(outcomes) < min_samples:
             return ""
-        errors = sum(1 for o in outcomes if o.error)
-        rate = Decimal(errors * 100) / len(outcomes)
+        problem = self._error_rate_problem(sum(1 for o in outcomes if o.error), len(outcomes))
+        latencies = [o.latency_ns for o in outcomes if o.latency_ns is not None]
+        if not problem and latencies:
+            problem = self._latency_problem(sum(latencies) // len(latencies), len(latencies))
+        slips = [o.slippage_bps for o in outcomes if o.slippage_bps is not None]
+        if not problem and slips:
+            problem = self._slippage_problem(sum(slips, _ZERO) / len(slips))
+        return problem
+
+    def _error_rate_problem(self, errors: int, count: int) -> str:
+        limits = self.limits
+        rate = Decimal(errors * 100) / count
         if rate > limits.max_venue_error_pct:
             return (
-                f"venue error rate {rate:.1f}% over the last {len(outcomes)} orders, "
+                f"venue error rate {rate:.1f}% over the last {count} orders, "
                 f"limit {limits.max_venue_error_pct}%"
             )
-        latencies = [o.latency_ns for o in outcomes if o.latency_ns is not None]
-        if latencies and (mean := sum(latencies) // len(latencies)) > limits.max_ack_latency_ns:
+        return ""
+
+    def _latency_problem(self, mean: int, count: int) -> str:
+        limits = self.limits
+        if mean > limits.max_ack_latency_ns:
             return (
-                f"mean acknowledgement latency {mean / 1e6:.0f} ms over {len(latencies)} orders, "
+                f"mean acknowledgement latency {mean / 1e6:.0f} ms over {count} orders, "
                 f"limit {limits.max_ack_latency_ns / 1e6:.0f} ms"
             )
-        slips = [o.slippage_bps for o in outcomes if o.slippage_bps is not None]
-        if slips and (worst := sum(slips, _ZERO) / len(slips)) > limits.max_slippage_bps:
+        return ""
+
+    def _slippage_problem(self, mean: Decimal) -> str:
+        limits = self.limits
+        if mean > limits.max_slippage_bps:
             return (
-                f"mean slippage {worst:.1f} bps against the expected price, "
+                f"mean slippage {mean:.1f} bps against the expected price, "
                 f"limit {limits.max_slippage_bps} bps"
             )
         return ""
@@ -121,3 +153,39 @@ class ExecutionBreaker:
     def _move(self, after: ExecutionState, reason: str) -> ExecutionChange:
         before, self.state = self.state, after
         return ExecutionChange(before, after, reason)
+
+
+class _Tally:
+    """One window of outcomes with its counts kept as it moves (errors, latencies) and its
+    slippages in window order, so judging it takes no pass over the outcomes (the slippages
+    are still summed in order, as a fresh sum rounds), and the verdict until it changes."""
+
+    def __init__(self, window: deque[Outcome]) -> None:
+        self.window = window
+        self.errors = self.latency_sum = self.latencies = 0
+        self.slips: deque[Decimal] = deque()
+        self.verdict: tuple[RiskLimits, str] | None = None
+
+    def append(self, outcome: Outcome) -> None:
+        window = self.window
+        if len(window) == window.maxlen:
+            self._count(window[0], -1)
+            if window[0].slippage_bps is not None:
+                self.slips.popleft()
+        window.append(outcome)
+        self._count(outcome, 1)
+        if outcome.slippage_bps is not None:
+            self.slips.append(outcome.slippage_bps)
+        self.verdict = None
+
+    def clear(self) -> None:
+        self.window.clear()
+        self.errors = self.latency_sum = self.latencies = 0
+        self.slips.clear()
+        self.verdict = None
+
+    def _count(self, outcome: Outcome, sign: int) -> None:
+        self.errors += sign * outcome.error
+        if outcome.latency_ns is not None:
+            self.latency_sum += sign * outcome.latency_ns
+            self.latencies += sign

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from domain.risk.breaker import Breaker, BreakerError, Measures, TradingState, Transition
 from domain.risk.equity import EquityWatch
-from domain.risk.limits import RiskLimits, StrategyLimits
+from domain.risk.limits import NS_PER_DAY, RiskLimits, StrategyLimits
 
 _HUNDRED = Decimal(100)
 NS_PER_SECOND = 1_000_000_000
@@ -57,10 +57,16 @@ class RiskManager:
         self._recent_orders: deque[int] = deque()
         self._own_limits = dict(strategy_limits or {})
         self.strategy_limits: dict[str, RiskLimits] = {}
+        self.calm_from = self.calm_until = 0
+        """While set (``calm_from <= ts < calm_until``), the last mark found every breaker calm and
+        every watch quiet, on that mark's day: a mark of the same values at ``ts`` would change
+        nothing, so a caller that knows its values have not moved may skip it. Cleared by any
+        mark that was not calm and by whatever moves a breaker, a watch or the limits."""
         self.watch_for(self.limits)
 
     def watch_for(self, limits: RiskLimits) -> None:
         """Use ``limits`` from now on (breakers and watches keep their state)."""
+        self.calm_from = self.calm_until = 0
         self.limits = limits
         self.account_watch.watch_for(limits.drawdown_warning_pct, limits.daily_loss_warning_pct)
         for strategy_id, watch in self.strategy_watches.items():
@@ -75,7 +81,8 @@ class RiskManager:
         """Take the marks of a bar close; return the breaker transitions they cause, in order."""
         changes: list[ScopedTransition] = []
         account, watch = self.account, self.account_watch
-        if not (account.calm and watch.quiet_mark(equity, ts_ns)):
+        calm = account.calm and watch.quiet_mark(equity, ts_ns)
+        if not calm:
             new_day = watch.observe(equity, ts_ns)
             measures = watch.measures()
             if new_day and (change := account.new_day(measures)):
@@ -87,9 +94,16 @@ class RiskManager:
             breaker = self.strategies[strategy_id]
             if breaker.calm and watch.quiet_mark(value, ts_ns):
                 continue
+            calm = False
             watch.observe(value, ts_ns)
             if change := breaker.assess(watch.measures(), self.strategy_limits[strategy_id], ts_ns):
                 changes.append(ScopedTransition(strategy_id, change))
+        if not calm:
+            self.calm_from = self.calm_until = 0
+        elif not self.calm_from <= ts_ns < self.calm_until:
+            offset = self.account_watch.offset_ns  # every watch counts days from the same offset
+            self.calm_from = (ts_ns - offset) // NS_PER_DAY * NS_PER_DAY + offset
+            self.calm_until = self.calm_from + NS_PER_DAY
         return changes
 
     def state_for(self, strategy_id: str) -> TradingState:
@@ -157,6 +171,7 @@ class RiskManager:
 
     def operator(self, command: str, scope: str, why: str, ts_ns: int) -> Transition | None:
         """Apply halt, resume or flatten to a breaker; raises BreakerError when it does not apply."""
+        self.calm_from = self.calm_until = 0
         breaker = self.account if scope == "account" else self.strategies[scope]
         watch = self.account_watch if scope == "account" else self.strategy_watches[scope]
         measures = watch.measures()

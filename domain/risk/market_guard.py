@@ -12,6 +12,7 @@ This runs on every bar, so it is written for speed: no division, one call.
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import islice
 
 from domain.errors import InvalidMarketData
 from domain.events.market import Bar
@@ -31,20 +32,28 @@ class MarketGuard:
         self._unconfirmed: list[Decimal] = []
         self._hours: dict[int, Decimal] = {}
         self._hour = -1
-        self._hour_volume = _ZERO
+        self._hour_from, self._hour_until = -NS_PER_HOUR, 0
+        """The current hour's span, [from, until) in ns: a bar inside it starts no new hour."""
+        self._hour_volumes: list[Decimal] = []
+        """This hour's volumes, summed (in order, from zero) when the hour's value is needed."""
+        self._hour_summed: tuple[int, Decimal] = (0, _ZERO)
+        """How many of them are summed so far, and their sum (the rest are added to it in turn)."""
         self.first_ts: int | None = None
         self._band = limits.max_price_jump_pct / 100
+        self._max_age_ns = limits.max_data_age_ns
 
     def use(self, limits: RiskLimits) -> None:
         """New limits from now on (the reference price and the traded volume stay)."""
         self.limits = limits
         self._band = limits.max_price_jump_pct / 100
+        self._max_age_ns = limits.max_data_age_ns
 
     def admit(self, bar: Bar) -> InvalidMarketData | None:
         """None if the engine may act on ``bar``, else the refusal (with its reason code)."""
-        limits = self.limits
-        age = bar.ts_recv - bar.ts_event
-        if age > limits.max_data_age_ns:
+        ts = bar.ts_event
+        age = bar.ts_recv - ts
+        if age > self._max_age_ns:
+            limits = self.limits
             return InvalidMarketData(
                 "stale",
                 f"data was {age / 1e6:.1f} ms old at receipt, limit {limits.max_data_age_ns / 1e6:.0f} ms",
@@ -53,25 +62,34 @@ class MarketGuard:
         if self.reference is not None and not self._low <= close <= self._high and not self._confirms(close):
             return InvalidMarketData(
                 "price_deviation",
-                f"close {close} is more than {limits.max_price_jump_pct}% from the last "
+                f"close {close} is more than {self.limits.max_price_jump_pct}% from the last "
                 f"accepted close {self.reference}",
             )
         if self._unconfirmed:
             self._unconfirmed = []
         self.reference = close
         band = close * self._band
-        self._low, self._high = close - band, close + band
-        hour = bar.ts_event // NS_PER_HOUR
-        if hour != self._hour:
-            self._close_hour(hour, bar.ts_event)
-        self._hour_volume += bar.volume
+        self._low = close - band
+        self._high = close + band
+        if not self._hour_from <= ts < self._hour_until:  # ts // NS_PER_HOUR != self._hour
+            self._close_hour(ts // NS_PER_HOUR, ts)
+        self._hour_volumes.append(bar.volume)
         return None
+
+    def _hour_volume(self) -> Decimal:
+        volumes = self._hour_volumes
+        counted, total = self._hour_summed
+        if counted != len(volumes):
+            total = sum(islice(volumes, counted, None), total)
+            self._hour_summed = (len(volumes), total)
+        return total
 
     def _close_hour(self, hour: int, ts_ns: int) -> None:
         hours = self._hours
         if self._hour >= 0 and self.reference is not None:
-            hours[self._hour] = self._hour_volume * self.reference
-        self._hour, self._hour_volume = hour, _ZERO
+            hours[self._hour] = self._hour_volume() * self.reference
+        self._hour, self._hour_volumes, self._hour_summed = hour, [], (0, _ZERO)
+        self._hour_from, self._hour_until = hour * NS_PER_HOUR, (hour + 1) * NS_PER_HOUR
         if len(hours) > self.limits.liquidity_window_ns // NS_PER_HOUR + 1:
             del hours[min(hours)]
         if self.first_ts is None:
@@ -80,7 +98,7 @@ class MarketGuard:
     def traded_value(self, ts_ns: int) -> Decimal:
         """Traded value over the window ending at ``ts_ns`` (whole hours)."""
         oldest = (ts_ns - self.limits.liquidity_window_ns) // NS_PER_HOUR
-        current = self._hour_volume * self.reference if self.reference is not None else _ZERO
+        current = self._hour_volume() * self.reference if self.reference is not None else _ZERO
         return sum((value for hour, value in self._hours.items() if hour > oldest), current)
 
     def liquid(self, ts_ns: int) -> bool:

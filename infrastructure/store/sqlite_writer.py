@@ -1,7 +1,9 @@
 """Appending to a SQLite log from a second process, so a backtest uses both cores.
 
 The engine's process encodes and sends each batch; the writer process inserts it
-in one transaction into the library's table and answers with the last rowid.
+in one transaction into the library's table, links it into the hash chain in the
+same transaction (the links the engine's process would otherwise add after the run,
+hashed here on the other core) and answers with the last rowid.
 At most one batch is in flight: ``append_encoded`` waits for the previous
 batch's answer before sending the next, so order and back-pressure hold and a
 failure surfaces at the next call (or at ``close``). Only for logs nothing else
@@ -22,8 +24,10 @@ import msgspec
 from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.errors import StoreError
+from infrastructure.store.sqlite_chain import insert_chained
 
-_ENCODER = msgspec.msgpack.Encoder()
+_ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
+"""UUIDs as their 32 hex digits, the stored form, written by msgspec rather than ``UUID.hex``."""
 
 
 def _send(stream: IO[bytes], message: Any) -> None:
@@ -33,11 +37,17 @@ def _send(stream: IO[bytes], message: Any) -> None:
     stream.flush()
 
 
-def _receive(stream: IO[bytes]) -> Any:
+_ROWS = msgspec.msgpack.Decoder(list[tuple[str, int, str, bytearray]])
+"""A batch's rows; states as bytearray, which sqlite3 binds as a BLOB without first looking
+for an adapter (for bytes it tries one, and the failed lookup costs more than the copy)."""
+
+
+def _receive(stream: IO[bytes], decoder: msgspec.msgpack.Decoder[Any] | None = None) -> Any:
     header = stream.read(4)
     if len(header) < 4:
         return None
-    return msgspec.msgpack.decode(stream.read(int.from_bytes(header, "big")))
+    data = stream.read(int.from_bytes(header, "big"))
+    return decoder.decode(data) if decoder is not None else msgspec.msgpack.decode(data)
 
 
 def serve(path: str) -> None:
@@ -46,11 +56,10 @@ def serve(path: str) -> None:
     database.execute("PRAGMA journal_mode=WAL")
     database.execute("PRAGMA synchronous=NORMAL")
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while (rows := _receive(source)) is not None:
+    while (rows := _receive(source, _ROWS)) is not None:
         try:
             database.execute("BEGIN IMMEDIATE")
-            database.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", rows)
-            last = database.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
+            last = insert_chained(database.cursor(), rows)
             database.execute("COMMIT")
             _send(sink, ["ok", last])
         except sqlite3.Error as error:
@@ -82,7 +91,7 @@ class SQLiteWriterProcess:
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
         """Send the batch; return the last notification id known so far (the previous batch's)."""
         self._wait()
-        rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, data) for e, data in items]
+        rows = [(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
         try:
             _send(self._to_writer, rows)
         except BrokenPipeError:

@@ -3,7 +3,7 @@
 import hashlib
 from uuid import UUID
 
-from domain.audit.chain import GENESIS, canonical, link
+from domain.audit.chain import GENESIS, canonical, link, links
 
 
 def test_the_canonical_encoding_is_exactly_as_documented() -> None:
@@ -19,3 +19,15 @@ def test_the_canonical_encoding_is_exactly_as_documented() -> None:
         + b"\x80"
     )
     assert link(GENESIS, 7, oid, 3, "market.Bar", b"\x80") == hashlib.sha256(GENESIS + encoded).digest()
+
+
+def test_linking_a_batch_gives_the_links_of_linking_one_by_one() -> None:
+    events = [
+        (n, UUID(int=n * 7919).hex, n % 3, topic, bytes(range(n % 256)) * (n % 5))
+        for n, topic in enumerate(["market.Bar", "oms.Order.Filled", "é", "market.Bar"] * 5, 1)
+    ]
+    head, expected = GENESIS, []
+    for notification_id, originator, version, topic, state in events:
+        head = link(head, notification_id, bytes.fromhex(originator), version, topic, state)
+        expected.append((notification_id, originator, version, head))
+    assert links(GENESIS, events) == expected

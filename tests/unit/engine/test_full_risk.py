@@ -175,3 +175,25 @@ def test_adaptive_thresholds_are_off_by_default_and_follow_the_regime_when_on() 
     risk = adaptive.risk
     assert risk.scale == Decimal("0.50")
     assert risk.limits.drawdown_halt_pct == Decimal("2.50") and risk.base_limits.drawdown_halt_pct == 5
+
+
+def test_an_entry_in_an_instrument_that_traded_too_little_is_denied_with_the_value() -> None:
+    engine = full(liquidity_window_ns=120 * 10**9)  # a 2-minute window: the test bars trade 1 unit each
+    _signal, denied = cross_up(engine)
+    assert isinstance(denied, OrderDenied) and denied.reason == "illiquid"
+    assert denied.message == "T/USD traded 55 USD over the last 0 h, below the floor 10,000 USD"
+
+
+def test_marks_left_for_later_inside_a_calm_band_are_taken_before_anyone_reads_the_watches() -> None:
+    engine = full(max_trade_pct=Decimal(5), max_strategy_exposure_pct=Decimal(100))
+    *_, submitted = cross_up(engine)
+    assert isinstance(submitted, OrderSubmitted)
+    engine.outbox.clear()
+    engine.handle(fill(submitted, "t1", "1", "11"))
+    for version, close in enumerate(["11", "11.2", "11.1", "11.3", "11.25", "11.2"], 6):
+        engine.handle(bar(version, close))  # the last two are inside the band below the new high
+    assert engine.risk is not None and engine.risk.marks._pending is not None
+    watch = engine.risk.manager.account_watch  # reading the manager takes the pending mark first
+    assert engine.risk.marks._pending is None
+    assert watch.last == engine.account.cash + Decimal("11.2") == Decimal("1000.2")
+    assert watch.high_water == Decimal("1000.3")

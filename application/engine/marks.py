@@ -1,0 +1,146 @@
+"""Marking the account and its strategies at every bar close, without the marks that cannot matter.
+
+The breakers judge every close (``RiskManager.mark``), yet most closes change nothing they
+can see: after a mark that found every breaker calm and every watch quiet, the manager
+says until when that holds for marks of the same values (``calm_from``/``calm_until``: the
+rest of that day, unless something moves a breaker, a watch or the limits). Until then,
+and until the next fill:
+- every slot flat: the next marks are the same values again, so they are not taken;
+- one slot, long: equity and the strategy's value only rise with the close (every Decimal
+  operation here rounds monotonically), so a band of closes whose two ends are quiet keeps
+  every close inside it quiet. Such a close is kept as the pending mark and taken (``flush``)
+  before anything reads or moves the watches, with the cash and position of its own bar.
+A quiet mark only records the equity it saw, so taking the last one late leaves the
+manager exactly as taking each in turn would; any other close takes the full path.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from domain.events import Bar
+from domain.risk.manager import RiskManager, ScopedTransition
+
+if TYPE_CHECKING:
+    from application.engine.engine import Engine
+
+_NARROWING = Decimal("1e-9")
+"""Each end of a band is pulled this fraction of the close inward before it is checked."""
+
+
+class _Held(NamedTuple):
+    # What one long position's marks are computed from, fixed until the next fill.
+    strategy_id: str
+    cash: Decimal
+    quantity: Decimal
+    cost_basis: Decimal
+    flat_value: Decimal
+
+
+class Marks:
+    """Takes each bar's marks to the manager, or proves it need not (see the module docstring)."""
+
+    def __init__(self, manager: RiskManager, starting_cash: Decimal) -> None:
+        self.manager = manager
+        self.starting_cash = starting_cash
+        self._fills_valued = -1
+        self._flat_values: dict[str, Decimal] = {}
+        self._calm_fills = -1
+        self._calm_cash: Decimal | None = None
+        self._held: _Held | None = None
+        """The long position of a band (None: every slot flat)."""
+        self._low = self._high = Decimal(0)
+        self._pending: Bar | None = None
+
+    def take(self, engine: Engine, bar: Bar) -> list[ScopedTransition]:
+        """Mark to ``bar``'s close; the transitions it causes (none when the mark was not needed)."""
+        ts = bar.ts_event
+        manager = self.manager
+        if (
+            engine.fills_applied == self._calm_fills
+            and engine.account.cash is self._calm_cash
+            and manager.calm_from <= ts < manager.calm_until
+        ):
+            if self._held is None:
+                return []
+            if self._low <= bar.close <= self._high:
+                self._pending = bar
+                return []
+        self.flush()
+        return self._full(engine, bar)
+
+    def flush(self) -> None:
+        """Take the pending mark, if any (before the watches are read or moved)."""
+        bar = self._pending
+        if bar is not None:
+            self._pending = None
+            held = self._held
+            assert held is not None
+            changes = self.manager.mark(bar.ts_event, *self._values(held, bar.close))
+            assert not changes, "a mark inside a calm band changed a breaker"
+
+    def _full(self, engine: Engine, bar: Bar) -> list[ScopedTransition]:
+        account = engine.account
+        cash, fills, positions = account.cash, engine.fills_applied, account.positions
+        if fills != self._fills_valued:
+            self._fills_valued = fills
+            self._flat_values = {
+                sid: self.starting_cash + p.realized_pnl - p.fees for sid, p in positions.items()
+            }
+        equity = cash
+        long: _Held | None = None
+        flat = True
+        strategies = []
+        for slot in engine.slots:
+            value = self._flat_values.get(slot.strategy_id, self.starting_cash)
+            quantity = slot.quantity
+            if quantity:
+                flat = False
+                close = engine.last_bar[slot.symbol].close
+                cost = positions[slot.strategy_id].cost_basis
+                long = _Held(slot.strategy_id, cash, quantity, cost, value) if quantity > 0 else None
+                held = quantity * close  # the position's own quantity times the mark
+                equity += held
+                value += held - cost  # its unrealized P&L
+            strategies.append((slot.strategy_id, value))
+        changes = self.manager.mark(bar.ts_event, equity, strategies)
+        single_long = long is not None and len(engine.slots) == 1
+        if self.manager.calm_until and (flat or single_long):
+            self._calm_fills, self._calm_cash, self._held = fills, cash, long
+            if long is not None:
+                self._low, self._high = self._band(long, engine.last_bar[bar.symbol].close)
+        else:
+            self._calm_fills, self._calm_cash, self._held = -1, None, None
+        return changes
+
+    def _values(self, held: _Held, close: Decimal) -> tuple[Decimal, list[tuple[str, Decimal]]]:
+        # The marks of one long position at ``close``, computed exactly as ``_full`` computes them.
+        product = held.quantity * close
+        return held.cash + product, [(held.strategy_id, held.flat_value + (product - held.cost_basis))]
+
+    def _quiet(self, held: _Held, close: Decimal) -> bool:
+        equity, [(strategy_id, value)] = self._values(held, close)
+        account, strategy = self.manager.account_watch, self.manager.strategy_watches[strategy_id]
+        return account.quiet_at(equity) and strategy.quiet_at(value)
+
+    def _band(self, held: _Held, close: Decimal) -> tuple[Decimal, Decimal]:
+        # The closes whose marks stay quiet: from the floors and high-water marks by division,
+        # pulled inward, and kept only if their marks are quiet (else the band shrinks to the
+        # close just marked, which was).
+        account, strategy = self.manager.account_watch, self.manager.strategy_watches[held.strategy_id]
+        quantity, margin = held.quantity, abs(close) * _NARROWING
+        low = max(
+            (account.floor - held.cash) / quantity,
+            (strategy.floor - held.flat_value + held.cost_basis) / quantity,
+        )
+        high = min(
+            (account.high_water - held.cash) / quantity,
+            (strategy.high_water - held.flat_value + held.cost_basis) / quantity,
+        )
+        low, high = low + margin, high - margin
+        if not (low <= close and self._quiet(held, low)):
+            low = close
+        if not (close <= high and self._quiet(held, high)):
+            high = close
+        return low, high
