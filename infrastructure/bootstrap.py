@@ -81,8 +81,12 @@ def migrate(settings: Settings) -> list[str]:
 
 
 @contextmanager
-def open_ledger(settings: Settings) -> Iterator[LedgerStore]:
-    """Open the configured ledger; closes its connections on exit."""
+def open_ledger(settings: Settings, chained: bool = True) -> Iterator[LedgerStore]:
+    """Open the configured ledger; closes its connections on exit.
+
+    Every append links its events into the hash chain in its own transaction;
+    ``chained=False`` leaves them for ``extend_chain`` (only for measuring the chain's cost).
+    """
     codec = EventCodec()
     if settings.store == "sqlite":
         migrate(settings)
@@ -90,7 +94,7 @@ def open_ledger(settings: Settings) -> Iterator[LedgerStore]:
         _require_migrated(settings)
     ledger = Ledger(ledger_env(settings), codec)
     try:
-        yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec, settings), settings=settings)
+        yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec, settings, chained), settings=settings)
     finally:
         ledger.close()
 
@@ -109,7 +113,8 @@ def open_read_models(settings: Settings) -> SqlReadModels:
 
 
 def extend_chain(log: EventLog) -> int:
-    """Bring the store's hash chain up to date after appending (0 for the memory store, which has none)."""
+    """Link whatever the store's hash chain does not cover yet (appends link their own events, so
+    usually nothing; 0 for the memory store, which has no chain)."""
     extend = getattr(log, "extend_chain", None)
     return int(extend()) if extend is not None else 0
 
@@ -132,12 +137,12 @@ def log_file_settings(path: Path) -> Settings:
     return run_settings(path.parent)
 
 
-def _event_log(ledger: Ledger, codec: EventCodec, settings: Settings) -> EventLog:
+def _event_log(ledger: Ledger, codec: EventCodec, settings: Settings, chained: bool) -> EventLog:
     datastore = getattr(ledger.recorder, "datastore", None)
     if isinstance(datastore, SQLiteDatastore):
-        return SQLiteEventLog(datastore, codec, settings.sqlite_synchronous)
+        return SQLiteEventLog(datastore, codec, settings.sqlite_synchronous, chained)
     if isinstance(datastore, PostgresDatastore):
-        return PostgresEventLog(datastore, codec)
+        return PostgresEventLog(datastore, codec, chained)
     return RecorderEventLog(ledger.recorder, codec)
 
 

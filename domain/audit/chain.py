@@ -40,24 +40,24 @@ def link(
 
 
 def links(
-    previous: bytes, events: Iterable[tuple[int, str, int, str, bytes]]
-) -> list[tuple[int, str, int, bytes]]:
+    previous: bytes, events: Iterable[tuple[int, bytes, int, str, bytes]]
+) -> list[tuple[int, bytes, int, bytes]]:
     """``link`` over many events in notification order, for the writers that chain whole batches.
 
-    Each event is (notification id, originator id as 32 hex digits, version, topic, state); each
-    link is (notification id, originator id as given, version, hash). The same bytes as ``link``:
+    Each event is (notification id, originator id's 16 bytes, version, topic, state); each
+    link is (notification id, originator id, version, hash). The same bytes as ``link``:
     one struct per topic packs the fixed fields, the topic and the state's length in one call.
     """
     out = []
     packers: dict[str, tuple[struct.Struct, bytes]] = {}
-    sha256, fromhex = _sha256, bytes.fromhex
+    sha256 = _sha256
     for notification_id, originator, version, topic, state in events:
         packer = packers.get(topic)
         if packer is None:
             name = topic.encode()
             packer = packers[topic] = (struct.Struct(f">Q16sQH{len(name)}sI"), name)
         head, name = packer
-        fields = head.pack(notification_id, fromhex(originator), version, len(name), name, len(state))
+        fields = head.pack(notification_id, originator, version, len(name), name, len(state))
         previous = sha256(b"".join((previous, fields, state))).digest()
         out.append((notification_id, originator, version, previous))
     return out

@@ -2,7 +2,9 @@
 
 Appending keeps the library's contract: in one transaction, take the table's
 EXCLUSIVE lock (so commit order equals notification-id order), insert, and
-NOTIFY the table's channel so subscribers wake. Rows go in with binary COPY,
+NOTIFY the table's channel so subscribers wake. The same transaction links the
+batch into the hash chain and stores its block of links (``chain_blocks``): the
+links are hashed while the server is still inserting the COPY's rows. Rows go in with binary COPY,
 several times faster than the library's INSERT..unnest for market data.
 Notification ids can have gaps (a rolled-back insert spends some); readers
 page by ``notification_id > last seen``, never by arithmetic.
@@ -19,20 +21,25 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
-from domain.audit.chain import GENESIS, link
+from domain.audit.chain import GENESIS, links
 from domain.events import Event
+from infrastructure.store.chain_blocks import merged, pack, unpack
 from infrastructure.store.codec import EventCodec
 
 TABLE = "ledger_events"
 CHAIN_TABLE = "ledger_chain"
+BLOCKS_TABLE = "ledger_chain_blocks"
 
 
 class PostgresEventLog:
     """Fast paths over one schema's ``ledger_events`` table."""
 
-    def __init__(self, datastore: PostgresDatastore, codec: EventCodec) -> None:
+    def __init__(self, datastore: PostgresDatastore, codec: EventCodec, chained: bool = True) -> None:
+        """``chained=False`` appends without linking (only to measure the chain's cost: the
+        events stay unlinked until ``extend_chain``, and ``audit verify`` counts them)."""
         self._datastore = datastore
         self._codec = codec
+        self._chained = chained
         table = sql.Identifier(datastore.schema, TABLE)
         self._lock = sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table)
         self._lock_timeout = sql.SQL("SET LOCAL lock_timeout = '{}s'").format(
@@ -61,19 +68,20 @@ class PostgresEventLog:
             "AND topic = ANY(%s) ORDER BY notification_id LIMIT %s"
         ).format(table)
         chain = sql.Identifier(datastore.schema, CHAIN_TABLE)
-        self._copy_chain = sql.SQL(
-            "COPY {} (notification_id, originator_id, originator_version, hash) FROM STDIN (FORMAT BINARY)"
-        ).format(chain)
+        blocks = sql.Identifier(datastore.schema, BLOCKS_TABLE)
+        self._insert_block = sql.SQL("INSERT INTO {} (last_id, first_id, links) VALUES (%s, %s, %s)").format(
+            blocks
+        )
         self._chain_last = sql.SQL(
             "SELECT notification_id, hash FROM {} ORDER BY notification_id DESC LIMIT 1"
         ).format(chain)
+        self._block_last = sql.SQL(
+            "SELECT last_id, substring(links FROM length(links) - 31) FROM {} ORDER BY last_id DESC LIMIT 1"
+        ).format(blocks)
         self._events_after = sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
             "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(table)
-        self._chain_lock = sql.SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(
-            sql.Literal(f"memesnipe.chain.{datastore.schema}")
-        )
         self._audited_page = sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {} "
             "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
@@ -82,6 +90,9 @@ class PostgresEventLog:
             "SELECT notification_id, originator_id, originator_version, hash FROM {} "
             "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(chain)
+        self._block_page = sql.SQL(
+            "SELECT last_id, links FROM {} WHERE last_id > %s ORDER BY last_id LIMIT %s"
+        ).format(blocks)
         self._max_id = sql.SQL("SELECT COALESCE(MAX(notification_id), 0) FROM {}").format(table)
         self._counts = sql.SQL("SELECT topic, COUNT(*) FROM {} GROUP BY topic ORDER BY topic").format(table)
 
@@ -93,51 +104,98 @@ class PostgresEventLog:
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
         """Like ``append`` for events already encoded."""
         with self._datastore.get_connection() as conn, conn.transaction():
-            cursor = conn.cursor(row_factory=tuple_row)
+            cursor = conn.cursor(row_factory=tuple_row, binary=True)
             cursor.execute(self._lock_timeout)
             cursor.execute(self._lock)
-            with cursor.copy(self._copy) as copy:
-                copy.set_types(["uuid", "int8", "text", "bytea"])
-                for e, data in items:
-                    copy.write_row((e.originator_id, e.originator_version, e.TOPIC, data))
+            if self._chained and items:
+                last = self._append_chained(cursor, items)
+            else:
+                self._copy_events(cursor, items)
+                last = self._current_id(cursor)
             cursor.execute(self._notify)
-            cursor.execute(self._last_id)
-            row = cursor.fetchone()
+        return last
+
+    def _append_chained(self, cursor: Any, items: Sequence[tuple[Event, bytes]]) -> int:
+        # Under the table's lock. The new rows take the next ids of the sequence: when they
+        # follow the largest id without a gap (the usual case: a gap needs a rolled-back insert),
+        # their links are computed while the COPY is still being inserted; otherwise, or when
+        # an earlier append left events unlinked, the new rows are read back and linked.
+        after, head = self._chain_head_in(cursor)
+        before = self._max_id_in(cursor)
+        predicted: list[tuple[int, bytes, int, bytes]] = []
+        with cursor.copy(self._copy) as copy:
+            copy.set_types(["uuid", "int8", "text", "bytea"])
+            write_row = copy.write_row
+            for e, data in items:
+                write_row((e.originator_id, e.originator_version, e.TOPIC, data))
+            if after == before:
+                first = before + 1
+                predicted = links(
+                    head,
+                    [
+                        (first + i, e.originator_id.bytes, e.originator_version, e.TOPIC, data)
+                        for i, (e, data) in enumerate(items)
+                    ],
+                )
+        last = self._current_id(cursor)
+        if predicted and predicted[-1][0] == last:
+            cursor.execute(self._insert_block, (last, predicted[0][0], pack(predicted)))
+        else:
+            self._link_after(cursor, *self._chain_head_in(cursor))
+        return last
+
+    def _copy_events(self, cursor: Any, items: Sequence[tuple[Event, bytes]]) -> None:
+        with cursor.copy(self._copy) as copy:
+            copy.set_types(["uuid", "int8", "text", "bytea"])
+            for e, data in items:
+                copy.write_row((e.originator_id, e.originator_version, e.TOPIC, data))
+
+    def _current_id(self, cursor: Any) -> int:
+        cursor.execute(self._last_id)
+        row = cursor.fetchone()
         return int(row[0]) if row else 0
+
+    def _max_id_in(self, cursor: Any) -> int:
+        cursor.execute(self._max_id)
+        row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    def _chain_head_in(self, cursor: Any) -> tuple[int, bytes]:
+        # The chain's last link: the last block's, or a per-event link from before blocks.
+        block = cursor.execute(self._block_last).fetchone()
+        row = cursor.execute(self._chain_last).fetchone()
+        if block and (not row or block[0] > row[0]):
+            return int(block[0]), bytes(block[1])
+        return (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
+
+    def _link_after(self, cursor: Any, after: int, head: bytes) -> int:
+        # Link the stored events after ``after``, one block per page; return how many.
+        added = 0
+        while True:
+            rows = cursor.execute(self._events_after, (after, 50_000)).fetchall()
+            if not rows:
+                return added
+            linked = links(head, [(r[0], r[1].bytes, r[2], r[3], r[4]) for r in rows])
+            cursor.execute(self._insert_block, (linked[-1][0], linked[0][0], pack(linked)))
+            head = linked[-1][3]
+            added += len(linked)
+            after = rows[-1][0]
 
     def chain_head(self) -> tuple[int, bytes]:
         """(notification id, hash) of the chain's last link."""
         with self._datastore.get_connection() as conn:
-            row = conn.cursor(row_factory=tuple_row, binary=True).execute(self._chain_last).fetchone()
-        return (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
+            return self._chain_head_in(conn.cursor(row_factory=tuple_row, binary=True))
 
     def extend_chain(self) -> int:
         """Link the events the hash chain does not cover yet, in one transaction; return how many.
 
-        An advisory lock keeps two passes apart; the library's table lock keeps commit order
-        equal to id order, so no event can appear later behind the chain's head.
+        Under the table's lock, like an append, so no event can commit behind the chain's head.
         """
-        added = 0
         with self._datastore.get_connection() as conn, conn.transaction():
             cursor = conn.cursor(row_factory=tuple_row, binary=True)
-            cursor.execute(self._chain_lock)
-            cursor.execute(self._chain_last)
-            row = cursor.fetchone()
-            after, head = (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
-            while True:
-                rows = cursor.execute(self._events_after, (after, 50_000)).fetchall()
-                if not rows:
-                    return added
-                links = []
-                for notification_id, originator, version, topic, state in rows:
-                    head = link(head, notification_id, originator.bytes, version, topic, bytes(state))
-                    links.append((notification_id, originator, version, head))
-                with cursor.copy(self._copy_chain) as copy:
-                    copy.set_types(["int8", "uuid", "int8", "bytea"])
-                    for item in links:
-                        copy.write_row(item)
-                added += len(links)
-                after = rows[-1][0]
+            cursor.execute(self._lock_timeout)
+            cursor.execute(self._lock)
+            return self._link_after(cursor, *self._chain_head_in(cursor))
 
     def stream_head(self, originator_id: UUID) -> Event | None:
         """The latest event of one stream (primary-key lookup)."""
@@ -191,9 +249,18 @@ class PostgresEventLog:
             yield [AuditedEvent(r[0], r[1].bytes, r[2], r[3], bytes(r[4])) for r in rows]
 
     def chain_links(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[ChainLink]]:
-        """The stored chain."""
-        for rows in self._pages(self._chain_page, after, page_size):
-            yield [ChainLink(r[0], r[1].bytes, r[2], bytes(r[3])) for r in rows]
+        """The stored chain: the blocks' links, merged with any per-event links from before blocks."""
+        older = (
+            [ChainLink(r[0], r[1].bytes, r[2], bytes(r[3])) for r in rows]
+            for rows in self._pages(self._chain_page, after, page_size)
+        )
+        return merged(older, self._blocks(after), page_size)
+
+    def _blocks(self, after: int) -> Iterator[Sequence[ChainLink]]:
+        # The first block may start at or before ``after``: its earlier links are dropped.
+        for rows in self._pages(self._block_page, after, 8):
+            for _last, body in rows:
+                yield [item for item in unpack(bytes(body)) if item.notification_id > after]
 
     def _pages(self, statement: sql.Composed, after: int, page_size: int) -> Iterator[list[Any]]:
         while True:

@@ -1,11 +1,10 @@
-"""The SQLite log's hash chain, extended over new events exactly once.
+"""The SQLite log's hash chain: linked in the append's own transaction, one block per batch.
 
-The chain is a projection of the log whose position is its own last link: one
-transaction reads the events after the last link, links them in notification
-order and stores the links, so a crash leaves either all of them or none. It runs
-after every command that appends (ingestion, backtests) and on
-``memesnipe audit chain``, off the append path (see the README's audit section for
-why, and for what that leaves uncovered).
+``insert_chained`` inserts a batch and its block of links together, so a crash
+leaves both or neither and the chain never trails the log. ``extend_chain`` links
+whatever an append left unlinked (events written before this design, or by a
+writer that does not chain), in the caller's write transaction; with every append
+chained it finds nothing. Blocks are described in ``chain_blocks``.
 """
 
 from __future__ import annotations
@@ -15,17 +14,22 @@ from itertools import chain
 from typing import Any
 
 from domain.audit.chain import GENESIS, links
+from infrastructure.store.chain_blocks import last_hash, pack
 
 PAGE = 50_000
 ROWS_PER_INSERT = 100
-"""Rows per multi-row INSERT in ``insert_chained``: one statement step per 100 rows rather than
-per row (executemany steps, and releases the GIL, once per row)."""
+"""Rows per multi-row INSERT: one statement step per 100 rows rather than per row
+(executemany steps, and releases the GIL, once per row)."""
 
 
 def chain_head(cursor: Any) -> tuple[int, bytes]:
     """(notification id, hash) of the chain's last link; (0, genesis) when empty."""
+    cursor.execute("SELECT last_id, links FROM stored_chain_blocks ORDER BY last_id DESC LIMIT 1")
+    block = cursor.fetchone()
     cursor.execute("SELECT notification_id, hash FROM stored_chain ORDER BY notification_id DESC LIMIT 1")
-    row = cursor.fetchone()
+    row = cursor.fetchone()  # a link written before blocks (migration 0007)
+    if block and (not row or block[0] > row[0]):
+        return int(block[0]), last_hash(block[1])
     return (int(row[0]), bytes(row[1])) if row else (0, GENESIS)
 
 
@@ -42,21 +46,22 @@ def extend_chain(cursor: Any) -> int:
         rows = cursor.fetchall()
         if not rows:
             return added
-        linked = links(head, rows)
-        cursor.executemany("INSERT INTO stored_chain VALUES (?,?,?,?)", linked)
+        fromhex = bytes.fromhex
+        linked = links(head, [(r[0], fromhex(r[1]), r[2], r[3], r[4]) for r in rows])
+        _store_block(cursor, linked)
         head = linked[-1][3]
         added += len(linked)
         after = rows[-1][0]
 
 
-def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
-    """Insert (originator hex, version, topic, state) rows and link them, in the caller's write
-    transaction; return the last rowid.
+def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]], originators: Sequence[bytes]) -> int:
+    """Insert (originator hex, version, topic, state) rows and their block of links, in the caller's
+    write transaction; return the last rowid.
 
-    The links are those ``extend_chain`` would add next, computed from the rows in hand
-    rather than read back: SQLite gives each new row the largest rowid plus one, which the
-    rowids before and after the insert confirm (else the rows are read back after all).
-    Events appended without a link (a checkpoint) are linked first.
+    ``originators`` are the rows' originator ids as 16 bytes. The links are computed from the
+    rows in hand rather than read back: SQLite gives each new row the largest rowid plus one,
+    which the rowids before and after the insert confirm (else the rows are read back after all).
+    Events a previous writer left unlinked are linked first.
     """
     after, head = chain_head(cursor)
     cursor.execute("SELECT MAX(rowid) FROM stored_events")
@@ -64,21 +69,29 @@ def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
     if after != before:
         extend_chain(cursor)
         after, head = chain_head(cursor)
-    _insert(cursor, "stored_events", rows)
+    _insert_events(cursor, rows)
     cursor.execute("SELECT MAX(rowid) FROM stored_events")
     last: int = cursor.fetchone()[0] or 0
     if last - before != len(rows):
         extend_chain(cursor)
         return last
-    linked = links(head, [(before + 1 + i, *row) for i, row in enumerate(rows)])
-    # hashes as bytearray: bound as BLOBs without sqlite3's adapter lookup (see sqlite_writer)
-    _insert(cursor, "stored_chain", [(*r[:3], bytearray(r[3])) for r in linked])
+    first = before + 1
+    linked = links(head, [(first + i, originators[i], row[1], row[2], row[3]) for i, row in enumerate(rows)])
+    _store_block(cursor, linked)
     return last
 
 
-def _insert(cursor: Any, table: str, rows: Sequence[Sequence[Any]]) -> None:
+def _store_block(cursor: Any, linked: Sequence[tuple[int, bytes, int, bytes]]) -> None:
+    # the body as bytearray: bound as a BLOB without sqlite3's adapter lookup
+    cursor.execute(
+        "INSERT INTO stored_chain_blocks VALUES (?,?,?)",
+        (linked[-1][0], linked[0][0], bytearray(pack(linked))),
+    )
+
+
+def _insert_events(cursor: Any, rows: Sequence[Sequence[Any]]) -> None:
     # Four-column rows, in order (SQLite inserts a multi-row VALUES list row by row, in order).
     for start in range(0, len(rows), ROWS_PER_INSERT):
         part = rows[start : start + ROWS_PER_INSERT]
         values = ",".join(["(?,?,?,?)"] * len(part))
-        cursor.execute(f"INSERT INTO {table} VALUES {values}", list(chain.from_iterable(part)))
+        cursor.execute(f"INSERT INTO stored_events VALUES {values}", list(chain.from_iterable(part)))

@@ -2,7 +2,8 @@
 
 Uses the library's datastore (its connection pool and writer lock) and its
 ``stored_events`` table (one file per application); the notification id is
-the rowid.
+the rowid. Each append links its events into the hash chain in its own
+transaction (``sqlite_chain``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
 from domain.events import Event
+from infrastructure.store.chain_blocks import merged, unpack
 from infrastructure.store.codec import EventCodec
-from infrastructure.store.sqlite_chain import chain_head, extend_chain
+from infrastructure.store.sqlite_chain import chain_head, extend_chain, insert_chained
 
 TABLE = "stored_events"
 
@@ -24,12 +26,17 @@ TABLE = "stored_events"
 class SQLiteEventLog:
     """Fast paths over the SQLite event table."""
 
-    def __init__(self, datastore: SQLiteDatastore, codec: EventCodec, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, datastore: SQLiteDatastore, codec: EventCodec, synchronous: str = "FULL", chained: bool = True
+    ) -> None:
+        """``chained=False`` appends without linking (only to measure the chain's cost: the
+        events stay unlinked until ``extend_chain``, and ``audit verify`` counts them)."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
         self._datastore = datastore
         self._codec = codec
         self._synchronous = f"PRAGMA synchronous={synchronous}"
+        self._chained = chained
 
     def append(self, events: Sequence[Event]) -> int:
         """One transaction for the whole batch; return the last notification id."""
@@ -38,10 +45,15 @@ class SQLiteEventLog:
 
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
         """One transaction for events already encoded; return the last notification id."""
+        if not items:
+            return self.last_notification_id()
         rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, data) for e, data in items]
         with self._datastore.get_connection(commit=True) as connection:
             connection.cursor().execute(self._synchronous)
             with connection.transaction(commit=True) as cursor:
+                if self._chained:
+                    cursor.sqlite_cursor.row_factory = None
+                    return insert_chained(cursor, rows, [e.originator_id.bytes for e, _ in items])
                 cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
                 cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
                 last: int = cursor.fetchone()[0] or 0
@@ -124,14 +136,27 @@ class SQLiteEventLog:
             yield [AuditedEvent(r[0], bytes.fromhex(r[1]), r[2], r[3], bytes(r[4])) for r in rows]
 
     def chain_links(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[ChainLink]]:
-        """The stored chain."""
+        """The stored chain: the blocks' links, merged with any per-event links from before blocks."""
+        older = (
+            [ChainLink(r[0], bytes.fromhex(r[1]), r[2], bytes(r[3])) for r in rows]
+            for rows in self._pages(
+                "SELECT notification_id, originator_id, originator_version, hash FROM stored_chain "
+                "WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
+                after,
+                page_size,
+            )
+        )
+        return merged(older, self._blocks(after), page_size)
+
+    def _blocks(self, after: int) -> Iterator[Sequence[ChainLink]]:
+        # The first block may start at or before ``after``: its earlier links are dropped.
         for rows in self._pages(
-            "SELECT notification_id, originator_id, originator_version, hash FROM stored_chain "
-            "WHERE notification_id > ? ORDER BY notification_id LIMIT ?",
+            "SELECT last_id, links FROM stored_chain_blocks WHERE last_id > ? ORDER BY last_id LIMIT ?",
             after,
-            page_size,
+            8,
         ):
-            yield [ChainLink(r[0], bytes.fromhex(r[1]), r[2], bytes(r[3])) for r in rows]
+            for _last, body in rows:
+                yield [item for item in unpack(body) if item.notification_id > after]
 
     def _pages(self, statement: str, after: int, page_size: int) -> Iterator[list[Any]]:
         while True:

@@ -59,7 +59,8 @@ def serve(path: str) -> None:
     while (rows := _receive(source, _ROWS)) is not None:
         try:
             database.execute("BEGIN IMMEDIATE")
-            last = insert_chained(database.cursor(), rows)
+            originators = [bytes.fromhex(row[0]) for row in rows]
+            last = insert_chained(database.cursor(), rows, originators)
             database.execute("COMMIT")
             _send(sink, ["ok", last])
         except sqlite3.Error as error:

@@ -46,10 +46,10 @@ def test_a_rewritten_history_with_a_recomputed_chain_fails_the_anchor(
 ) -> None:
     settings, signed = anchored_store(tmp_path, request)
     conn = sqlite3.connect(settings.sqlite_path)
-    for trigger in ("stored_events_refuse_update", "stored_chain_refuse_delete"):
+    for trigger in ("stored_events_refuse_update", "stored_chain_blocks_refuse_delete"):
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("UPDATE stored_events SET state = x'80' WHERE rowid = 5")
-    conn.execute("DELETE FROM stored_chain WHERE notification_id >= 5")  # then recompute it, consistently
+    conn.execute("DELETE FROM stored_chain_blocks")  # then recompute it, consistently
     conn.commit()
     conn.close()
     with open_ledger(settings) as store:

@@ -57,6 +57,7 @@ def history(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[
             FileSigner(tmp_path / "key.pem"),
             "2026-11-24T00:00:00Z",
         )
+    with open_ledger(settings, chained=False) as store:
         store.log.append(bars(2, start_version=6))
     return settings, signed
 

@@ -42,6 +42,7 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
         "0004_read_models",
         "0005_sessions",
         "0006_key_indexes",
+        "0007_chain_blocks",
     ]
     assert migrate(pg_settings) == []
     with pg_connect(pg_settings) as conn:
@@ -53,6 +54,7 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
         (4, "read_models"),
         (5, "sessions"),
         (6, "key_indexes"),
+        (7, "chain_blocks"),
     ]
 
 
@@ -62,9 +64,12 @@ def test_migrate_twice_applies_once_and_records_versions(pg_settings: Settings) 
         "UPDATE ledger_events SET topic = 'x'",
         "DELETE FROM ledger_events",
         "TRUNCATE ledger_events",
+        "UPDATE ledger_chain_blocks SET links = links || links",
+        "DELETE FROM ledger_chain_blocks",
+        "TRUNCATE ledger_chain_blocks",
     ],
 )
-def test_even_a_superuser_cannot_change_events(pg: Settings, statement: str) -> None:
+def test_even_a_superuser_cannot_change_events_or_their_chain(pg: Settings, statement: str) -> None:
     with (
         pg_connect(pg) as conn,
         pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"),
@@ -72,6 +77,7 @@ def test_even_a_superuser_cannot_change_events(pg: Settings, statement: str) -> 
         conn.execute(statement)
     with pg_connect(pg) as conn:
         assert conn.execute("SELECT count(*) FROM ledger_events").fetchone() == (3,)
+        assert conn.execute("SELECT sum(length(links)) / 64 FROM ledger_chain_blocks").fetchone() == (3,)
 
 
 @pytest.mark.parametrize("statement", ["UPDATE ledger_events SET topic = 'x'", "DELETE FROM ledger_events"])
@@ -147,10 +153,16 @@ def test_sqlite_events_are_append_only(tmp_path: Path, request: pytest.FixtureRe
         store.log.append(bars(2))
     assert sqlite_version(str(settings.sqlite_path)) == latest_version("sqlite")
     conn = sqlite3.connect(settings.sqlite_path)
-    for statement in ["UPDATE stored_events SET topic = 'x'", "DELETE FROM stored_events"]:
+    for statement in [
+        "UPDATE stored_events SET topic = 'x'",
+        "DELETE FROM stored_events",
+        "UPDATE stored_chain_blocks SET links = links || links",
+        "DELETE FROM stored_chain_blocks",
+    ]:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute(statement)
     assert conn.execute("SELECT count(*) FROM stored_events").fetchone() == (2,)
+    assert conn.execute("SELECT sum(length(links)) / 64 FROM stored_chain_blocks").fetchone() == (2,)
 
 
 def test_an_applied_migration_that_changed_stops_the_run(
@@ -193,6 +205,7 @@ def test_db_roles_creates_login_users_that_can_do_only_their_part(pg: Settings) 
             "DELETE FROM ledger_events",
             "ALTER TABLE ledger_events DISABLE TRIGGER USER",
             "DROP TABLE ledger_chain",
+            "DROP TABLE ledger_chain_blocks",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 writer.execute(forbidden)
@@ -200,6 +213,8 @@ def test_db_roles_creates_login_users_that_can_do_only_their_part(pg: Settings) 
         assert reader.execute("SELECT count(*) FROM ledger_chain").fetchone() is not None
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             reader.execute("INSERT INTO ledger_chain VALUES (999, gen_random_uuid(), 1, '\\x00')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute("INSERT INTO ledger_chain_blocks VALUES (999, 999, '\\x00')")
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

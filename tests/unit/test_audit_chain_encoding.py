@@ -23,11 +23,11 @@ def test_the_canonical_encoding_is_exactly_as_documented() -> None:
 
 def test_linking_a_batch_gives_the_links_of_linking_one_by_one() -> None:
     events = [
-        (n, UUID(int=n * 7919).hex, n % 3, topic, bytes(range(n % 256)) * (n % 5))
+        (n, UUID(int=n * 7919).bytes, n % 3, topic, bytes(range(n % 256)) * (n % 5))
         for n, topic in enumerate(["market.Bar", "oms.Order.Filled", "é", "market.Bar"] * 5, 1)
     ]
     head, expected = GENESIS, []
     for notification_id, originator, version, topic, state in events:
-        head = link(head, notification_id, bytes.fromhex(originator), version, topic, state)
+        head = link(head, notification_id, originator, version, topic, state)
         expected.append((notification_id, originator, version, head))
     assert links(GENESIS, events) == expected
