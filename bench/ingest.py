@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from application.ingest import IngestRequest, ingest
 from domain.events import ALL_EVENT_TYPES, TradeTick
 from domain.ids import Symbol, Venue, market_stream_id
-from infrastructure.bootstrap import extend_chain, migrate, open_ledger
+from infrastructure.bootstrap import bulk_appender, extend_chain, migrate, open_ledger
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.csv_source import csv_source
 from infrastructure.store.codec import EventCodec
@@ -191,7 +191,8 @@ def csv_ingest(settings: Settings, path: Path, batch: int, chained: bool = True)
     request = IngestRequest("trade", VENUE, Symbol("ETH/USD"), batch)
     with open_ledger(settings, chained=chained) as store:
         start = time.perf_counter()
-        report = ingest(store.log, request, csv_source(path, "trade"))
+        with bulk_appender(store) as appender:  # as `memesnipe ingest` appends
+            report = ingest(appender, request, csv_source(path, "trade"))
         return report.accepted, time.perf_counter() - start
 
 

@@ -32,6 +32,7 @@ from infrastructure.store.migrate import (
 from infrastructure.store.postgres_log import PostgresEventLog
 from infrastructure.store.recorder_log import RecorderEventLog
 from infrastructure.store.sqlite_log import SQLiteEventLog
+from infrastructure.store.sqlite_writer import SQLiteWriterProcess
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class LedgerStore:
     ledger: Ledger
     log: EventLog
     settings: Settings
+    chained: bool = True
 
 
 def ledger_env(settings: Settings) -> dict[str, str]:
@@ -94,7 +96,8 @@ def open_ledger(settings: Settings, chained: bool = True) -> Iterator[LedgerStor
         _require_migrated(settings)
     ledger = Ledger(ledger_env(settings), codec)
     try:
-        yield LedgerStore(ledger=ledger, log=_event_log(ledger, codec, settings, chained), settings=settings)
+        log = _event_log(ledger, codec, settings, chained)
+        yield LedgerStore(ledger=ledger, log=log, settings=settings, chained=chained)
     finally:
         ledger.close()
 
@@ -110,6 +113,37 @@ def open_read_models(settings: Settings) -> SqlReadModels:
             "postgres", conninfo=settings.postgres.conninfo(), schema=settings.postgres.schema
         )
     raise ConfigError("the read side needs a SQLite or PostgreSQL store; the memory store keeps no views")
+
+
+@contextmanager
+def bulk_appender(store: LedgerStore) -> Iterator[EventLog | SQLiteWriterProcess]:
+    """The log a bulk append (ingestion) goes through.
+
+    On SQLite a writer process inserts and links each batch on the other core while this
+    one prepares the next: its appends return the previous batch's id, its ``flush`` the
+    last one's (``last_appended``). Elsewhere, the store's own log. Closed (everything
+    committed, or the error raised) on exit.
+    """
+    settings = store.settings
+    if settings.store != "sqlite":
+        yield store.log
+        return
+    writer = SQLiteWriterProcess(
+        str(settings.sqlite_path),
+        store.log,
+        synchronous=settings.sqlite_synchronous,
+        chained=store.chained,
+        codec=EventCodec(),
+    )
+    try:
+        yield writer
+    finally:
+        writer.close()
+
+
+def last_appended(log: EventLog | SQLiteWriterProcess, returned: int) -> int:
+    """The id of the last event appended through ``log``, given what its last append returned."""
+    return log.flush() if isinstance(log, SQLiteWriterProcess) else returned
 
 
 def extend_chain(log: EventLog) -> int:

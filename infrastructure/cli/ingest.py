@@ -16,7 +16,7 @@ from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
 from domain.market.values import format_timestamp
 from infrastructure.audit.periodic import checkpointing
-from infrastructure.bootstrap import extend_chain, open_ledger
+from infrastructure.bootstrap import bulk_appender, last_appended, open_ledger
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.feeds.csv_source import csv_source
@@ -49,17 +49,23 @@ def run_ingest(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    with open_ledger(settings) as store, Progress(*columns, console=console, transient=True) as bar:
+    with (
+        open_ledger(settings) as store,
+        bulk_appender(store) as appender,
+        Progress(*columns, console=console, transient=True) as bar,
+    ):
         task = bar.add_task(source.name, total=total)
-        log = checkpointing(store.log, settings)
+        log = checkpointing(appender, settings)
         try:
             report = ingest(log, request, source, lambda n: bar.update(task, completed=n))
         except NothingValidToIngest as nothing:
-            extend_chain(store.log)
             if isinstance(nothing.report, IngestReport):
+                nothing.report.last_notification_id = last_appended(
+                    appender, nothing.report.last_notification_id
+                )
                 print_report(nothing.report, settings)
             raise
-        extend_chain(store.log)
+        report.last_notification_id = last_appended(appender, report.last_notification_id)
     print_report(report, settings)
     if log.signed:
         last = log.signed[-1].head_id

@@ -1,13 +1,15 @@
-"""Appending to a SQLite log from a second process, so a backtest uses both cores.
+"""Appending to a SQLite log from a second process, so bulk appends use both cores.
 
-The engine's process encodes and sends each batch; the writer process inserts it
+The caller's process encodes and sends each batch; the writer process inserts it
 in one transaction into the library's table, links it into the hash chain in the
-same transaction (the links the engine's process would otherwise add after the run,
-hashed here on the other core) and answers with the last rowid.
-At most one batch is in flight: ``append_encoded`` waits for the previous
-batch's answer before sending the next, so order and back-pressure hold and a
-failure surfaces at the next call (or at ``close``). Only for logs nothing else
-writes to while it runs (a backtest's own run log).
+same transaction (hashed here, on the other core) and answers with the last rowid.
+At most one batch is in flight: ``append`` waits for the previous batch's answer
+before sending the next, so order and back-pressure hold and a failure surfaces at
+the next call (or at ``flush``/``close``). An append therefore returns the last id
+known so far (the previous batch's); ``flush`` returns the last batch's. Used for a
+backtest's own run log and for ingesting into the embedded store; other processes
+may append to the same file meanwhile (SQLite's lock orders the transactions, and
+events they leave unlinked are linked by the next batch).
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ import msgspec
 from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.errors import StoreError
+from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_chain import insert_chained
+
+LOCK_TIMEOUT_SECONDS = 30
+"""How long a batch waits for another process's write transaction (the ledger's own setting)."""
 
 _ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
 """UUIDs as their 32 hex digits, the stored form, written by msgspec rather than ``UUID.hex``."""
@@ -50,17 +56,21 @@ def _receive(stream: IO[bytes], decoder: msgspec.msgpack.Decoder[Any] | None = N
     return decoder.decode(data) if decoder is not None else msgspec.msgpack.decode(data)
 
 
-def serve(path: str) -> None:
+def serve(path: str, synchronous: str, chained: bool) -> None:
     """The writer's loop: batches of rows in on stdin, (status, last rowid) out on stdout."""
-    database = sqlite3.connect(path, isolation_level=None)
+    database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
     database.execute("PRAGMA journal_mode=WAL")
-    database.execute("PRAGMA synchronous=NORMAL")
+    database.execute(f"PRAGMA synchronous={synchronous}")
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while (rows := _receive(source, _ROWS)) is not None:
         try:
             database.execute("BEGIN IMMEDIATE")
-            originators = [bytes.fromhex(row[0]) for row in rows]
-            last = insert_chained(database.cursor(), rows, originators)
+            cursor = database.cursor()
+            if chained:
+                last = insert_chained(cursor, rows, [bytes.fromhex(row[0]) for row in rows])
+            else:
+                cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", rows)
+                last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
             database.execute("COMMIT")
             _send(sink, ["ok", last])
         except sqlite3.Error as error:
@@ -72,9 +82,24 @@ def serve(path: str) -> None:
 class SQLiteWriterProcess:
     """An ``EventLog`` whose appends run in a child process; reads go to ``reader``."""
 
-    def __init__(self, path: str, reader: EventLog) -> None:
+    def __init__(
+        self,
+        path: str,
+        reader: EventLog,
+        *,
+        synchronous: str = "NORMAL",
+        chained: bool = True,
+        codec: EventCodec | None = None,
+    ) -> None:
+        """``reader``: the same file's log, for reads; ``synchronous``: FULL for the main ledger,
+        NORMAL for a run log; ``chained=False`` only to measure the chain's cost; ``codec``
+        lets ``append`` take events (else only ``append_encoded``)."""
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
+        mode = "chained" if chained else "unchained"
+        self._codec = codec
         self._process = subprocess.Popen(  # noqa: S603 -- our own module and our own file
-            [sys.executable, "-m", "infrastructure.store.sqlite_writer", path],
+            [sys.executable, "-m", "infrastructure.store.sqlite_writer", path, synchronous, mode],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -86,8 +111,11 @@ class SQLiteWriterProcess:
         self._last = reader.last_notification_id()
 
     def append(self, events: Sequence[Event]) -> int:
-        """Not offered: the writer takes encoded events only (``append_encoded``)."""
-        raise NotImplementedError("use append_encoded")
+        """Encode and send the batch (needs the codec); return the last id known so far."""
+        if self._codec is None:
+            raise NotImplementedError("this writer was made without a codec: use append_encoded")
+        encode = self._codec.encode
+        return self.append_encoded([(e, encode(e)) for e in events])
 
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
         """Send the batch; return the last notification id known so far (the previous batch's)."""
@@ -172,4 +200,4 @@ class SQLiteWriterProcess:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], sys.argv[2], sys.argv[3] == "chained")

@@ -64,9 +64,14 @@ def test_ingest_bars_prints_the_summary_and_keeps_good_rows(tmp_path: Path) -> N
     assert "accepted" in done.stdout and "4" in done.stdout
     for reason in ("not_a_number", "high_below_low", "non_positive_price", "missing_field"):
         assert reason in done.stdout
+    assert "last notification id │ 11" in " ".join(done.stdout.split())  # the writer process's last batch
     with sqlite3.connect(tmp_path / "d" / "ledger.sqlite") as conn:
         topics = dict(conn.execute("SELECT topic, count(*) FROM stored_events GROUP BY topic"))
+        linked = conn.execute(
+            "SELECT sum(length(links)) / 64, max(last_id) FROM stored_chain_blocks"
+        ).fetchone()
     assert topics == {"market.Bar": 4, "market.Data.Rejected": 6, "market.Data.Imported": 1}
+    assert linked == (11, 11)  # every event linked by the append that stored it
 
 
 def test_a_file_with_nothing_valid_exits_non_zero_with_the_reasons(tmp_path: Path) -> None:

@@ -1,0 +1,69 @@
+"""Bulk appends to SQLite through the writer process: same log, chain linked, errors surface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from application.audit.verify_chain import verify_chain
+from application.ingest import IngestRequest, ingest
+from domain.ids import Symbol, Venue
+from infrastructure.bootstrap import bulk_appender, last_appended, open_ledger
+from infrastructure.errors import StoreError
+from infrastructure.feeds.synthetic import SyntheticMarket
+from infrastructure.store.sqlite_writer import SQLiteWriterProcess
+from tests.conftest import settings_for
+from tests.factories import bars
+
+
+def test_ingesting_through_the_writer_stores_and_links_what_the_log_itself_would(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    wanted = IngestRequest("bar", Venue("kraken"), Symbol("BTC/USD"), batch_size=7)
+    stores = []
+    for name in ("direct", "writer"):
+        settings = settings_for("sqlite", tmp_path / name, request)
+        with open_ledger(settings) as store:
+            source = SyntheticMarket(bars=50, seed=3).source()
+            if name == "direct":
+                report = ingest(store.log, wanted, source)
+            else:
+                with bulk_appender(store) as appender:
+                    assert isinstance(appender, SQLiteWriterProcess)
+                    report = ingest(appender, wanted, source)
+                    report.last_notification_id = last_appended(appender, report.last_notification_id)
+            chain = verify_chain(store.log)  # type: ignore[arg-type]
+            stored = [(r.notification_id, bytes(r.state)) for p in store.log.read_stored() for r in p]
+        assert report.last_notification_id == 51 and chain.intact and chain.links == 51
+        stores.append(stored)
+    assert stores[0] == stores[1]
+
+
+def test_appends_by_another_writer_in_between_are_linked_by_the_next_batch(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store, open_ledger(settings, chained=False) as other:
+        with bulk_appender(store) as appender:
+            appender.append(bars(3))
+            assert last_appended(appender, 0) == 3
+            other.log.append(bars(2, start_version=4))  # unlinked, between two batches
+            appender.append(bars(3, start_version=6))
+            assert last_appended(appender, 0) == 8
+        report = verify_chain(store.log)  # type: ignore[arg-type]
+    assert report.intact and report.links == report.events == 8 and report.unchained == 0
+
+
+def test_a_failed_batch_is_rolled_back_and_reported_at_the_next_call(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store:
+        with bulk_appender(store) as appender:
+            appender.append(bars(3))
+            appender.append(bars(2, start_version=3))  # version 3 is taken
+            with pytest.raises(StoreError, match=r"rolled back.*IntegrityError"):
+                last_appended(appender, 0)
+        assert store.log.last_notification_id() == 3
+        assert verify_chain(store.log).intact  # type: ignore[arg-type]
