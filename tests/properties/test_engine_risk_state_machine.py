@@ -36,6 +36,7 @@ from domain.events import (
 from domain.ids import derive_id
 from domain.risk.breaker import TradingState
 from domain.risk.limits import NS_PER_DAY, RiskLimits
+from domain.risk.manager import ScopedTransition
 from domain.strategies import STRATEGIES, StrategyIntent
 from infrastructure.store.codec import EventCodec
 
@@ -89,6 +90,15 @@ class EngineMachine(RuleBasedStateMachine):
         super().__init__()
         self.session = new_session()
         self.engine = Engine(self.session)
+        self.every_mark = Engine(self.session)  # the same engine taking every mark in full
+        assert self.every_mark.risk is not None
+        marks = self.every_mark.risk.marks
+
+        def take_in_full(engine: Engine, bar: Bar) -> list[ScopedTransition]:
+            marks.flush()
+            return marks._full(engine, bar)
+
+        marks.take = take_in_full  # type: ignore[method-assign]
         self.inputs: list[Event] = [self.session]
         self.decisions: list[Event] = []
         self.price = Decimal(100)
@@ -107,6 +117,7 @@ class EngineMachine(RuleBasedStateMachine):
         applied_before = self.engine.fills_applied
         decisions = self.engine.handle(event)
         self.engine.outbox.clear()
+        self.check_marks_left_for_later_change_nothing(event, decisions)
         self.inputs.append(event)
         self.decisions.extend(decisions)
         if isinstance(event, VenueOrderFilled) and self.engine.fills_applied > applied_before:
@@ -227,6 +238,12 @@ class EngineMachine(RuleBasedStateMachine):
 
     # invariants ---------------------------------------------------------------------------
 
+    def check_marks_left_for_later_change_nothing(self, event: Event, decisions: Sequence[Event]) -> None:
+        codec = EventCodec()
+        expected = self.every_mark.handle(event)
+        self.every_mark.outbox.clear()
+        assert [codec.encode(d) for d in decisions] == [codec.encode(d) for d in expected]
+
     def check_approval(self, approved: OrderApproved) -> None:
         assert approved.equity is not None and approved.strategy_exposure is not None
         marked = self.cash + self.position * self.price
@@ -252,6 +269,11 @@ class EngineMachine(RuleBasedStateMachine):
             assert approved.strategy_exposure == held + pending, "pending orders are counted"
 
     def teardown(self) -> None:
+        assert self.engine.risk is not None and self.every_mark.risk is not None
+        ours, full = self.engine.risk.manager, self.every_mark.risk.manager  # takes the pending mark
+        assert vars(ours.account_watch) == vars(full.account_watch)
+        for strategy_id, watch in ours.strategy_watches.items():
+            assert vars(watch) == vars(full.strategy_watches[strategy_id])
         codec = EventCodec()
         replayed: list[bytes] = []
         engine = Engine(self.session)
