@@ -15,7 +15,7 @@ from typing import Any
 from application.engine.engine import Engine
 from application.engine.replay import NotASessionLog
 from application.ports import Codec, EventLog
-from domain.events import Bar, SessionStarted
+from domain.events import Bar, CheckpointSigned, SessionStarted
 
 
 @dataclass
@@ -50,8 +50,8 @@ def risk_state_at(log: EventLog, codec: Codec, at_ns: int) -> RiskState:
                     raise NotASessionLog(f"the log starts with {record.topic}, not a session configuration")
                 engine = Engine(event)
                 continue
-            if not type(event).IS_INPUT:
-                continue
+            if not type(event).IS_INPUT or isinstance(event, CheckpointSigned):
+                continue  # a checkpoint is stored with the inputs but is not one
             stamp: Any = getattr(event, "ts_event", None)
             if stamp is not None and stamp > at_ns:
                 return _describe(engine, state, last_bar_ts)

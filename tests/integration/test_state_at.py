@@ -8,11 +8,17 @@ buy 10 at bar 7's open 11.5 (cash 85); equity at closes 215 (the high-water mark
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
+
+from application.audit.checkpoints import sign_checkpoint
 from application.audit.state_at import risk_state_at
 from domain.risk.limits import RiskLimits
-from infrastructure.bootstrap import LedgerStore
+from infrastructure.audit.signing import FileSigner
+from infrastructure.bootstrap import LedgerStore, migrate, open_ledger
 from infrastructure.store.codec import EventCodec
+from tests.conftest import settings_for
 from tests.engine_helpers import bar_rows, config, run
 from tests.integration.test_backtest_by_hand import series
 
@@ -40,3 +46,21 @@ def test_state_before_and_after_the_emergency(store: LedgerStore) -> None:
     assert after.last_market_data_age_ns == 0
     later = risk_state_at(store.log, EventCodec(), T0 + 9 * MINUTE + 30 * 10**9)
     assert later.last_market_data_age_ns == 30 * 10**9
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_checkpoints_in_the_log_are_not_counted_as_inputs(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    cfg = config(params=(("fast", "2"), ("size", "10"), ("slow", "3")), cash=Decimal(200), limits=LIMITS)
+    settings = settings_for(kind, tmp_path, request)
+    migrate(settings)
+    at = T0 + 10**6 * MINUTE  # after everything: the replay reaches the checkpoint
+    with open_ledger(settings) as store:
+        run(store.log, bar_rows(series()), cfg)
+        before = risk_state_at(store.log, EventCodec(), at)
+        signer = FileSigner(tmp_path / "key.pem")
+        sign_checkpoint(store.log, store.log, signer, "2026-11-29T00:00:00Z")  # type: ignore[arg-type]
+        after = risk_state_at(store.log, EventCodec(), at)
+    assert before.inputs_replayed > 0
+    assert after.inputs_replayed == before.inputs_replayed and after.equity == before.equity
