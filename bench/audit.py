@@ -2,8 +2,8 @@
 
     python bench/audit.py [--rows 1000000]
 
-SQLite in a temporary directory: append the ticks, extend the chain, verify it, and
-hash the same stored bytes with a plain SHA-256 loop (the floor).
+SQLite in a temporary directory: append the ticks (each append links its batch), verify
+the chain, and hash the same stored bytes with a plain SHA-256 loop (the floor).
 """
 
 from __future__ import annotations
@@ -37,11 +37,8 @@ def main() -> None:
         for start in range(0, len(events), 10_000):
             store.log.append(events[start : start + 10_000])
         del events
-        print(f"{args.rows:,} trade ticks in SQLite")
-        start = time.perf_counter()
-        linked = store.log.extend_chain()  # type: ignore[attr-defined]
-        chain_s = time.perf_counter() - start
-        print(f"  chain pass (link and store):   {linked / chain_s:>10,.0f} events/s  ({chain_s:5.2f} s)")
+        head_id, _ = store.log.chain_head()  # type: ignore[attr-defined]
+        print(f"{args.rows:,} trade ticks in SQLite, linked by their appends up to id {head_id:,}")
         start = time.perf_counter()
         report = verify_chain(store.log)  # type: ignore[arg-type]
         verify_s = time.perf_counter() - start

@@ -15,6 +15,7 @@ reads merge the two in notification order (the older rows all precede the first 
 from __future__ import annotations
 
 import heapq
+import itertools
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -44,7 +45,13 @@ def last_hash(body: bytes) -> bytes:
 def merged(
     older: Iterator[Sequence[ChainLink]], blocks: Iterator[Sequence[ChainLink]], page_size: int
 ) -> Iterator[Sequence[ChainLink]]:
-    """The per-event rows and the blocks' links as one sequence in notification order, in pages."""
+    """The per-event rows and the blocks' links as one sequence in notification order, in pages
+    (the blocks' own pages when there are no per-event rows, the usual case)."""
+    first = next(older, None)
+    if first is None:
+        yield from blocks
+        return
+    older = itertools.chain([first], older)
     page: list[ChainLink] = []
     flat_older = (item for rows in older for item in rows)
     flat_blocks = (item for rows in blocks for item in rows)

@@ -4,8 +4,9 @@ Appending keeps the library's contract: in one transaction, take the table's
 EXCLUSIVE lock (so commit order equals notification-id order), insert, and
 NOTIFY the table's channel so subscribers wake. The same transaction links the
 batch into the hash chain and stores its block of links (``chain_blocks``): the
-links are hashed while the server is still inserting the COPY's rows. Rows go in with binary COPY,
-several times faster than the library's INSERT..unnest for market data.
+links are hashed while the server is still inserting the COPY's rows. Rows go in
+with binary COPY, several times faster than the library's INSERT..unnest for
+market data.
 Notification ids can have gaps (a rolled-back insert spends some); readers
 page by ``notification_id > last seen``, never by arithmetic.
 """
