@@ -1,6 +1,7 @@
 """The read side's speed: projection catch-up, lag under live ingestion, API latency, as-of queries.
 
     python bench/api.py [--bars 800000] [--rate 5000] [--seconds 10] [--requests 500]
+    python bench/api.py --catch-up-only RUN_DIR [--repeat 3] [--skip-postgres]
 
 1. A backtest of N synthetic bars (sma_cross 10/20, trading often) writes a session log
    (about 1.27 events per bar: 800,000 bars is about a million events).
@@ -14,6 +15,8 @@
 5. API: `memesnipe serve` over the SQLite run log in its own process, load from a separate
    process on loopback at --requests requests/s (open loop: requests are sent on schedule
    whether or not earlier ones have answered), over five read routes; latency p50/p99.
+`--catch-up-only RUN_DIR` times only step 2 over an existing run log (a copy of it, views dropped
+first), `--repeat` times in a row on each store, to give a range on a noisy machine.
 Figures are for this machine at this moment.
 """
 
@@ -64,7 +67,7 @@ from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
 from infrastructure.read_models.follow import NotifyWaiter, follow
 from infrastructure.runtime import bulk_work_gc
-from projections import TABLES
+from projections import ALL, TABLES
 
 SYMBOL, VENUE = Symbol("MEME/USD"), Venue("synthetic")
 CONFIG = BacktestConfig(
@@ -110,6 +113,35 @@ def catch_up(label: str, settings: Settings) -> float:
     )
     views.close()
     return rate
+
+
+def reset_views(settings: Settings) -> None:
+    views = open_read_models(settings)
+    for projection in ALL:
+        views.reset(projection.name, projection.tables)
+    views.close()
+
+
+def catch_up_only(run_dir: Path, repeat: int, skip_postgres: bool) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="memesnipe-bench-catch-up-"))
+    shutil.copy(log_file_settings(run_dir).sqlite_path, tmp / "ledger.sqlite")
+    local = log_file_settings(tmp)
+    for _ in range(repeat):
+        reset_views(local)
+        catch_up("SQLite", local)
+    if not skip_postgres:
+        schema = f"bench_api_{uuid.uuid4().hex[:8]}"
+        target = pg_settings(schema)
+        migrate(target)
+        copy_log(local, target)
+        try:
+            for _ in range(repeat):
+                reset_views(target)
+                catch_up("PostgreSQL", target)
+        finally:
+            with psycopg.connect(target.postgres.conninfo(), autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def copy_log(source: Settings, target: Settings) -> None:
@@ -359,7 +391,17 @@ def main() -> None:
     parser.add_argument(
         "--api-only", type=Path, metavar="RUN_DIR", help="Only the API part, over this run log."
     )
+    parser.add_argument(
+        "--catch-up-only",
+        type=Path,
+        metavar="RUN_DIR",
+        help="Only the catch-up part, over a copy of this run log (views dropped first).",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="Catch-ups per store with --catch-up-only.")
     args = parser.parse_args()
+    if args.catch_up_only is not None:
+        catch_up_only(args.catch_up_only, args.repeat, args.skip_postgres)
+        return
     if args.api_only is not None:
         api_latency("SQLite", args.api_only, args.requests, args.seconds)
         return

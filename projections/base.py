@@ -12,7 +12,9 @@ answers both "now" (versions not yet superseded) and "as of notification id X"
 - A *history* table only appends (fills, the equity curve): nothing supersedes.
 
 Every version also gets ``seq``, a per-table counter in the order versions were
-made: it is the cursor of paginated reads. Projections are pure and deterministic
+made: it is the cursor of paginated reads. A state table's version also names the
+``seq`` of the version it supersedes, so a store closes that one by primary key
+(no search by key among all of the key's versions). Projections are pure and deterministic
 (the same events always give the same versions, seq included), which is what lets
 a projection be dropped and rebuilt, and resume after a crash by replaying in
 memory up to where its view stopped.
@@ -61,11 +63,13 @@ class Table:
 
 
 class Version(NamedTuple):
-    """One version of a row: its order in the table, the event that made it, the row."""
+    """One version of a row: its order in the table, the event that made it, the row, and the
+    ``seq`` of the version of the same key it supersedes (None: a new key, or a history table)."""
 
     seq: int
     valid_from: int
     row: Row
+    supersedes: int | None = None
 
 
 class Projection(ABC):
@@ -84,6 +88,9 @@ class Projection(ABC):
     def __init__(self) -> None:
         self._seq = {table.name: 0 for table in self.tables}
         self._pending: dict[str, list[Version]] = {table.name: [] for table in self.tables}
+        self._keys = {table.name: table.key_of() for table in self.tables if table.state}
+        self._current: dict[str, dict[Any, int]] = {name: {} for name in self._keys}
+        """Per state table: each key's current version (its seq)."""
         self.position = 0
         """The notification id of the last event applied."""
 
@@ -93,9 +100,16 @@ class Projection(ABC):
 
     def put(self, table: Table, notification_id: int, row: Row) -> None:
         """Record a new version of a row (state tables) or a new row (history tables)."""
-        seq = self._seq[table.name] + 1
-        self._seq[table.name] = seq
-        self._pending[table.name].append(Version(seq, notification_id, row))
+        name = table.name
+        seq = self._seq[name] + 1
+        self._seq[name] = seq
+        current = self._current.get(name)
+        if current is None:
+            self._pending[name].append(Version(seq, notification_id, row))
+            return
+        key = self._keys[name](row)
+        self._pending[name].append(Version(seq, notification_id, row, current.get(key)))
+        current[key] = seq
 
     def take_changes(self) -> dict[str, list[Version]]:
         """The versions made since the last call, per table name (and forget them)."""

@@ -57,7 +57,7 @@ def resolve_as_of(log: EventLog, as_of: str | None, reached: int) -> int | None:
     """
     if as_of is None or as_of == "":
         return None
-    if as_of.isdigit():
+    if as_of.isascii() and as_of.isdigit():  # "³".isdigit() is True, but int() refuses it
         wanted = int(as_of)
     else:
         try:

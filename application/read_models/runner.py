@@ -12,6 +12,9 @@ log up to the position its view holds, discarding the versions the view already
 has (projections are deterministic, so the replay makes the same versions, with
 the same ``seq``), then goes on from there. The cost of a restart is therefore a
 replay of the log in memory; the view is never written twice.
+Pages (and so commits) are large by default: catching up over a million events,
+50,000 events per commit measured faster than 5,000 (fewer transactions and WAL
+checkpoints); a runner that follows the log commits whatever has arrived.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class ProjectionRunner:
         log: EventLog,
         store: ReadModelStore,
         projection_types: Sequence[type[Projection]] = ALL,
-        page_size: int = 5_000,
+        page_size: int = 50_000,
     ) -> None:
         self.log = log
         self.store = store

@@ -2,9 +2,10 @@
 
 Tables are created by ``migrations/`` (``0004_read_models``). Every table has
 ``seq`` (primary key, the cursor), ``valid_from``, ``valid_to`` and the row's
-columns. A commit, in one transaction: close the current version of every key a
-state table changes (``valid_to``), insert the new versions (bulk: COPY on
-PostgreSQL), and move the tracking positions in ``rm_tracking``.
+columns. A commit, in one transaction: close the stored versions the new ones
+supersede (``valid_to``, by ``seq``: a search by key walked every version of the
+key, which grew with the view), insert the new versions (bulk: COPY text built
+by ``copy_text`` on PostgreSQL), and move the tracking positions in ``rm_tracking``.
 Money is NUMERIC on PostgreSQL and TEXT (exact decimal strings) on SQLite.
 """
 
@@ -23,6 +24,7 @@ import psycopg
 from psycopg import sql
 
 from application.read_models.ports import RowQuery, StoredVersion
+from infrastructure.read_models.copy_text import CopyBuilder, copy_builder
 from projections import TABLES
 from projections.base import Table, Version
 
@@ -41,9 +43,10 @@ class TableWrite(msgspec.Struct, array_like=True):
     """One table's part of a commit: keys whose current version is superseded, new versions."""
 
     table: str
-    supersede: list[tuple[Any, ...]]
-    """(valid_to, *key) of each key's current version that this commit supersedes."""
-    records: list[tuple[Any, ...]]
+    supersede: list[tuple[int, int]]
+    """(valid_to, seq) of each stored version that this commit supersedes."""
+    records: list[tuple[Any, ...]] | str
+    """The new versions: parameter tuples (SQLite), or COPY text (PostgreSQL)."""
 
 
 class PreparedCommit(msgspec.Struct, array_like=True):
@@ -51,10 +54,6 @@ class PreparedCommit(msgspec.Struct, array_like=True):
 
     positions: list[tuple[str, int]]
     writes: list[TableWrite]
-
-
-def _text(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
 
 
 class _Shape:
@@ -65,25 +64,25 @@ class _Shape:
         self.columns = table.columns
         self.decimals = _decimal_columns(table)
         self.key_of = table.key_of()
-        self._builders: dict[
-            bool, Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]]
-        ] = {}
+        self._records: Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]] | None = None
+        self._copy_text: CopyBuilder | None = None
 
-    def records(
-        self, versions: Sequence[Version], valid_to: list[int | None], text_decimals: bool
-    ) -> list[tuple[Any, ...]]:
-        """The SQL rows of versions (Decimals as exact text where the database has no decimal type)."""
-        build = self._builders.get(text_decimals)
-        if build is None:
-            build = self._builders[text_decimals] = self._compile(text_decimals)
-        return build(versions, valid_to)
+    def records(self, versions: Sequence[Version], valid_to: list[int | None]) -> list[tuple[Any, ...]]:
+        """The SQL rows of versions, Decimals as exact text (SQLite has no decimal type)."""
+        if self._records is None:
+            self._records = self._compile()
+        return self._records(versions, valid_to)
 
-    def _compile(
-        self, text_decimals: bool
-    ) -> Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]]:
+    def copy_text(self, versions: Sequence[Version], valid_to: list[int | None]) -> str:
+        """The versions as PostgreSQL COPY text."""
+        if self._copy_text is None:
+            self._copy_text = copy_builder(self.table)
+        return self._copy_text(versions, valid_to)
+
+    def _compile(self) -> Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]]:
         # One generated comprehension per table: attribute reads and str() inline, no per-value calls.
         def value(column: str) -> str:
-            if text_decimals and column in self.decimals:
+            if column in self.decimals:
                 return f"(None if r.{column} is None else str(r.{column}))"
             return f"r.{column}"
 
@@ -187,7 +186,7 @@ class SqlReadModels:
 
     def commit(self, positions: Mapping[str, int], changes: Mapping[str, Sequence[Version]]) -> None:
         """New versions and positions in one transaction."""
-        self.apply(self.prepare(positions, changes, text_decimals=self.dialect == "sqlite"))
+        self.apply(self.prepare(positions, changes))
 
     def flush(self) -> None:
         """Nothing to wait for: ``commit`` returns when the transaction has committed."""
@@ -196,29 +195,21 @@ class SqlReadModels:
         self,
         positions: Mapping[str, int],
         changes: Mapping[str, Sequence[Version]],
-        text_decimals: bool,
     ) -> PreparedCommit:
-        """The SQL parameters of a commit, computed without the database.
-
-        ``text_decimals`` turns Decimals into exact text (SQLite keeps them so).
-        """
+        """The SQL parameters of a commit, computed without the database."""
         writes = []
         for name, versions in changes.items():
             shape = self._shapes[name]
             valid_to: list[int | None] = [None] * len(versions)
-            supersede: list[tuple[Any, ...]] = []
+            supersede: list[tuple[int, int]] = []
             if shape.table.state:
-                latest: dict[Any, int] = {}
-                first: dict[Any, int] = {}
-                for index, version in enumerate(versions):
-                    key = shape.key_of(version.row)
-                    if key in latest:
-                        valid_to[latest[key]] = version.valid_from
-                    else:
-                        first[key] = version.valid_from
-                    latest[key] = index
-                supersede = [(valid_from, *(_text(k) for k in key)) for key, valid_from in first.items()]
-            writes.append(TableWrite(name, supersede, shape.records(versions, valid_to, text_decimals)))
+                supersede = _close(versions, valid_to)
+            records = (
+                shape.records(versions, valid_to)
+                if self.dialect == "sqlite"
+                else shape.copy_text(versions, valid_to)
+            )
+            writes.append(TableWrite(name, supersede, records))
         return PreparedCommit(sorted(positions.items()), writes)
 
     def apply(self, prepared: PreparedCommit) -> None:
@@ -307,15 +298,14 @@ class SqlReadModels:
         table = shape.table
         m = self._mark
         if write.supersede:
-            match = " AND ".join(f"{column} = {m}" for column in table.key)
             cursor.executemany(
-                f"UPDATE {table.name} SET valid_to = {m} WHERE {match} AND valid_to IS NULL", write.supersede
+                f"UPDATE {table.name} SET valid_to = {m} WHERE seq = {m} AND valid_to IS NULL",
+                write.supersede,
             )
         names = ", ".join((*META, *shape.columns))
-        if self.dialect == "postgres":
+        if isinstance(write.records, str):
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for record in write.records:
-                    copy.write_row(record)
+                copy.write(write.records)
             return
         marks = ", ".join("?" * (len(shape.columns) + 3))
         cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", write.records)
@@ -324,6 +314,25 @@ class SqlReadModels:
         if self.dialect == "sqlite" and isinstance(value, Decimal):
             return str(value)
         return value
+
+
+def _close(versions: Sequence[Version], valid_to: list[int | None]) -> list[tuple[int, int]]:
+    """Fill ``valid_to`` of the versions superseded within ``versions`` (consecutive seqs of one
+    table); return (valid_to, seq) of the stored versions they supersede."""
+    stored: list[tuple[int, int]] = []
+    first = versions[0].seq if versions else 0
+    for version in versions:
+        superseded = version.supersedes
+        if superseded is None:
+            continue
+        index = superseded - first
+        if index < 0:
+            stored.append((version.valid_from, superseded))
+        elif versions[index].seq == superseded:
+            valid_to[index] = version.valid_from
+        else:
+            raise ValueError(f"versions of one table must have consecutive seqs, {superseded} is missing")
+    return stored
 
 
 def _plain(value: Any) -> Any:
