@@ -130,14 +130,7 @@ class PostgresEventLog:
             for e, data in items:
                 write_row((e.originator_id, e.originator_version, e.TOPIC, data))
             if after == before:
-                first = before + 1
-                predicted = links(
-                    head,
-                    [
-                        (first + i, e.originator_id.bytes, e.originator_version, e.TOPIC, data)
-                        for i, (e, data) in enumerate(items)
-                    ],
-                )
+                predicted = links(head, _canonical_fields(before + 1, items))
         last = self._current_id(cursor)
         if predicted and predicted[-1][0] == last:
             cursor.execute(self._insert_block, (last, predicted[0][0], pack(predicted)))
@@ -287,3 +280,18 @@ class PostgresEventLog:
         with self._datastore.get_connection() as conn:
             rows = conn.cursor(row_factory=tuple_row).execute(self._counts).fetchall()
         return {topic: int(count) for topic, count in rows}
+
+
+def _canonical_fields(
+    first_id: int, items: Sequence[tuple[Event, bytes]]
+) -> Iterator[tuple[int, bytes, int, str, bytes]]:
+    # What ``links`` hashes, one event at a time, ids from ``first_id`` on; an originator's
+    # 16 bytes are computed once per batch (a batch is mostly one stream).
+    originators: dict[UUID, bytes] = {}
+    notification_id = first_id
+    for e, data in items:
+        originator = originators.get(e.originator_id)
+        if originator is None:
+            originator = originators[e.originator_id] = e.originator_id.bytes
+        yield notification_id, originator, e.originator_version, e.TOPIC, data
+        notification_id += 1
