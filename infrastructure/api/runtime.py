@@ -43,9 +43,11 @@ class ApiRuntime:
         metrics.watch_read_side(views, log.last_notification_id)
         return cls(settings, log, views, metrics, stack)
 
-    def views_position(self) -> int:
-        """The notification id every projection has applied (the views agree up to it)."""
-        positions = self.views.positions()
+    def views_position(self, positions: dict[str, int] | None = None) -> int:
+        """The notification id every projection has applied (the views agree up to it), from
+        ``positions`` when the caller has just read them."""
+        if positions is None:
+            positions = self.views.positions()
         return min((positions.get(p.name, 0) for p in ALL), default=0)
 
     def lag(self) -> dict[str, int]:

@@ -88,10 +88,9 @@ def json_response(document: Any) -> Response:
 
 def page(runtime: ApiRuntime, table: Table, where: dict[str, object], paging: Paging) -> dict[str, Any]:
     """One page of a table's rows now or as of a moment."""
-    reached = runtime.views_position()
-    as_of = resolve_as_of(runtime.log, paging.as_of, reached)
-    rows = runtime.views.documents(
-        RowQuery(
+
+    def query(as_of: int | None) -> RowQuery:
+        return RowQuery(
             table,
             where={k: v for k, v in where.items() if v is not None},
             as_of=as_of,
@@ -102,7 +101,15 @@ def page(runtime: ApiRuntime, table: Table, where: dict[str, object], paging: Pa
             limit=paging.limit + 1,
             newest_first=paging.newest_first,
         )
-    )
+
+    if paging.as_of in (None, ""):  # now: the views' position and the rows read together
+        as_of = None
+        positions, rows = runtime.views.positions_and_documents(query(None))
+        reached = runtime.views_position(positions)
+    else:
+        reached = runtime.views_position()
+        as_of = resolve_as_of(runtime.log, paging.as_of, reached)
+        rows = runtime.views.documents(query(as_of))
     more = len(rows) > paging.limit
     rows = rows[: paging.limit]
     return {

@@ -142,12 +142,12 @@ class SqlReadModels:
 
     @contextmanager
     def _reading(self) -> Iterator[Any]:
+        # One statement, one snapshot: on PostgreSQL the autocommit connection runs it alone
+        # (a BEGIN/COMMIT around it would triple the round trips of every API read).
         if self.dialect == "sqlite":
             yield self._sqlite().cursor()
             return
-        conn = self._postgres()
-        with conn.transaction():
-            yield conn.cursor()
+        yield self._postgres().cursor()
 
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "sqlite", None)
@@ -242,7 +242,28 @@ class SqlReadModels:
         names = (*META, *self._shapes[query.table.name].columns)
         return [dict(zip(names, values, strict=True)) for values in self._select(query)]
 
+    def positions_and_documents(self, query: RowQuery) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        """``positions()`` and ``documents(query)`` together: on PostgreSQL both statements go in
+        one round trip (pipeline mode), which is most of an API read's time."""
+        if self.dialect == "sqlite":
+            return self.positions(), self.documents(query)
+        statement, params = self._select_statement(query)
+        conn = self._postgres()
+        with conn.pipeline():
+            tracking = conn.cursor().execute(f"SELECT projection, position FROM {TRACKING}")
+            selected = conn.cursor().execute(statement, params)
+        positions = {name: int(position) for name, position in tracking.fetchall()}
+        names = (*META, *self._shapes[query.table.name].columns)
+        return positions, [dict(zip(names, values, strict=True)) for values in selected.fetchall()]
+
     def _select(self, query: RowQuery) -> list[tuple[Any, ...]]:
+        statement, params = self._select_statement(query)
+        with self._reading() as cursor:
+            cursor.execute(statement, params)
+            found: list[tuple[Any, ...]] = cursor.fetchall()
+            return found
+
+    def _select_statement(self, query: RowQuery) -> tuple[str, list[Any]]:
         shape = self._shapes[query.table.name]
         m = self._mark
         clauses: list[str] = []
@@ -275,10 +296,7 @@ class SqlReadModels:
         ordering = f"valid_from {order}, seq {order}" if query.as_of is not None else f"seq {order}"
         statement = f"SELECT {columns} FROM {query.table.name}{where} ORDER BY {ordering} LIMIT {m}"
         params.append(query.limit)
-        with self._reading() as cursor:
-            cursor.execute(statement, params)
-            found: list[tuple[Any, ...]] = cursor.fetchall()
-            return found
+        return statement, params
 
     def table_dump(self, table: Table) -> list[tuple[Any, ...]]:
         """Every stored version of a table, as plain tuples in seq order (for comparisons)."""
