@@ -66,6 +66,7 @@ from infrastructure.bootstrap import (
 from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
+from infrastructure.read_models.background import BackgroundCommits
 from infrastructure.read_models.follow import NotifyWaiter, follow
 from infrastructure.runtime import bulk_work_gc
 from projections import ALL, TABLES
@@ -103,9 +104,10 @@ def catch_up(label: str, settings: Settings) -> float:
     with open_ledger(settings) as store, bulk_work_gc():
         total = store.log.last_notification_id()
         start = time.perf_counter()
-        runner = ProjectionRunner(store.log, views)
+        commits = BackgroundCommits(views)
+        runner = ProjectionRunner(store.log, commits)
         batch = runner.run_once()
-        runner.close()
+        commits.close()
         seconds = time.perf_counter() - start
     rate = total / seconds
     print(

@@ -15,6 +15,7 @@ from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
 from infrastructure.metrics import InstrumentedViews, Metrics, start_metrics_server
+from infrastructure.read_models.background import BackgroundCommits
 from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
 from infrastructure.runtime import bulk_work_gc
 from projections import ALL
@@ -51,7 +52,8 @@ def run(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_ledger(settings) as store:
         metrics = Metrics()
-        runner = ProjectionRunner(store.log, InstrumentedViews(views, metrics))
+        commits = BackgroundCommits(views)
+        runner = ProjectionRunner(store.log, InstrumentedViews(commits, metrics))
         if metrics_port is not None:
             metrics.watch_read_side(views, store.log.last_notification_id)
             start_metrics_server(metrics, metrics_port, metrics_host)
@@ -67,7 +69,7 @@ def run(
         if once:
             with bulk_work_gc():
                 follow(runner, PollingWaiter(interval), stop, report, rounds=1)
-            runner.close()
+            commits.close()
             views.close()
             return
         waiter = (
@@ -80,7 +82,7 @@ def run(
         except KeyboardInterrupt:
             console.print("stopped")
         finally:
-            runner.close()
+            commits.close()
             waiter.close()
             views.close()
 
@@ -116,11 +118,14 @@ def rebuild(
     for projection in chosen:
         views.reset(projection.name, projection.tables)
     with open_ledger(settings) as store:
-        runner = ProjectionRunner(store.log, views, chosen)
-        with bulk_work_gc():
-            batch = runner.run_once()
-        runner.close()
-        views.close()
+        commits = BackgroundCommits(views)
+        runner = ProjectionRunner(store.log, commits, chosen)
+        try:
+            with bulk_work_gc():
+                batch = runner.run_once()
+        finally:
+            commits.close()
+            views.close()
     console.print(
         f"rebuilt {', '.join(p.name for p in chosen)} up to notification id {batch.last_notification_id:,} "
         f"({batch.versions_written:,} row versions)",

@@ -45,8 +45,8 @@ class TableWrite(msgspec.Struct, array_like=True):
     table: str
     supersede: list[tuple[int, int]]
     """(valid_to, seq) of each stored version that this commit supersedes."""
-    records: list[tuple[Any, ...]] | str
-    """The new versions: parameter tuples (SQLite), or COPY text (PostgreSQL)."""
+    records: str
+    """The new versions: a JSON array of rows (SQLite), or COPY text (PostgreSQL)."""
 
 
 class PreparedCommit(msgspec.Struct, array_like=True):
@@ -205,7 +205,7 @@ class SqlReadModels:
             if shape.table.state:
                 supersede = _close(versions, valid_to)
             records = (
-                shape.records(versions, valid_to)
+                _JSON.encode(shape.records(versions, valid_to)).decode()
                 if self.dialect == "sqlite"
                 else shape.copy_text(versions, valid_to)
             )
@@ -315,23 +315,36 @@ class SqlReadModels:
     def _write(self, cursor: Any, shape: _Shape, write: TableWrite) -> None:
         table = shape.table
         m = self._mark
+        names = ", ".join((*META, *shape.columns))
+        if self.dialect == "sqlite":
+            # One statement per table over a JSON array (json_each): the whole write runs inside
+            # SQLite without the GIL, where executemany takes it back for every row.
+            if write.supersede:
+                cursor.execute(
+                    f"UPDATE {table.name} SET valid_to = j.value ->> 0 FROM json_each(?) AS j "
+                    f"WHERE {table.name}.seq = j.value ->> 1 AND {table.name}.valid_to IS NULL",
+                    (_JSON.encode(write.supersede).decode(),),
+                )
+            values = ", ".join(f"value ->> {i}" for i in range(len(shape.columns) + 3))
+            cursor.execute(
+                f"INSERT INTO {table.name} ({names}) SELECT {values} FROM json_each(?)", (write.records,)
+            )
+            return
         if write.supersede:
             cursor.executemany(
                 f"UPDATE {table.name} SET valid_to = {m} WHERE seq = {m} AND valid_to IS NULL",
                 write.supersede,
             )
-        names = ", ".join((*META, *shape.columns))
-        if isinstance(write.records, str):
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                copy.write(write.records)
-            return
-        marks = ", ".join("?" * (len(shape.columns) + 3))
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", write.records)
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            copy.write(write.records)
 
     def _adapt(self, value: Any) -> Any:
         if self.dialect == "sqlite" and isinstance(value, Decimal):
             return str(value)
         return value
+
+
+_JSON = msgspec.json.Encoder()
 
 
 def _close(versions: Sequence[Version], valid_to: list[int | None]) -> list[tuple[int, int]]:
