@@ -17,6 +17,7 @@ from infrastructure.config import Settings
 from infrastructure.metrics import InstrumentedEventLog, InstrumentedViews, Metrics
 from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
 from infrastructure.read_models.sql_store import SqlReadModels
+from infrastructure.read_models.writer_lock import writer_lock
 from projections import ALL
 
 
@@ -57,7 +58,9 @@ class ApiRuntime:
         return {p.name: max(0, head - positions.get(p.name, 0)) for p in ALL}
 
     def start_projections(self, interval: float = 0.1) -> None:
-        """Run the projections in this process (a thread), following the log."""
+        """Run the projections in this process (a thread), following the log; ViewsBusy if
+        another runner writes these views."""
+        self._stack.enter_context(writer_lock(self.settings))
         writer = open_read_models(self.settings)
         runner = ProjectionRunner(self.log, InstrumentedViews(writer, self.metrics))
         waiter: NotifyWaiter | PollingWaiter = (

@@ -17,6 +17,7 @@ from infrastructure.errors import ConfigError
 from infrastructure.metrics import InstrumentedViews, Metrics, start_metrics_server
 from infrastructure.read_models.background import BackgroundCommits
 from infrastructure.read_models.follow import NotifyWaiter, PollingWaiter, follow
+from infrastructure.read_models.writer_lock import writer_lock
 from infrastructure.runtime import bulk_work_gc
 from projections import ALL
 
@@ -50,7 +51,7 @@ def run(
     views = open_read_models(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with open_ledger(settings) as store:
+    with writer_lock(settings), open_ledger(settings) as store:  # ViewsBusy if another runner writes
         metrics = Metrics()
         commits = BackgroundCommits(views)
         runner = ProjectionRunner(store.log, InstrumentedViews(commits, metrics))
@@ -115,9 +116,9 @@ def rebuild(
     if only and not set(only) <= set(known):
         raise ConfigError(f"unknown projection(s) {sorted(set(only) - set(known))}; known: {sorted(known)}")
     views = open_read_models(settings)
-    for projection in chosen:
-        views.reset(projection.name, projection.tables)
-    with open_ledger(settings) as store:
+    with writer_lock(settings), open_ledger(settings) as store:
+        for projection in chosen:
+            views.reset(projection.name, projection.tables)
         commits = BackgroundCommits(views)
         runner = ProjectionRunner(store.log, commits, chosen)
         try:

@@ -14,6 +14,7 @@ from infrastructure.bootstrap import log_file_settings, migrate
 from infrastructure.cli.context import console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
+from infrastructure.read_models.writer_lock import writer_lock
 
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.")
 
@@ -40,6 +41,9 @@ def serve(
         raise ConfigError(f"--port must be 1-65535, got {port}")
     if settings.store == "sqlite":
         migrate(settings)
+    if projections:
+        with writer_lock(settings):  # refuse now, with the reason, rather than from inside the server
+            pass
     app = create_app(settings, run_projections=projections)
     console.print(
         f"serving {settings.describe_store()} on http://{host}:{port}/ (Ctrl-C stops)", highlight=False
