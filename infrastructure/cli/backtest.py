@@ -18,7 +18,7 @@ from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
 from domain.risk.limits import InvalidLimits, RiskLimits
 from infrastructure.audit.periodic import checkpointing
-from infrastructure.bootstrap import extend_chain, log_file_settings, open_ledger, run_settings
+from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
 from infrastructure.cli.context import console, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
@@ -251,7 +251,6 @@ def execute(
                     )
         finally:
             writer.close()
-        extend_chain(run.log)
     result.log = str(run_dir / "ledger.sqlite")
     (run_dir / "manifest.json").write_text(json.dumps(manifest(result), indent=2))
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -223,6 +224,10 @@ def test_backtest_writes_report_html_and_a_log_that_replays_identically(tmp_path
     verified = run("replay", "verify", "--log", report["log"])
     assert verified.returncode == 0, verified.stderr
     assert report["digest"] in verified.stdout and "identical" in verified.stdout
+    audited = run("audit", "verify", "--log", report["log"])  # the writer process linked every batch
+    assert audited.returncode == 0, audited.stderr
+    events, links = re.search(r"([\d,]+) events, ([\d,]+) chain links", audited.stdout).groups()  # type: ignore[union-attr]
+    assert events == links and "intact" in audited.stdout
 
 
 def test_backtest_refuses_bad_parameters_before_recording(tmp_path: Path) -> None:

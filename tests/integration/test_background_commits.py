@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from application.read_models.runner import ProjectionRunner
-from infrastructure.bootstrap import LedgerStore, migrate, open_ledger, open_read_models
+from infrastructure.bootstrap import LedgerStore
 from infrastructure.read_models.background import BackgroundCommits
 from infrastructure.read_models.sql_store import SqlReadModels
 from projections import ALL
 from projections.portfolio import CASH
-from tests.conftest import settings_for
-from tests.integration.test_projections import SQL_STORES, backtest, dump
-
-
-@pytest.fixture(params=SQL_STORES)
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[LedgerStore, SqlReadModels]]:
-    settings = settings_for(request.param, tmp_path, request)
-    migrate(settings)
-    with open_ledger(settings) as store:
-        views = open_read_models(settings)
-        yield store, views
-        views.close()
+from tests.integration.test_projections import backtest, dump
 
 
 def test_a_rebuild_committed_in_the_background_equals_one_committed_in_line(

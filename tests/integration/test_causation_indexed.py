@@ -11,10 +11,10 @@ from application.read_models.runner import ProjectionRunner
 from infrastructure.bootstrap import LedgerStore
 from infrastructure.read_models.sql_store import SqlReadModels
 from projections.orders import ORDERS, OrderRow
-from tests.integration.test_projections import backtest, ledger  # noqa: F401  (the fixture)
+from tests.integration.test_projections import backtest
 
 
-def test_every_orders_story_is_the_same_from_the_views(ledger: tuple[LedgerStore, SqlReadModels]) -> None:  # noqa: F811
+def test_every_orders_story_is_the_same_from_the_views(ledger: tuple[LedgerStore, SqlReadModels]) -> None:
     store, views = ledger
     backtest(store)
     ProjectionRunner(store.log, views).run_once()

@@ -7,16 +7,14 @@ follow the runner while it catches up and read only a few rows each.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
 from application.read_models.ports import RowQuery
 from application.read_models.runner import ProjectionRunner
-from infrastructure.bootstrap import LedgerStore, migrate, open_ledger, open_read_models
+from infrastructure.bootstrap import LedgerStore
 from infrastructure.metrics import InstrumentedEventLog, InstrumentedViews, Metrics
 from infrastructure.metrics.families import SEVERITY
 from infrastructure.metrics.view_tallies import denial_code
@@ -26,22 +24,10 @@ from projections.base import Row, Table
 from projections.breakers import BREAKERS, BreakerRow
 from projections.orders import FILLS, ORDERS, FillRow, OrderRow
 from projections.portfolio import DAILY_PNL, EQUITY, DailyPnlRow, EquityRow
-from tests.conftest import settings_for
 from tests.integration.test_projections import backtest
 
 R = TypeVar("R", bound=Row)
-SQL_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-@pytest.fixture(params=SQL_STORES)
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[LedgerStore, SqlReadModels]]:
-    settings = settings_for(request.param, tmp_path, request)
-    migrate(settings)
-    with open_ledger(settings) as store:
-        views = open_read_models(settings)
-        yield store, views
-        views.close()
 
 
 def scrape(metrics: Metrics) -> Samples:

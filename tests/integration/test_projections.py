@@ -7,9 +7,7 @@ fees, a risk denial and breaker transitions.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -18,7 +16,7 @@ from application.backtest import BacktestReport
 from application.read_models.ports import RowQuery
 from application.read_models.runner import ProjectionRunner
 from domain.risk.limits import RiskLimits
-from infrastructure.bootstrap import LedgerStore, migrate, open_ledger, open_read_models
+from infrastructure.bootstrap import LedgerStore
 from infrastructure.read_models.sql_store import SqlReadModels
 from projections import ALL, TABLES
 from projections.base import Row, Table
@@ -26,11 +24,9 @@ from projections.breakers import BREAKERS, BreakerRow
 from projections.orders import ORDERS, OrderRow
 from projections.performance import PERFORMANCE, StrategyPerformanceRow
 from projections.portfolio import CASH, EQUITY, POSITIONS, CashRow, EquityRow, PositionRow
-from tests.conftest import settings_for
 from tests.engine_helpers import bar_rows, config, run
 
 R = TypeVar("R", bound=Row)
-SQL_STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def wave(count: int = 120) -> list[tuple[str, str]]:
@@ -41,16 +37,6 @@ def wave(count: int = 120) -> list[tuple[str, str]]:
     ]
     opens = [Decimal(100), *closes[:-1]]
     return [(str(o), str(c)) for o, c in zip(opens, closes, strict=True)]
-
-
-@pytest.fixture(params=SQL_STORES)
-def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[LedgerStore, SqlReadModels]]:
-    settings = settings_for(request.param, tmp_path, request)
-    migrate(settings)
-    with open_ledger(settings) as store:
-        views = open_read_models(settings)
-        yield store, views
-        views.close()
 
 
 def backtest(store: LedgerStore) -> BacktestReport:
