@@ -1,6 +1,6 @@
 """Backtest throughput against peers and floors measured in the same run.
 
-    python bench/backtest.py [--bars 1000000] [--skip-peer] [--skip-memory] [--rounds 3]
+    python bench/backtest.py [--bars 1000000] [--skip-peer] [--skip-memory] [--skip-budget] [--rounds 3]
 
 1M synthetic 1-minute bars (seed 7), sma_cross 10/20, size 10, cash 10,000, no fees.
 - MemeSnipe end to end: bars read from the store, engine, risk gate, simulated venue,
@@ -10,6 +10,11 @@
 - the floor: a plain function-scoped Python loop over float closes updating two running
   SMAs, the crossover and a position;
 - the store's limit: reading and decoding the same bars from the store.
+Then the per-bar budget (``--skip-budget`` to leave it out): what one bar may cost for the run
+to be 1.5x backtesting.py, against what the stages that cannot be skipped cost in the same run:
+reading and decoding a bar, the exact floor loop (the same loop over the Decimal closes), the
+engine alone (bars decoded beforehand, nothing stored, report built) and the run log's writer
+(its process, fed the run's own rows from memory).
 Then the determinism checks: a second run gives the same digest, and replay verify passes.
 Figures are for this machine at this moment; compare the ratios.
 """
@@ -24,26 +29,35 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
 
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from application.backtest import BacktestConfig, BarsFromLog
+from application.backtest import BacktestConfig, BarsFromLog, run_backtest
 from application.engine.replay import verify
+from application.engine.session import Input
 from application.ingest import IngestRequest, ingest
+from application.ports import AuditedEvent
 from domain.events import Bar
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
-from infrastructure.bootstrap import log_file_settings, open_ledger
+from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
 from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
 from infrastructure.reports.html import write_html
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
+from infrastructure.store.sqlite_writer import SQLiteWriterProcess
+from infrastructure.venues.simulated import SimulatedVenue
+
+Number = TypeVar("Number", float, Decimal)
 
 SYMBOL, VENUE = Symbol("MEME/USD"), Venue("synthetic")
 # The full risk engine checking every bar and order but with limits that never bind, so both
@@ -74,10 +88,10 @@ def line(label: str, bars: int, seconds: float) -> float:
     return rate
 
 
-def plain_loop(closes: list[float], fast: int, slow: int) -> int:
+def plain_loop(closes: Sequence[Number], fast: int, slow: int, zero: Number = 0.0) -> int:
     """The floor: two running SMAs, the crossover and a long-only position, nothing else."""
-    window: deque[float] = deque()
-    fast_sum = slow_sum = 0.0
+    window: deque[Number] = deque()
+    fast_sum = slow_sum = zero
     previous = 0
     position = 0
     trades = 0
@@ -100,6 +114,87 @@ def plain_loop(closes: list[float], fast: int, slow: int) -> int:
             trades += 1
         previous = sign
     return trades
+
+
+class _DecodedBars:
+    """Bars decoded beforehand, with their stored bytes: the engine without the store's reads."""
+
+    def __init__(self, inputs: list[Input]) -> None:
+        self.inputs = inputs
+
+    def __iter__(self) -> Iterator[Input]:
+        return iter(self.inputs)
+
+    def description(self) -> dict[str, Any]:
+        return {"source": "memory", "bars": len(self.inputs)}
+
+
+class _DiscardingLog:
+    """Takes the session's batches and keeps nothing: the engine without the run log's writer."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def append_encoded(self, items: Sequence[tuple[object, bytes]]) -> int:
+        self.count += len(items)
+        return self.count
+
+    def last_notification_id(self) -> int:
+        return self.count
+
+
+def engine_alone(inputs: list[Input]) -> float:
+    """Seconds for the engine, venue, observer and report over bars already decoded."""
+    start = time.perf_counter()
+    run_backtest(
+        _DiscardingLog(),  # type: ignore[arg-type]
+        EventCodec(),
+        CONFIG,
+        _DecodedBars(inputs),
+        "memory",
+        "bench",
+        lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps),
+    )
+    return time.perf_counter() - start
+
+
+class _Row:
+    """What the writer reads of an event besides its bytes: stream, version, topic."""
+
+    __slots__ = ("TOPIC", "originator_id", "originator_version")
+
+    def __init__(self, record: AuditedEvent) -> None:
+        self.originator_id = UUID(bytes=record.originator_id)
+        self.originator_version = record.originator_version
+        self.TOPIC = record.topic
+
+
+def writer_alone(run_log: Path, tmp: Path) -> tuple[int, float]:
+    """Rows and seconds for the run log's writer process fed a finished run's rows from memory."""
+    with open_ledger(log_file_settings(run_log)) as run:
+        items = [(_Row(r), r.state) for page in run.log.audited_events() for r in page]
+    target = tmp / "writer-alone"
+    target.mkdir()
+    with open_ledger(run_settings(target)) as fresh:
+        writer = SQLiteWriterProcess(str(fresh.settings.sqlite_path), fresh.log)
+        start = time.perf_counter()
+        for i in range(0, len(items), 20_000):
+            writer.append_encoded(items[i : i + 20_000])  # type: ignore[arg-type]
+        writer.close()
+        seconds = time.perf_counter() - start
+    shutil.rmtree(target)
+    return len(items), seconds
+
+
+def print_budget(bars: int, peer_seconds: float | None, stages: dict[str, float]) -> None:
+    """Microseconds a bar may cost to be 1.5x the peer, and what each unavoidable stage costs."""
+    print("\nper-bar budget (microseconds per bar, this run):")
+    if peer_seconds is not None:
+        budget = peer_seconds / bars / 1.5 * 1e6
+        print(f"  {'allowed for 1.5x backtesting.py':<64} {budget:8.2f}")
+    print(f"  {'allowed for 120,000 bars/s':<64} {1e6 / 120_000:8.2f}")
+    for label, seconds in stages.items():
+        print(f"  {label:<64} {seconds / bars * 1e6:8.2f}")
 
 
 def backtesting_py(bars: list[Bar]) -> tuple[float, int] | None:
@@ -163,6 +258,7 @@ def main() -> None:
     parser.add_argument("--bars", type=int, default=1_000_000)
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-budget", action="store_true", help="leave out the per-bar budget")
     parser.add_argument("--rounds", type=int, default=3, help="basic/full-risk rounds (best of each)")
     args = parser.parse_args()
     n = args.bars
@@ -179,8 +275,10 @@ def main() -> None:
         start = time.perf_counter()
         with bulk_work_gc():
             count = sum(1 for _ in BarsFromLog(store.log, codec, SYMBOL, "store"))
-        read_rate = line("store limit: read + decode the bars", count, time.perf_counter() - start)
-        bars = [bar for bar, _ in BarsFromLog(store.log, codec, SYMBOL, "store")]
+        read_seconds = time.perf_counter() - start
+        read_rate = line("store limit: read + decode the bars", count, read_seconds)
+        decoded = list(BarsFromLog(store.log, codec, SYMBOL, "store"))
+    bars = [bar for bar, _ in decoded]
     assert all(isinstance(b, Bar) for b in bars)
     closes = [float(b.close) for b in bars]  # type: ignore[attr-defined]
     start = time.perf_counter()
@@ -188,6 +286,12 @@ def main() -> None:
     floor_rate = line(
         "floor: plain Python loop (2 SMAs, crossover, position)", n, time.perf_counter() - start
     )
+    exact_closes = [b.close for b in bars]  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    exact_trades = plain_loop(exact_closes, 10, 20, Decimal(0))
+    exact_seconds = time.perf_counter() - start
+    line("exact floor: the same loop over the Decimal closes", n, exact_seconds)
+    del exact_closes
 
     # The basic gate and the full risk engine alternately, best of --rounds each: the machine's
     # noise only ever slows a run, and alternating spreads it over both.
@@ -227,14 +331,28 @@ def main() -> None:
         f"{(1 - risky / ours) * 100:.1f}% of throughput"
     )
 
-    if not args.skip_peer:
-        peer = backtesting_py(bars)  # type: ignore[arg-type]
-        if peer is not None:
-            peer_rate = line("backtesting.py 0.6 Backtest.run() on the same bars", n, peer[0])
-            print(f"  backtesting.py trades: {peer[1]}")
-            print(f"  ratio MemeSnipe / backtesting.py: {ours / peer_rate:.2f}x")
+    peer = None if args.skip_peer else backtesting_py(bars)  # type: ignore[arg-type]
+    if peer is not None:
+        peer_rate = line("backtesting.py 0.6 Backtest.run() on the same bars", n, peer[0])
+        print(f"  backtesting.py trades: {peer[1]}")
+        print(f"  ratio MemeSnipe / backtesting.py: {ours / peer_rate:.2f}x")
     print(f"  ratio MemeSnipe / plain loop floor: {ours / floor_rate:.3f}")
     print(f"  ratio MemeSnipe / store read limit: {ours / read_rate:.2f}")
+    if not args.skip_budget:
+        alone = engine_alone(decoded)  # type: ignore[arg-type]
+        rows, written = writer_alone(Path(report.log), tmp)
+        print_budget(
+            n,
+            peer[0] if peer is not None else None,
+            {
+                "store: read + decode a bar": read_seconds,
+                f"exact floor loop over Decimal closes ({exact_trades} trades)": exact_seconds,
+                "engine alone: decoded bars in, nothing stored, report built": alone,
+                f"run log writer alone (other core; {rows / n:.2f} rows a bar)": written,
+                "this run end to end (best)": best[False],
+            },
+        )
+    del decoded
 
     again = execute(settings, CONFIG, from_store=True)
     print(f"\nsame digest on a second run: {again.digest == report.digest} ({report.digest[:16]}...)")

@@ -32,6 +32,15 @@ from infrastructure.store.sqlite_chain import insert_chained
 LOCK_TIMEOUT_SECONDS = 30
 """How long a batch waits for another process's write transaction (the ledger's own setting)."""
 
+CACHE_KIB = 131_072
+"""The writer's page cache (128 MiB; SQLite's default is 2 MiB). Every bar is its own stream, so
+each insert lands at a random place in the primary-key index; with the index in cache, 1M-row
+appends measured 30-37% faster here."""
+
+CHECKPOINT_PAGES = 20_000
+"""WAL pages between automatic checkpoints (SQLite's default is 1,000): fewer, larger
+checkpoints during bulk appends; the WAL stays under about 80 MiB."""
+
 _ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
 """UUIDs as their 32 hex digits, the stored form, written by msgspec rather than ``UUID.hex``."""
 
@@ -61,6 +70,8 @@ def serve(path: str, synchronous: str, chained: bool) -> None:
     database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
     database.execute("PRAGMA journal_mode=WAL")
     database.execute(f"PRAGMA synchronous={synchronous}")
+    database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    database.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while (rows := _receive(source, _ROWS)) is not None:
         try:
