@@ -69,7 +69,7 @@ def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]], originators: Sequ
     if after != before:
         extend_chain(cursor)
         after, head = chain_head(cursor)
-    _insert_events(cursor, rows)
+    insert_events(cursor, rows)
     cursor.execute("SELECT MAX(rowid) FROM stored_events")
     last: int = cursor.fetchone()[0] or 0
     if last - before != len(rows):
@@ -89,7 +89,8 @@ def _store_block(cursor: Any, linked: Sequence[tuple[int, bytes, int, bytes]]) -
     )
 
 
-def _insert_events(cursor: Any, rows: Sequence[Sequence[Any]]) -> None:
+def insert_events(cursor: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert (originator hex, version, topic, state) rows, 100 to a statement, in order."""
     # Four-column rows, in order (SQLite inserts a multi-row VALUES list row by row, in order).
     for start in range(0, len(rows), ROWS_PER_INSERT):
         part = rows[start : start + ROWS_PER_INSERT]
