@@ -275,13 +275,16 @@ def backtesting_py(bars: list[Bar]) -> tuple[float, int] | None:
     return time.perf_counter() - start, int(stats["# Trades"])
 
 
-def peak_memory_of_backtest(data_dir: Path) -> float:
+def peak_memory_of_backtest(data_dir: Path) -> tuple[float, float]:
+    """Peak resident memory (MB) of one backtest's process and of its run-log writer process."""
     code = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
         "from bench.backtest import CONFIG; from infrastructure.cli.backtest import execute;"
         "from infrastructure.config import load_settings;"
         "execute(load_settings({}, store='sqlite', data_dir=Path(sys.argv[1])), CONFIG, from_store=True);"
-        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
+        "import resource;"
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')),"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(data_dir), str(Path(__file__).resolve().parents[1])],
@@ -289,7 +292,8 @@ def peak_memory_of_backtest(data_dir: Path) -> float:
         text=True,
         check=True,
     )
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+    own, writer = out.stdout.strip().splitlines()[-1].split()
+    return int(own) / 1024, int(writer) / 1024
 
 
 def main() -> None:
@@ -408,7 +412,11 @@ def main() -> None:
         f"{result.decisions:,} decisions in {time.perf_counter() - start:.1f} s"
     )
     if not args.skip_memory:
-        print(f"peak memory (VmHWM) of one backtest process: {peak_memory_of_backtest(tmp):.0f} MB")
+        own, writer = peak_memory_of_backtest(tmp)
+        print(
+            f"peak memory of one backtest: its process {own:.0f} MB (VmHWM), its run-log writer "
+            f"{writer:.0f} MB (max RSS): {own + writer:.0f} MB together at most"
+        )
     shutil.rmtree(tmp, ignore_errors=True)
 
 
