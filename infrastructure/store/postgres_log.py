@@ -64,6 +64,12 @@ class PostgresEventLog:
             "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
             "ORDER BY notification_id LIMIT %s"
         ).format(table)
+        # A page of some topics is read along the notification-id index, never by sorting the rows
+        # the filter keeps: without statistics (a log just loaded, autovacuum not yet by) the planner
+        # took a bitmap scan of everything after ``after`` and an external sort, 15 times slower.
+        self._in_id_order = sql.SQL(
+            "SELECT set_config('enable_sort', 'off', true), set_config('jit', 'off', true)"
+        )
         self._page_of_topics = sql.SQL(
             "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s "
             "AND topic = ANY(%s) ORDER BY notification_id LIMIT %s"
@@ -217,10 +223,12 @@ class PostgresEventLog:
             with self._datastore.get_connection() as conn:
                 cursor = conn.cursor(row_factory=tuple_row, binary=True)
                 if topics:
-                    cursor.execute(self._page_of_topics, (after, list(topics), page_size))
+                    with conn.transaction():
+                        cursor.execute(self._in_id_order)  # for this transaction only
+                        cursor.execute(self._page_of_topics, (after, list(topics), page_size))
+                        rows = cursor.fetchall()
                 else:
-                    cursor.execute(self._page, (after, page_size))
-                rows = cursor.fetchall()
+                    rows = cursor.execute(self._page, (after, page_size)).fetchall()
             if not rows:
                 return
             yield [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]

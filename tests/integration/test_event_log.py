@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import tuple_row
 
 from domain.events import Bar
 from infrastructure.bootstrap import LedgerStore
@@ -57,6 +59,25 @@ def test_topics_filter_and_counts(store: LedgerStore) -> None:
         (r.notification_id, r.event) for page in store.log.read(0, 5, topics=["market.Bar"]) for r in page
     ]
     assert list(store.log.read(0, 5, topics=["market.Data.Rejected"])) == []
+
+
+def test_a_read_of_some_topics_leaves_the_pooled_connections_planner_settings_alone(
+    store: LedgerStore,
+) -> None:
+    datastore = getattr(store.ledger.recorder, "datastore", None)
+    if not isinstance(datastore, PostgresDatastore):
+        pytest.skip("PostgreSQL reads a page of some topics with transaction-local planner settings")
+
+    def planner_settings() -> tuple[str, ...] | None:
+        with datastore.get_connection() as conn:
+            query = "SELECT current_setting('enable_sort'), current_setting('jit')"
+            return conn.cursor(row_factory=tuple_row).execute(query).fetchone()
+
+    before = planner_settings()
+    store.log.append(bars(12))
+    assert sum(len(page) for page in store.log.read(0, 5, topics=["market.Bar"])) == 12
+    assert before is not None and before[0] == "on"
+    assert planner_settings() == before
 
 
 def test_the_library_and_the_fast_path_share_one_log(store: LedgerStore) -> None:
