@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.ports import EventLog
+from application.ports import EventLog, RecordedEvent
 from application.read_models.ports import ReadModelStore
 from projections import ALL
 from projections.base import Projection, Version
@@ -57,6 +57,7 @@ class ProjectionRunner:
         self._readers = {
             topic: tuple(p for p in self.projections if topic in p.topics) for topic in self._topics
         }
+        self._appliers = {topic: tuple(p.apply for p in readers) for topic, readers in self._readers.items()}
 
     def lag(self) -> dict[str, int]:
         """Notification ids between the log's head and each projection's committed position."""
@@ -70,19 +71,14 @@ class ProjectionRunner:
             head = min(head, stop_at)
         start = min(p.position for p in self.projections)
         read = written = 0
-        readers = self._readers
         try:
             for page in self.log.read(after=start, page_size=self.page_size, topics=self._topics):
-                last = start
-                for recorded in page:
-                    last = recorded.notification_id
-                    if last > head:
-                        break
-                    event = recorded.event
-                    for projection in readers[event.TOPIC]:
-                        if last > projection.position:
-                            projection.apply(last, event)
-                    read += 1
+                if page and page[-1].notification_id <= head and page[0].notification_id > self._furthest():
+                    last = self._apply(page)  # the usual case: every reader takes every event
+                    read += len(page)
+                else:
+                    last, applied = self._apply_checked(page, head, start)
+                    read += applied
                 written += self._commit(min(last, head))
                 if last >= head:
                     break
@@ -90,6 +86,34 @@ class ProjectionRunner:
         finally:
             self.store.flush()
         return BatchReport(read, head, written)
+
+    def _furthest(self) -> int:
+        return max(p.position for p in self.projections)
+
+    def _apply(self, page: Sequence[RecordedEvent]) -> int:
+        # A page wholly after every projection's position and up to the head: no checks per event.
+        appliers = self._appliers
+        for recorded in page:
+            event = recorded.event
+            for apply in appliers[event.TOPIC]:
+                apply(recorded.notification_id, event)
+        return page[-1].notification_id
+
+    def _apply_checked(self, page: Sequence[RecordedEvent], head: int, start: int) -> tuple[int, int]:
+        # Events up to the head, each to the projections not yet past it; (last id, events applied).
+        last = start
+        applied = 0
+        readers = self._readers
+        for recorded in page:
+            last = recorded.notification_id
+            if last > head:
+                break
+            event = recorded.event
+            for projection in readers[event.TOPIC]:
+                if last > projection.position:
+                    projection.apply(last, event)
+            applied += 1
+        return last, applied
 
     def close(self) -> None:
         """Wait for the commits in flight."""
