@@ -109,6 +109,7 @@ class PortfolioProjection(Projection):
         self.trade_ids: set[tuple[str, str]] = set()
         self.fills: dict[Key, int] = {}
         self._day_start = -NS_PER_DAY  # the UTC midnight (ns) that began ``day``
+        self._books: dict[str, _Book] | None = None  # per account, between fills and sessions
 
     def apply(self, notification_id: int, event: Event) -> None:
         """Account one event."""
@@ -121,6 +122,7 @@ class PortfolioProjection(Projection):
         elif isinstance(event, OrderApproved | OrderDenied):
             self.context.decided(event)
         elif isinstance(event, SessionStarted):
+            self._books = None
             self.context.start(event)
             self.cash[event.account] = event.starting_cash
             self.high_water[event.account] = event.starting_cash
@@ -137,6 +139,7 @@ class PortfolioProjection(Projection):
         if owner is None or (fill.venue, fill.trade_id) in self.trade_ids:
             return
         self.trade_ids.add((fill.venue, fill.trade_id))
+        self._books = None
         day = self._roll_day(notification_id, fill.ts_event)
         key = (owner.account, owner.strategy_id, owner.symbol)
         position = self.positions.setdefault(key, Position())
@@ -171,22 +174,26 @@ class PortfolioProjection(Projection):
         self._roll_day(notification_id, bar.ts_event)
         marks = self.marks
         marks[bar.symbol] = bar.close
+        books = self._books if self._books is not None else self._open_books()
         for account, cash in self.cash.items():
-            value = unrealized = realized = fees = ZERO
-            for (owner, _, symbol), position in self.positions.items():
-                if owner != account:
-                    continue
-                realized += position.realized_pnl
-                fees += position.fees
-                if position.quantity:
+            book = books[account]
+            if book.flat is not None:  # nothing open: the marks change nothing
+                equity, high_water, drawdown = book.flat
+                value = unrealized = ZERO
+            else:
+                value = unrealized = ZERO
+                for symbol, position in book.open:
                     worth = position.quantity * marks.get(symbol, ZERO)
                     value += worth
                     unrealized += worth - position.cost_basis
-            equity = cash + value
-            high_water = self.high_water.get(account, equity)
-            if equity > high_water:
-                high_water = equity
-            self.high_water[account] = high_water
+                equity = cash + value
+                high_water = self.high_water.get(account, equity)
+                if equity > high_water:
+                    high_water = equity
+                self.high_water[account] = high_water
+                drawdown = percent(high_water - equity, high_water)
+                if not book.open:
+                    book.flat = (equity, high_water, drawdown)
             self.put(
                 EQUITY,
                 notification_id,
@@ -198,12 +205,28 @@ class PortfolioProjection(Projection):
                     cash=cash,
                     equity=equity,
                     high_water=high_water,
-                    drawdown_pct=percent(high_water - equity, high_water),
-                    realized_pnl=realized,
+                    drawdown_pct=drawdown,
+                    realized_pnl=book.realized,
                     unrealized_pnl=unrealized,
-                    fees=fees,
+                    fees=book.fees,
                 ),
             )
+
+    def _open_books(self) -> dict[str, _Book]:
+        # Each account's realized P&L and fees over its positions, and its open positions, summed
+        # in the order the positions were opened (the same sums, to the digit, as bar by bar).
+        books: dict[str, _Book] = {}
+        for account in self.cash:
+            book = books[account] = _Book()
+            for (owner, _, symbol), position in self.positions.items():
+                if owner != account:
+                    continue
+                book.realized += position.realized_pnl
+                book.fees += position.fees
+                if position.quantity:
+                    book.open.append((symbol, position))
+        self._books = books
+        return books
 
     def _roll_day(self, notification_id: int, ts: int) -> str:
         if self._day_start <= ts < self._day_start + NS_PER_DAY:
@@ -260,6 +283,17 @@ class PortfolioProjection(Projection):
         )
         self.daily[key] = row
         self.put(DAILY_PNL, notification_id, row)
+
+
+class _Book:
+    """An account's positions as its equity needs them, kept until the next fill or session."""
+
+    def __init__(self) -> None:
+        self.realized = ZERO
+        self.fees = ZERO
+        self.open: list[tuple[str, Position]] = []
+        self.flat: tuple[Decimal, Decimal, Decimal] | None = None
+        """With nothing open: the equity, high-water mark and drawdown, the same at every bar."""
 
 
 def _position_row(key: Key, position: Position, fills: int, ts: int) -> PositionRow:
