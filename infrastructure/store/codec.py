@@ -11,11 +11,12 @@ Small market-data events (about 150 bytes) never pay for compression.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import msgspec
 
+from application.ports import RecordedEvent
 from domain.events import ALL_EVENT_TYPES, Event
 from infrastructure.errors import StoreError
 
@@ -51,6 +52,26 @@ class EventCodec:
             if len(packed) * 10 < len(body) * 9:
                 return COMPRESSED_MARKER + packed
         return body
+
+    def decode_page(self, rows: Sequence[tuple[int, str, bytes]]) -> list[RecordedEvent]:
+        """``decode`` over a page of (notification id, topic, bytes) rows, the same events with the same
+        errors: the per-row call and error handling are taken out of the loop (a log read spent a
+        fifth of its decoding time there)."""
+        decoders = self._decoders
+        page: list[RecordedEvent] = []
+        append = page.append
+        try:
+            for notification_id, topic, data in rows:
+                decoder = decoders.get(topic)
+                if decoder is None or (data and data[0] == _MARKER_BYTE):
+                    append(RecordedEvent(notification_id, self.decode(topic, data)))
+                else:
+                    append(RecordedEvent(notification_id, decoder.decode(data)))
+        except msgspec.DecodeError:
+            _, topic, data = rows[len(page)]
+            self.decode(topic, data)  # the failing row: raises its UndecodableEvent
+            raise
+        return page
 
     def decode(self, topic: str, data: bytes) -> Event:
         """The event stored as ``data`` under ``topic``; raises UnknownTopic or a decode error."""

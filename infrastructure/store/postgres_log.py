@@ -218,7 +218,7 @@ class PostgresEventLog:
         self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Pages after ``after`` in notification order (binary transfer, typed decoding)."""
-        decode = self._codec.decode
+        decode_page = self._codec.decode_page
         while True:
             with self._datastore.get_connection() as conn:
                 cursor = conn.cursor(row_factory=tuple_row, binary=True)
@@ -231,7 +231,7 @@ class PostgresEventLog:
                     rows = cursor.execute(self._page, (after, page_size)).fetchall()
             if not rows:
                 return
-            yield [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
+            yield decode_page(rows)
             after = rows[-1][0]
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:

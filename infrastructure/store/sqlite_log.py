@@ -99,7 +99,7 @@ class SQLiteEventLog:
         self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Pages after ``after`` in rowid order, decoded with typed decoders."""
-        decode = self._codec.decode
+        decode_page = self._codec.decode_page
         where = f" AND topic IN ({','.join('?' * len(topics))})" if topics else ""
         statement = f"SELECT rowid, topic, state FROM {TABLE} WHERE rowid > ?{where} ORDER BY rowid LIMIT ?"
         while True:
@@ -109,7 +109,7 @@ class SQLiteEventLog:
                 rows = cursor.fetchall()
             if not rows:
                 return
-            yield [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
+            yield decode_page(rows)
             after = rows[-1][0]
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:

@@ -76,3 +76,17 @@ def test_bytes_that_do_not_decode_are_a_store_error_naming_the_topic() -> None:
         EventCodec().decode("market.Bar", b"\xde\xad")
     with pytest.raises(UndecodableEvent):
         EventCodec().decode("market.Bar", b"\xc1not zlib")
+
+
+def test_a_page_decodes_to_the_events_decode_gives_with_the_same_errors() -> None:
+    codec = EventCodec()
+    big = rejected("1700000000," + "x" * 3000)
+    rows = [(3, Bar.TOPIC, codec.encode(bar())), (7, MarketDataRejected.TOPIC, codec.encode(big))]
+    page = codec.decode_page(rows)
+    assert [(r.notification_id, r.event) for r in page] == [(3, bar()), (7, big)]
+    with pytest.raises(UnknownTopic, match=r"market\.Nope"):
+        codec.decode_page([*rows, (9, "market.Nope", b"\x80")])
+    with pytest.raises(UndecodableEvent, match=r"stored market\.Bar event does not decode"):
+        codec.decode_page([*rows, (9, Bar.TOPIC, b"\xde\xad")])
+    with pytest.raises(UndecodableEvent):
+        codec.decode_page([(9, MarketDataRejected.TOPIC, b"\xc1not zlib")])
