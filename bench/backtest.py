@@ -13,8 +13,10 @@
 Then the per-bar budget (``--skip-budget`` to leave it out): what one bar may cost for the run
 to be 1.5x backtesting.py, against what the stages that cannot be skipped cost in the same run:
 reading and decoding a bar, the exact floor loop (the same loop over the Decimal closes), the
-engine alone (bars decoded beforehand, nothing stored, report built) and the run log's writer
-(its process, fed the run's own rows from memory).
+engine alone (bars decoded beforehand, nothing stored, report built), the run log's writer
+(its process, fed the run's own rows from memory) and SQLite's inserts of those rows alone; and
+the least CPU a bar needs whatever the engine does (read + decode, the exact floor loop, the
+inserts), spread over both cores.
 Then the determinism checks: a second run gives the same digest, and replay verify passes.
 Figures are for this machine at this moment; compare the ratios.
 """
