@@ -8,7 +8,8 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 
 from domain.events import Bar
-from infrastructure.bootstrap import LedgerStore
+from infrastructure.bootstrap import LedgerStore, migrate, open_ledger
+from infrastructure.config import Settings
 from tests.factories import STREAM, bars
 
 
@@ -62,22 +63,24 @@ def test_topics_filter_and_counts(store: LedgerStore) -> None:
 
 
 def test_a_read_of_some_topics_leaves_the_pooled_connections_planner_settings_alone(
-    store: LedgerStore,
+    pg_settings: Settings,
 ) -> None:
-    datastore = getattr(store.ledger.recorder, "datastore", None)
-    if not isinstance(datastore, PostgresDatastore):
-        pytest.skip("PostgreSQL reads a page of some topics with transaction-local planner settings")
+    """PostgreSQL reads a page of some topics with transaction-local planner settings."""
+    migrate(pg_settings)
+    with open_ledger(pg_settings) as store:
+        datastore = store.ledger.recorder.datastore  # type: ignore[attr-defined]
+        assert isinstance(datastore, PostgresDatastore)
 
-    def planner_settings() -> tuple[str, ...] | None:
-        with datastore.get_connection() as conn:
-            query = "SELECT current_setting('enable_sort'), current_setting('jit')"
-            return conn.cursor(row_factory=tuple_row).execute(query).fetchone()
+        def planner_settings() -> tuple[str, ...] | None:
+            with datastore.get_connection() as conn:
+                query = "SELECT current_setting('enable_sort'), current_setting('jit')"
+                return conn.cursor(row_factory=tuple_row).execute(query).fetchone()
 
-    before = planner_settings()
-    store.log.append(bars(12))
-    assert sum(len(page) for page in store.log.read(0, 5, topics=["market.Bar"])) == 12
-    assert before is not None and before[0] == "on"
-    assert planner_settings() == before
+        before = planner_settings()
+        store.log.append(bars(12))
+        assert sum(len(page) for page in store.log.read(0, 5, topics=["market.Bar"])) == 12
+        assert before is not None and before[0] == "on"
+        assert planner_settings() == before
 
 
 def test_the_library_and_the_fast_path_share_one_log(store: LedgerStore) -> None:
