@@ -34,7 +34,7 @@ class TrackedOrder:
 
     def move_to(self, target: OrderStatus) -> None:
         """Change status as the table allows; raises IllegalOrderTransition otherwise."""
-        self.status = transition(self.status, target, str(self.order_id))
+        self.status = transition(self.status, target, self.order_id)
 
     @property
     def is_open(self) -> bool:

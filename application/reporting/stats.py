@@ -87,17 +87,24 @@ def _drawdown(ts: np.ndarray, curve: np.ndarray) -> dict[str, float | int | None
         return {"max_drawdown_pct": None, "max_drawdown_duration_s": None}
     peaks = np.maximum.accumulate(curve)
     drawdowns = (curve - peaks) / peaks
-    longest, start = 0, None
-    for index in range(len(curve)):
-        if curve[index] < peaks[index]:
-            if start is None:
-                start = index - 1
-        elif start is not None:
-            longest = max(longest, int(ts[index] - ts[start]))
-            start = None
-    if start is not None:
-        longest = max(longest, int(ts[-1] - ts[start]))
-    return {"max_drawdown_pct": _pct(-float(drawdowns.min())), "max_drawdown_duration_s": longest // NS}
+    return {
+        "max_drawdown_pct": _pct(-float(drawdowns.min())),
+        "max_drawdown_duration_s": _longest_drawdown_ns(ts, curve < peaks) // NS,
+    }
+
+
+def _longest_drawdown_ns(ts: np.ndarray, below: np.ndarray) -> int:
+    """The longest time from a peak (the bar before the curve goes below it) to the first bar back
+    at it, or to the last bar when it never recovers. The first bar is never below its peak."""
+    edges = np.diff(below.astype(np.int8))
+    peaks_at = np.flatnonzero(edges == 1)  # the bar before each fall below the peak
+    recovered_at = np.flatnonzero(edges == -1) + 1
+    if len(peaks_at) == 0:
+        return 0
+    ends = ts[recovered_at]
+    if len(recovered_at) < len(peaks_at):  # still below at the end
+        ends = np.append(ends, ts[-1])
+    return int((ends - ts[peaks_at]).max())
 
 
 def _trade_stats(trades: Sequence[RoundTrip]) -> dict[str, float | int | str | None]:

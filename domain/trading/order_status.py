@@ -46,8 +46,9 @@ class IllegalOrderTransition(DomainError):
     """An order was asked to move where its lifecycle does not allow; the order is unchanged."""
 
 
-def transition(current: OrderStatus, target: OrderStatus, order_id: str = "") -> OrderStatus:
-    """``target`` if the table allows it from ``current``; raises IllegalOrderTransition."""
+def transition(current: OrderStatus, target: OrderStatus, order_id: object = "") -> OrderStatus:
+    """``target`` if the table allows it from ``current``; raises IllegalOrderTransition, naming
+    ``order_id`` (formatted only then: transitions are on every order's path)."""
     if target not in TRANSITIONS[current]:
         name = f"order {order_id} " if order_id else "order "
         raise IllegalOrderTransition(f"{name}cannot become {target.name}: it was {current.name}")

@@ -232,8 +232,10 @@ def execute(
         task = progress.add_task("backtest")
         on_progress = lambda done: progress.update(task, completed=done)  # noqa: E731
         venue_factory = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
-        writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log)
-        run_log = checkpointing(writer, settings, appender=run.log)
+        # checkpoints go through the writer too: one connection writes the run log, so no
+        # second connection's commit checkpoints the writer's WAL in this process
+        writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, codec=codec)
+        run_log = checkpointing(writer, settings)
         try:
             if data is not None:
                 inputs: BarsFromRows | BarsFromLog = BarsFromRows(

@@ -46,7 +46,10 @@ _ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
 
 
 def _send(stream: IO[bytes], message: Any) -> None:
-    data = _ENCODER.encode(message)
+    _send_encoded(stream, _ENCODER.encode(message))
+
+
+def _send_encoded(stream: IO[bytes], data: bytes) -> None:
     stream.write(len(data).to_bytes(4, "big"))
     stream.write(data)
     stream.flush()
@@ -129,11 +132,15 @@ class SQLiteWriterProcess:
         return self.append_encoded([(e, encode(e)) for e in events])
 
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
-        """Send the batch; return the last notification id known so far (the previous batch's)."""
+        """Send the batch; return the last notification id known so far (the previous batch's).
+
+        The batch is encoded before waiting for the previous one, while the writer still works."""
+        message = _ENCODER.encode(
+            [(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
+        )
         self._wait()
-        rows = [(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
         try:
-            _send(self._to_writer, rows)
+            _send_encoded(self._to_writer, message)
         except BrokenPipeError:
             raise StoreError(f"the log writer has stopped (exit code {self._process.poll()})") from None
         self._in_flight = True

@@ -1,7 +1,10 @@
+import itertools
 import math
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from application.reporting.stats import compute_stats
 from application.reporting.trades import RoundTrip
@@ -38,3 +41,27 @@ def test_statistics_of_a_small_daily_curve_worked_by_hand() -> None:
 def test_no_trades_and_a_flat_curve_leave_undefined_ratios_empty() -> None:
     stats = compute_stats([0, NS], [Decimal(5), Decimal(5)], Decimal(5), [], 0)
     assert stats["sharpe"] is None and stats["win_rate_pct"] is None and stats["max_drawdown_pct"] == 0
+
+
+def _longest_drawdown_bar_by_bar(ts: list[int], equity: list[int]) -> int:
+    """The definition walked bar by bar: from the peak before a fall to the first bar back at it."""
+    longest, peak, start = 0, equity[0], None
+    for index, value in enumerate(equity):
+        peak = max(peak, value)
+        if value < peak:
+            start = index - 1 if start is None else start
+        elif start is not None:
+            longest, start = max(longest, ts[index] - ts[start]), None
+    if start is not None:
+        longest = max(longest, ts[-1] - ts[start])
+    return longest // NS
+
+
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 5)), min_size=1, max_size=40))
+def test_the_longest_drawdown_matches_the_definition_walked_bar_by_bar(
+    points: list[tuple[int, int]],
+) -> None:
+    equity = [value for value, _ in points]
+    ts = list(itertools.accumulate(gap * DAY * NS for _, gap in points))
+    stats = compute_stats(ts, [Decimal(v) for v in equity], Decimal(1), [], 0)
+    assert stats["max_drawdown_duration_s"] == _longest_drawdown_bar_by_bar(ts, equity)
