@@ -5,6 +5,12 @@ session's commits): wrap the log a writer is given and, after each committed app
 the policy is asked whether a checkpoint is due. A checkpoint goes in between two
 commits, never inside one, so a session's inputs stay next to the decisions they caused
 (and replay passes over checkpoints anyway). The clock is handed in.
+
+With a pipelined inner log (a writer process whose append returns before its batch is
+committed), ``deferred`` signs a due checkpoint at the start of the next append instead,
+when the batch before has had the time it takes to prepare this one to commit: signing
+right away would make the caller wait for the batch in flight, leaving the writer idle
+while the next batch is prepared. ``finish`` signs one still due after the last append.
 """
 
 from __future__ import annotations
@@ -24,10 +30,18 @@ Clock = Callable[[], datetime]
 class CheckpointingLog:
     """``inner``, plus a checkpoint after any append that makes one due (never without ``checkpoints``)."""
 
-    def __init__(self, inner: EventLog, checkpoints: PeriodicCheckpoints | None, clock: Clock) -> None:
+    def __init__(
+        self,
+        inner: EventLog,
+        checkpoints: PeriodicCheckpoints | None,
+        clock: Clock,
+        *,
+        deferred: bool = False,
+    ) -> None:
         self.inner = inner
         self.checkpoints = checkpoints
         self.clock = clock
+        self.deferred = deferred
 
     @property
     def signed(self) -> list[CheckpointSigned]:
@@ -35,16 +49,23 @@ class CheckpointingLog:
         return self.checkpoints.signed if self.checkpoints is not None else []
 
     def append(self, events: Sequence[Event]) -> int:
-        """Append (one transaction), then sign a checkpoint if one is due; the batch's last id."""
+        """Append (one transaction), then sign a checkpoint if one is due; the batch's last id.
+        Deferred: sign one the appends before made due first, then append."""
+        self._sign_deferred()
         last = self.inner.append(events)
         self._appended(len(events))
         return last
 
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
         """Like ``append`` for encoded events."""
+        self._sign_deferred()
         last = self.inner.append_encoded(items)
         self._appended(len(items))
         return last
+
+    def finish(self) -> None:
+        """Deferred: sign the checkpoint the last append made due, if any (before closing the inner log)."""
+        self._sign_deferred()
 
     def stream_head(self, originator_id: UUID) -> Event | None:
         """The inner log's."""
@@ -74,4 +95,11 @@ class CheckpointingLog:
 
     def _appended(self, count: int) -> None:
         if self.checkpoints is not None and count:
-            self.checkpoints.appended(count, self.clock())
+            if self.deferred:
+                self.checkpoints.count(count)
+            else:
+                self.checkpoints.appended(count, self.clock())
+
+    def _sign_deferred(self) -> None:
+        if self.deferred and self.checkpoints is not None:
+            self.checkpoints.sign_if_due(self.clock())

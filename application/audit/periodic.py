@@ -73,8 +73,12 @@ class PeriodicCheckpoints:
 
     def appended(self, count: int, now: datetime) -> CheckpointSigned | None:
         """``count`` events were just appended by the caller; sign if a checkpoint is due."""
+        self.count(count)
+        return self.sign_if_due(now)
+
+    def count(self, count: int) -> None:
+        """``count`` events were just appended by the caller (signing is asked for apart)."""
         self.events_since += count
-        return self._sign_if_due(now)
 
     def poll(self, now: datetime) -> CheckpointSigned | None:
         """Chain whatever was appended (by anyone), count it, and sign if a checkpoint is due."""
@@ -87,13 +91,14 @@ class PeriodicCheckpoints:
                 self.counted_upto = link.notification_id
             if self.events_since >= enough:
                 break
-        return self._sign_if_due(now)
+        return self.sign_if_due(now)
 
     def seconds_since(self, now: datetime) -> float:
         """Seconds since the last checkpoint (or since counting began)."""
         return (now - self.since).total_seconds()
 
-    def _sign_if_due(self, now: datetime) -> CheckpointSigned | None:
+    def sign_if_due(self, now: datetime) -> CheckpointSigned | None:
+        """Sign the chain's head if the policy says a checkpoint is due now."""
         if not self.policy.due(self.events_since, self.seconds_since(now)):
             return None
         signed = sign_checkpoint(self.log, self.trail, self.signer, now.isoformat())

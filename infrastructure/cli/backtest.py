@@ -232,10 +232,11 @@ def execute(
         task = progress.add_task("backtest")
         on_progress = lambda done: progress.update(task, completed=done)  # noqa: E731
         venue_factory = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
-        # checkpoints go through the writer too: one connection writes the run log, so no
-        # second connection's commit checkpoints the writer's WAL in this process
+        # Checkpoints go through the writer too (one connection writes the run log: no second
+        # connection's commit checkpoints the writer's WAL here), each signed before the next
+        # batch rather than right after the one that made it due (see ``CheckpointingLog``).
         writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, codec=codec)
-        run_log = checkpointing(writer, settings)
+        run_log = checkpointing(writer, settings, deferred=True)
         try:
             if data is not None:
                 inputs: BarsFromRows | BarsFromLog = BarsFromRows(
@@ -251,6 +252,7 @@ def execute(
                     result = run_backtest(
                         run_log, codec, config, inputs, source_name, version, venue_factory, on_progress
                     )
+            run_log.finish()
         finally:
             writer.close()
     result.log = str(run_dir / "ledger.sqlite")

@@ -27,6 +27,7 @@ from infrastructure.bootstrap import LedgerStore, log_file_settings, migrate, op
 from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings
 from infrastructure.store.codec import EventCodec
+from infrastructure.store.sqlite_writer import SQLiteWriterProcess
 from infrastructure.venues.simulated import SimulatedVenue
 from tests.conftest import settings_for
 from tests.e2e.test_cli import BARS_CSV
@@ -175,3 +176,29 @@ def test_a_backtest_run_log_written_by_the_writer_process_gets_checkpoints_and_r
         result = verify(run_log.log, EventCodec())
         assert result.identical and result.recorded_digest == report.digest
         assert_signed_and_chained(run_log, signed)
+
+
+def test_deferred_checkpoints_are_signed_before_the_next_append_and_at_finish(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    settings = prepared("sqlite", request, tmp_path, events=4)
+    bars = _bars(config(), [("10", "10")] * 10)
+    with open_ledger(settings) as store:
+        writer = SQLiteWriterProcess(str(settings.sqlite_path), store.log, codec=EventCodec())
+        log = checkpointing(writer, settings, deferred=True)
+        try:
+            log.append(bars[:5])
+            assert log.signed == []  # due, but the batch may still be in flight: not yet
+            log.append(bars[5:8])  # signed first, at the head of the first batch
+            assert [c.head_id for c in log.signed] == [5]
+            log.append(bars[8:10])
+            assert len(log.signed) == 1  # 5 events since: due again, signed at finish
+            log.finish()
+            log.finish()  # nothing appended since: nothing more to sign
+        finally:
+            writer.close()
+        events = recorded(store)
+        topics = [type(e).__name__ for _, e in events]
+        assert topics == ["Bar"] * 5 + ["CheckpointSigned"] + ["Bar"] * 5 + ["CheckpointSigned"]
+        assert [c.head_id for c in log.signed] == [5, 11]
+        assert_signed_and_chained(store, log.signed)
