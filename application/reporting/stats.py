@@ -88,7 +88,9 @@ def _drawdown(ts: np.ndarray, curve: np.ndarray) -> dict[str, float | int | None
     peaks = np.maximum.accumulate(curve)
     drawdowns = (curve - peaks) / peaks
     return {
-        "max_drawdown_pct": _pct(-float(drawdowns.min())),
+        "max_drawdown_pct": _pct(
+            abs(float(drawdowns.min()))
+        ),  # abs: no -0.0 for a curve never below its peak
         "max_drawdown_duration_s": _longest_drawdown_ns(ts, curve < peaks) // NS,
     }
 

@@ -121,6 +121,10 @@ def print_summary(report: BacktestReport) -> None:
     ):
         table.add_row(key, str(stats.get(key)))
     table.add_row("open positions", str(len(report.open_positions)))
+    refused = report.inputs.get("rejected") or {}
+    if refused:  # input rows refused on the way in (recorded in the run's log with their reasons)
+        reasons = ", ".join(f"{reason} {count:,}" for reason, count in refused.items())
+        table.add_row("input rows refused", f"{sum(refused.values()):,} ({reasons})")
     table.add_row("orders denied", ", ".join(f"{k} {v:,}" for k, v in report.denials.items()) or "none")
     console.print(table)
     for change in report.breakers:

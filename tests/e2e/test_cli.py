@@ -345,3 +345,15 @@ def test_audit_why_tells_the_story_of_an_order(tmp_path: Path) -> None:
     assert steps[-5:] == ["signal", "risk decision", "submitted", "venue report", "venue report"]
     assert steps.count("input") == 4
     assert run("audit", "why", "not-an-id", "--log", log).returncode == 2
+
+
+def test_backtest_summary_counts_the_input_rows_it_refused(tmp_path: Path) -> None:
+    data = tmp_path / "bars.csv"
+    data.write_text(BARS_CSV + "1700009000,1,2,0.5,abc,10\n1700009060,1,0.4,0.5,1,10\n")
+    params = ["--param", "fast=2", "--param", "slow=3", "--size", "1"]
+    done = run(
+        "--data-dir", str(tmp_path / "d"), "backtest", "--data", str(data), "--symbol", "TEST/USD", *params
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"input rows refused\s*│\s*2 \(high_below_low 1, not_a_number 1\)", done.stdout)
+    assert not re.search(r"max_drawdown_pct\s*│\s*-", done.stdout)
