@@ -19,8 +19,8 @@ from domain.market.values import format_timestamp, parse_timestamp
 from infrastructure.audit.signing import signature_valid
 from infrastructure.bootstrap import log_file_settings, open_ledger, open_read_models
 from infrastructure.cli import audit_checkpoint, audit_export, audit_replay, audit_why_breaker
-from infrastructure.cli.audit_common import LogOption, print_steps, step_documents, trail_of, write_json
-from infrastructure.cli.context import console, errors, reports_errors, settings_of
+from infrastructure.cli.audit_common import print_steps, step_documents, trail_of, write_json
+from infrastructure.cli.context import LogOption, console, errors, reports_errors, settings_of
 from infrastructure.errors import ConfigError
 from infrastructure.store.codec import EventCodec
 

@@ -21,8 +21,8 @@ from domain.events import CheckpointSigned
 from infrastructure.audit.periodic import LazySigner, wall_clock
 from infrastructure.audit.signing import FileSigner, key_path
 from infrastructure.bootstrap import open_ledger
-from infrastructure.cli.audit_common import LogOption, chosen_settings, trail_of
-from infrastructure.cli.context import console, reports_errors, settings_of
+from infrastructure.cli.audit_common import trail_of
+from infrastructure.cli.context import LogOption, chosen_settings, console, reports_errors, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError
 

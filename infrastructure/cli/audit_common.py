@@ -1,4 +1,4 @@
-"""What the audit commands share: the ``--log`` option, the store's audit trail, and how a story prints.
+"""What the audit commands share: the store's audit trail, and how a story prints.
 
 Stories (``audit why``, ``audit why-breaker``) print the same way: one line per recorded
 event, ``label #notification_id topic: field=value, ...``, or with ``--json`` one document
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
@@ -17,23 +16,15 @@ import typer
 
 from application.ports import AuditTrail, RecordedEvent
 from domain.events import Event
-from infrastructure.bootstrap import log_file_settings
-from infrastructure.cli.context import console, settings_of
-from infrastructure.config import Settings
+from infrastructure.cli.context import console
 from infrastructure.errors import ConfigError
 
-LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of text.")]
 
 Step = tuple[str, RecordedEvent]
 """A labelled step of a story: what the event was to the story, and the event as recorded."""
 
 _NOT_SHOWN = {"originator_id", "originator_version", "venue", "symbol", "ts_recv"}
-
-
-def chosen_settings(ctx: typer.Context, log: Path | None) -> Settings:
-    """The settings of ``--log`` (a ledger file or run directory) if given, else the configured store."""
-    return log_file_settings(log) if log is not None else settings_of(ctx)
 
 
 def trail_of(store: object, where: str) -> AuditTrail:

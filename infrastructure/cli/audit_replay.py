@@ -10,8 +10,7 @@ from application.audit.replay_window import replay_window
 from domain.errors import InvalidMarketData
 from domain.market.values import format_timestamp, parse_timestamp
 from infrastructure.bootstrap import open_ledger
-from infrastructure.cli.audit_common import LogOption, chosen_settings
-from infrastructure.cli.context import console, errors, reports_errors
+from infrastructure.cli.context import LogOption, chosen_settings, console, errors, reports_errors
 from infrastructure.errors import ConfigError
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec

@@ -17,14 +17,12 @@ from application.ports import RecordedEvent
 from infrastructure.bootstrap import open_ledger
 from infrastructure.cli.audit_common import (
     JsonOption,
-    LogOption,
     Step,
-    chosen_settings,
     print_steps,
     step_documents,
     write_json,
 )
-from infrastructure.cli.context import console, reports_errors
+from infrastructure.cli.context import LogOption, chosen_settings, console, reports_errors
 from infrastructure.errors import ConfigError
 
 

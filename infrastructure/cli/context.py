@@ -6,7 +6,8 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
 
 import psycopg
 import typer
@@ -15,6 +16,7 @@ from rich.console import Console
 
 from application.errors import ApplicationError, NothingValidToIngest
 from domain.errors import DomainError
+from infrastructure.bootstrap import log_file_settings
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError, InfrastructureError, SourceError
 
@@ -29,11 +31,20 @@ EXIT_USAGE = 2
 EXIT_FAILED = 3
 
 
+LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
+"""``--log``: the commands that read a log can read a backtest's run log instead of the store."""
+
+
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings built by the top-level callback."""
     settings = ctx.find_root().obj
     assert isinstance(settings, Settings)
     return settings
+
+
+def chosen_settings(ctx: typer.Context, log: Path | None) -> Settings:
+    """The settings of ``--log`` (a ledger file or run directory) if given, else the configured store."""
+    return log_file_settings(log) if log is not None else settings_of(ctx)
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:

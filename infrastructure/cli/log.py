@@ -10,10 +10,12 @@ import typer
 from rich.table import Table
 
 from application.log_summary import LogSummary, summarise
+from domain.events import ALL_EVENT_TYPES
 from domain.market.values import format_timestamp
 from infrastructure.bootstrap import open_ledger
-from infrastructure.cli.context import console, reports_errors, settings_of
+from infrastructure.cli.context import LogOption, chosen_settings, console, reports_errors
 from infrastructure.config import Settings
+from infrastructure.errors import ConfigError
 
 app = typer.Typer(help="Read the log.")
 
@@ -40,9 +42,9 @@ def print_summary(summary: LogSummary, settings: Settings) -> None:
 
 @app.command("summary")
 @reports_errors
-def summary(ctx: typer.Context) -> None:
+def summary(ctx: typer.Context, log: LogOption = None) -> None:
     """Events per topic and every import recorded in the log."""
-    settings = settings_of(ctx)
+    settings = chosen_settings(ctx, log)
     with open_ledger(settings) as store:
         print_summary(summarise(store.log), settings)
 
@@ -54,11 +56,15 @@ def show(
     after: Annotated[int, typer.Option(min=0, help="Start after this notification id.")] = 0,
     limit: Annotated[int, typer.Option(min=1, help="At most this many events.")] = 20,
     topic: Annotated[list[str] | None, typer.Option(help="Only these topics.")] = None,
+    log: LogOption = None,
 ) -> None:
     """Print events as JSON lines: notification id, topic and every field."""
+    unknown = sorted(set(topic or ()) - set(ALL_EVENT_TYPES))
+    if unknown:
+        raise ConfigError(f"unknown topic {', '.join(unknown)}; topics: {', '.join(sorted(ALL_EVENT_TYPES))}")
     encoder = msgspec.json.Encoder(decimal_format="string")
     shown = 0
-    with open_ledger(settings_of(ctx)) as store:
+    with open_ledger(chosen_settings(ctx, log)) as store:
         for page in store.log.read(after, min(limit, 10_000), topics=topic or ()):
             for recorded in page:
                 line = {

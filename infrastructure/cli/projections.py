@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from application.read_models.runner import BatchReport, ProjectionRunner
-from infrastructure.bootstrap import log_file_settings, open_ledger, open_read_models
-from infrastructure.cli.context import console, reports_errors, settings_of
-from infrastructure.config import Settings
+from infrastructure.bootstrap import open_ledger, open_read_models
+from infrastructure.cli.context import LogOption, chosen_settings, console, reports_errors
 from infrastructure.errors import ConfigError
 from infrastructure.metrics import InstrumentedViews, Metrics, start_metrics_server
 from infrastructure.read_models.background import BackgroundCommits
@@ -22,12 +20,6 @@ from infrastructure.runtime import bulk_work_gc
 from projections import ALL
 
 app = typer.Typer(help="Read models: run the projections, show their lag, rebuild them from the log.")
-
-LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
-
-
-def _settings(ctx: typer.Context, log: Path | None) -> Settings:
-    return log_file_settings(log) if log is not None else settings_of(ctx)
 
 
 @app.command("run")
@@ -43,7 +35,7 @@ def run(
     metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port.")] = "127.0.0.1",
 ) -> None:
     """Apply new events to every projection, exactly once, and keep following the log (Ctrl-C stops)."""
-    settings = _settings(ctx, log)
+    settings = chosen_settings(ctx, log)
     if interval <= 0:
         raise ConfigError(f"--interval must be positive, got {interval}")
     if metrics_port is not None and not 0 < metrics_port < 65536:
@@ -92,7 +84,7 @@ def run(
 @reports_errors
 def status(ctx: typer.Context, log: LogOption = None) -> None:
     """Each projection's position and lag behind the log."""
-    settings = _settings(ctx, log)
+    settings = chosen_settings(ctx, log)
     views = open_read_models(settings)
     with open_ledger(settings) as store:
         head = store.log.last_notification_id()
@@ -110,7 +102,7 @@ def rebuild(
     only: Annotated[list[str] | None, typer.Option(help="Rebuild only these projections.")] = None,
 ) -> None:
     """Drop projections' rows and rebuild them from the log (the result equals the live views)."""
-    settings = _settings(ctx, log)
+    settings = chosen_settings(ctx, log)
     known = {p.name: p for p in ALL}
     chosen = [known[name] for name in only] if only and set(only) <= set(known) else list(ALL)
     if only and not set(only) <= set(known):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,19 +9,12 @@ import uvicorn
 
 from infrastructure.api.app import create_app
 from infrastructure.api.keys import ROLES, ApiKeyStore
-from infrastructure.bootstrap import log_file_settings, migrate
-from infrastructure.cli.context import console, reports_errors, settings_of
-from infrastructure.config import Settings
+from infrastructure.bootstrap import migrate
+from infrastructure.cli.context import LogOption, chosen_settings, console, reports_errors
 from infrastructure.errors import ConfigError
 from infrastructure.read_models.writer_lock import writer_lock
 
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.")
-
-LogOption = Annotated[Path | None, typer.Option(help="A ledger file or run directory (default: the store).")]
-
-
-def _settings(ctx: typer.Context, log: Path | None) -> Settings:
-    return log_file_settings(log) if log is not None else settings_of(ctx)
 
 
 @reports_errors
@@ -36,7 +28,7 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the read-model API, the event stream, the metrics and the dashboard (at /)."""
-    settings = _settings(ctx, log)
+    settings = chosen_settings(ctx, log)
     if not 0 < port < 65536:
         raise ConfigError(f"--port must be 1-65535, got {port}")
     if settings.store == "sqlite":
@@ -60,7 +52,7 @@ def create(
     log: LogOption = None,
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
-    settings = _settings(ctx, log)
+    settings = chosen_settings(ctx, log)
     if settings.store == "sqlite":
         migrate(settings)
     key, identity = ApiKeyStore(settings).create(name, role)
@@ -72,7 +64,7 @@ def create(
 @reports_errors
 def list_keys(ctx: typer.Context, log: LogOption = None) -> None:
     """Every key's id, name, role and whether it is revoked (never the key)."""
-    for key in ApiKeyStore(_settings(ctx, log)).list():
+    for key in ApiKeyStore(chosen_settings(ctx, log)).list():
         state = "revoked" if key.revoked else "active"
         console.print(f"{key.key_id}  {key.role:<8} {state:<8} {key.created_at}  {key.name}", highlight=False)
 
@@ -85,6 +77,6 @@ def revoke(
     log: LogOption = None,
 ) -> None:
     """Revoke a key (the API refuses it within its key cache's lifetime, 30 s)."""
-    if not ApiKeyStore(_settings(ctx, log)).revoke(key_id):
+    if not ApiKeyStore(chosen_settings(ctx, log)).revoke(key_id):
         raise ConfigError(f"no API key with id {key_id!r}")
     console.print(f"revoked {key_id}")

@@ -347,7 +347,7 @@ def test_audit_why_tells_the_story_of_an_order(tmp_path: Path) -> None:
     assert run("audit", "why", "not-an-id", "--log", log).returncode == 2
 
 
-def test_backtest_summary_counts_the_input_rows_it_refused(tmp_path: Path) -> None:
+def test_backtest_summary_counts_refused_rows_and_log_show_reads_them_from_the_run_log(tmp_path: Path) -> None:
     data = tmp_path / "bars.csv"
     data.write_text(BARS_CSV + "1700009000,1,2,0.5,abc,10\n1700009060,1,0.4,0.5,1,10\n")
     params = ["--param", "fast=2", "--param", "slow=3", "--size", "1"]
@@ -357,3 +357,13 @@ def test_backtest_summary_counts_the_input_rows_it_refused(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert re.search(r"input rows refused\s*│\s*2 \(high_below_low 1, not_a_number 1\)", done.stdout)
     assert not re.search(r"max_drawdown_pct\s*│\s*-", done.stdout)
+    run_dir = re.search(r"log: (\S+)/ledger\.sqlite", done.stdout).group(1)  # type: ignore[union-attr]
+    refusals = run("log", "show", "--log", run_dir, "--topic", "market.Data.Rejected")
+    assert [json.loads(line)["event"]["reason"] for line in refusals.stdout.splitlines()] == [
+        "not_a_number",
+        "high_below_low",
+    ]
+    summary = run("log", "summary", "--log", run_dir)
+    assert re.search(r"market\.Bar\s*│\s*60\b", summary.stdout), summary.stdout
+    typo = run("log", "show", "--log", run_dir, "--topic", "market.bar")
+    assert typo.returncode == 2 and "unknown topic market.bar; topics:" in typo.stderr
