@@ -57,19 +57,17 @@ def checkpointing(
     log: EventLog,
     settings: Settings,
     *,
-    appender: EventLog | None = None,
     clock: Clock = wall_clock,
     deferred: bool = False,
 ) -> CheckpointingLog:
     """``log``, signing a checkpoint after any append that makes one due under the settings' policy.
 
     ``settings`` give the policy and the key (the main store's, also for a run's own log).
-    ``appender`` records the checkpoints when ``log`` cannot (a writer process takes only
-    encoded batches); it must write the same store. A pass-through when the policy is off
-    or the store keeps no chain. ``deferred``: for a pipelined writer (see ``CheckpointingLog``).
+    A pass-through when the policy is off or the store keeps no chain. ``deferred``: for a
+    pipelined writer (see ``CheckpointingLog``).
     """
     policy, trail = policy_of(settings), trail_or_none(log)
     if not policy.enabled or trail is None:
         return CheckpointingLog(log, None, clock)
-    checkpoints = PeriodicCheckpoints(appender or log, trail, LazySigner(settings), policy, clock())
+    checkpoints = PeriodicCheckpoints(log, trail, LazySigner(settings), policy, clock())
     return CheckpointingLog(log, checkpoints, clock, deferred=deferred)

@@ -347,7 +347,7 @@ def test_audit_why_tells_the_story_of_an_order(tmp_path: Path) -> None:
     assert run("audit", "why", "not-an-id", "--log", log).returncode == 2
 
 
-def test_backtest_summary_counts_refused_rows_and_log_show_reads_them_from_the_run_log(tmp_path: Path) -> None:
+def test_backtest_summary_counts_refused_rows_and_log_show_finds_them_in_the_run_log(tmp_path: Path) -> None:
     data = tmp_path / "bars.csv"
     data.write_text(BARS_CSV + "1700009000,1,2,0.5,abc,10\n1700009060,1,0.4,0.5,1,10\n")
     params = ["--param", "fast=2", "--param", "slow=3", "--size", "1"]
