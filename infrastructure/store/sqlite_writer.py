@@ -33,9 +33,9 @@ LOCK_TIMEOUT_SECONDS = 30
 """How long a batch waits for another process's write transaction (the ledger's own setting)."""
 
 CACHE_KIB = 131_072
-"""The writer's page cache (128 MiB; SQLite's default is 2 MiB). Every bar is its own stream, so
-each insert lands at a random place in the primary-key index; with the index in cache, 1M-row
-appends measured 30-37% faster here."""
+"""The writer's page cache (128 MiB; SQLite's default is 2 MiB). A run's bars are one stream, but
+every order is its own, so an order's rows land at random places in the primary-key index; with
+the index in cache, 1M-row appends measured 30-37% faster here."""
 
 CHECKPOINT_PAGES = 20_000
 """WAL pages between automatic checkpoints (SQLite's default is 1,000): fewer, larger
