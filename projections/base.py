@@ -23,7 +23,7 @@ memory up to where its view stopped.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, ClassVar, NamedTuple
@@ -84,6 +84,9 @@ class Projection(ABC):
     tables: ClassVar[tuple[Table, ...]]
     topics: ClassVar[tuple[str, ...]]
     """The event topics it reads (others are skipped by the reader)."""
+    partial: ClassVar[Mapping[str, type[Any]]] = {}
+    """Topics of which it reads only the fields of a lighter struct (``projections.partial``):
+    their events may come decoded as that struct instead, and ``apply`` must take both."""
 
     def __init__(self) -> None:
         self._seq = {table.name: 0 for table in self.tables}

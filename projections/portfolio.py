@@ -12,7 +12,9 @@ unrealized P&L is the positions' quantity times the latest mark.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from domain.events import (
     Bar,
@@ -26,6 +28,7 @@ from domain.events import (
 from domain.trading.position import Position
 from projections.base import Projection, Row, Table
 from projections.context import NS_PER_DAY, SessionContext, day_of, percent
+from projections.partial import BarClose
 
 ZERO = Decimal(0)
 
@@ -96,6 +99,7 @@ class PortfolioProjection(Projection):
     topics = tuple(
         t.TOPIC for t in (SessionStarted, Bar, OrderApproved, OrderDenied, OrderSubmitted, VenueOrderFilled)
     )
+    partial: ClassVar[Mapping[str, type[Any]]] = {Bar.TOPIC: BarClose}
 
     def __init__(self) -> None:
         super().__init__()
@@ -113,7 +117,7 @@ class PortfolioProjection(Projection):
 
     def apply(self, notification_id: int, event: Event) -> None:
         """Account one event."""
-        if isinstance(event, Bar):
+        if isinstance(event, Bar | BarClose):
             self._mark(notification_id, event)
         elif isinstance(event, VenueOrderFilled):
             self._fill(notification_id, event)
@@ -170,7 +174,7 @@ class PortfolioProjection(Projection):
             fills=(previous.fills if previous and previous.day == day else 0) + 1,
         )
 
-    def _mark(self, notification_id: int, bar: Bar) -> None:
+    def _mark(self, notification_id: int, bar: Bar | BarClose) -> None:
         self._roll_day(notification_id, bar.ts_event)
         marks = self.marks
         marks[bar.symbol] = bar.close
