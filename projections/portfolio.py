@@ -12,7 +12,7 @@ unrealized P&L is the positions' quantity times the latest mark.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -115,6 +115,10 @@ class PortfolioProjection(Projection):
         self._day_start = -NS_PER_DAY  # the UTC midnight (ns) that began ``day``
         self._books: dict[str, _Book] | None = None  # per account, between fills and sessions
 
+    def handlers(self) -> dict[str, Callable[[int, Any], None]]:
+        """Bars go straight to the mark (they are most of the log)."""
+        return {**super().handlers(), Bar.TOPIC: self._mark}
+
     def apply(self, notification_id: int, event: Event) -> None:
         """Account one event."""
         if isinstance(event, Bar | BarClose):
@@ -175,7 +179,8 @@ class PortfolioProjection(Projection):
         )
 
     def _mark(self, notification_id: int, bar: Bar | BarClose) -> None:
-        self._roll_day(notification_id, bar.ts_event)
+        if not self._day_start <= bar.ts_event < self._day_start + NS_PER_DAY:
+            self._roll_day(notification_id, bar.ts_event)
         marks = self.marks
         marks[bar.symbol] = bar.close
         books = self._books if self._books is not None else self._open_books()

@@ -60,7 +60,8 @@ class ProjectionRunner:
         self._readers = {
             topic: tuple(p for p in self.projections if topic in p.topics) for topic in self._topics
         }
-        self._appliers = {topic: tuple(p.apply for p in readers) for topic, readers in self._readers.items()}
+        handlers = [p.handlers() for p in self.projections]
+        self._appliers = {topic: tuple(h[topic] for h in handlers if topic in h) for topic in self._topics}
         self._decode_as = _partial_topics(self._readers)
 
     def lag(self) -> dict[str, int]:
@@ -132,7 +133,12 @@ class ProjectionRunner:
             projection.position = upto
             stored = self.committed[projection.name]
             for table, versions in projection.take_changes().items():
-                fresh = [v for v in versions if v.valid_from > stored]
+                # in valid_from order: all fresh unless the first one is already stored
+                fresh = (
+                    versions
+                    if versions[0].valid_from > stored
+                    else [v for v in versions if v.valid_from > stored]
+                )
                 if fresh:
                     changes.setdefault(table, []).extend(fresh)
             if upto > stored:

@@ -51,6 +51,11 @@ def _decimal_columns(table: Table) -> frozenset[str]:
     )
 
 
+def _optional_columns(table: Table) -> frozenset[str]:
+    hints = typing.get_type_hints(table.row)
+    return frozenset(name for name in table.columns if type(None) in typing.get_args(hints[name]))
+
+
 class TableWrite(msgspec.Struct, array_like=True):
     """One table's part of a commit: keys whose current version is superseded, new versions."""
 
@@ -109,18 +114,23 @@ class _Shape:
         return self._copy_text(versions, valid_to)
 
     def _compile(self) -> Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]]:
-        # One generated comprehension per table: attribute reads and str() inline, no per-value calls.
+        # One generated comprehension per table: attribute reads and str() inline, no per-value calls;
+        # each version unpacked once (a third faster than indexing it), None tested only where allowed.
+        optional = _optional_columns(self.table)
+
         def value(column: str) -> str:
-            if column in self.decimals:
+            if column not in self.decimals:
+                return f"r.{column}"
+            if column in optional:
                 return f"(None if r.{column} is None else str(r.{column}))"
-            return f"r.{column}"
+            return f"str(r.{column})"
 
         fields = ", ".join(value(c) for c in self.columns)
         source = (
             "def build(versions, valid_to):\n"
             "    return [\n"
-            f"        (v[0], v[1], valid_to[i], {fields})\n"
-            "        for i, v in enumerate(versions) for r in (v[2],)\n"
+            f"        (seq, valid_from, until, {fields})\n"
+            "        for (seq, valid_from, r, _), until in zip(versions, valid_to)\n"
             "    ]\n"
         )
         namespace: dict[str, Any] = {}
