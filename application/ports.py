@@ -6,8 +6,8 @@ the in-memory implementation rather than mocks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
@@ -56,11 +56,18 @@ class EventLog(Protocol):
         ...
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Pages of events with notification id > ``after``, in notification order.
 
-        Ids may have gaps (PostgreSQL); never assume consecutive ids.
+        Ids may have gaps (PostgreSQL); never assume consecutive ids. ``decode_as`` maps topics
+        to lighter structs (some of the event's fields, named and typed as the event's) that
+        their events may be decoded into instead: the decoder then skips the other fields.
+        A store may ignore it, so the caller must take the full event as well.
         """
         ...
 

@@ -23,7 +23,7 @@ memory up to where its view stopped.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, ClassVar, NamedTuple
@@ -72,6 +72,9 @@ class Version(NamedTuple):
     supersedes: int | None = None
 
 
+_version = tuple.__new__  # a Version from its four fields, without NamedTuple's Python-level __new__
+
+
 class Projection(ABC):
     """Turns events into versions of rows; subclasses implement ``apply``.
 
@@ -84,6 +87,9 @@ class Projection(ABC):
     tables: ClassVar[tuple[Table, ...]]
     topics: ClassVar[tuple[str, ...]]
     """The event topics it reads (others are skipped by the reader)."""
+    partial: ClassVar[Mapping[str, type[Any]]] = {}
+    """Topics of which it reads only the fields of a lighter struct (``projections.partial``):
+    their events may come decoded as that struct instead, and ``apply`` must take both."""
 
     def __init__(self) -> None:
         self._seq = {table.name: 0 for table in self.tables}
@@ -98,6 +104,11 @@ class Projection(ABC):
     def apply(self, notification_id: int, event: Event) -> None:
         """Account one event (call ``put`` for every row it changes)."""
 
+    def handlers(self) -> dict[str, Callable[[int, Any], None]]:
+        """The method that applies each topic's events: ``apply``, unless a subclass sends a topic
+        straight to the method ``apply`` would call (one dispatch less for a frequent topic)."""
+        return dict.fromkeys(self.topics, self.apply)
+
     def put(self, table: Table, notification_id: int, row: Row) -> None:
         """Record a new version of a row (state tables) or a new row (history tables)."""
         name = table.name
@@ -105,10 +116,10 @@ class Projection(ABC):
         self._seq[name] = seq
         current = self._current.get(name)
         if current is None:
-            self._pending[name].append(Version(seq, notification_id, row))
+            self._pending[name].append(_version(Version, (seq, notification_id, row, None)))
             return
         key = self._keys[name](row)
-        self._pending[name].append(Version(seq, notification_id, row, current.get(key)))
+        self._pending[name].append(_version(Version, (seq, notification_id, row, current.get(key))))
         current[key] = seq
 
     def take_changes(self) -> dict[str, list[Version]]:

@@ -7,9 +7,10 @@ projection depends on nothing but the log).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+
+import msgspec
 
 from domain.events import OrderSubmitted, SessionStarted
 from domain.events.trading import RiskDecision
@@ -20,9 +21,9 @@ DEFAULT_ACCOUNT = "default"
 PCT_QUANTUM = Decimal("0.000001")
 
 
-@dataclass(frozen=True)
-class OrderContext:
-    """Who an order belongs to."""
+class OrderContext(msgspec.Struct, frozen=True, gc=False):
+    """Who an order belongs to (a struct: built ten times faster than a frozen dataclass, twice for
+    every order in each of three projections)."""
 
     account: str
     strategy_id: str

@@ -60,12 +60,36 @@ def nearest_rank(ordered: list[int], pct: int) -> int | None:
     return ordered[rank - 1]
 
 
+NO_RATE = percent(ZERO, Decimal(1))
+"""A rate of nothing out of some orders: the same 0.000000 whatever their number."""
+
+
+def _rate(count: int, orders: int) -> Decimal:
+    return percent(Decimal(count), Decimal(orders)) if count or not orders else NO_RATE
+
+
 class _Venue:
     def __init__(self) -> None:
         self.orders = self.acknowledged = self.rejected = self.errors = self.cancelled = self.fills = 0
         self.latencies: list[int] = []
+        self.percentiles: tuple[int | None, int | None, int | None, int | None] = (None, None, None, None)
+        """p50, p95, p99 and max of ``latencies``, computed when they change."""
         self.slippage_total = ZERO
+        self.average: Decimal | None = None
+        """``slippage_total`` over ``fills``, computed when they change."""
         self.worst: Decimal | None = None
+
+    def acknowledged_after(self, latency: int) -> None:
+        # One more order acknowledged, after ``latency`` ns.
+        self.acknowledged += 1
+        latencies = self.latencies
+        insort(latencies, latency)
+        self.percentiles = (
+            nearest_rank(latencies, 50),
+            nearest_rank(latencies, 95),
+            nearest_rank(latencies, 99),
+            latencies[-1],
+        )
 
 
 class ExecutionQualityProjection(Projection):
@@ -111,6 +135,7 @@ class ExecutionQualityProjection(Projection):
             venue.fills += 1
             slip = slippage_bps(event.side, event.price, event.expected_price)
             venue.slippage_total += slip
+            venue.average = (venue.slippage_total / venue.fills).quantize(BPS_QUANTUM)
             venue.worst = slip if venue.worst is None else max(venue.worst, slip)
         elif isinstance(event, VenueOrderRejected):
             venue.rejected += 1
@@ -123,12 +148,11 @@ class ExecutionQualityProjection(Projection):
             and event.order_id not in self.acknowledged
         ):
             self.acknowledged.add(event.order_id)
-            venue.acknowledged += 1
-            insort(venue.latencies, event.ts_recv - self.submitted[event.order_id])
+            venue.acknowledged_after(event.ts_recv - self.submitted[event.order_id])
         self._put(notification_id, event.venue, venue, event.ts_event)
 
     def _put(self, notification_id: int, name: str, venue: _Venue, ts: int) -> None:
-        latencies = venue.latencies
+        p50, p95, p99, most = venue.percentiles
         self.put(
             EXECUTION,
             notification_id,
@@ -141,15 +165,13 @@ class ExecutionQualityProjection(Projection):
                 errors=venue.errors,
                 cancelled=venue.cancelled,
                 fills=venue.fills,
-                reject_rate_pct=percent(Decimal(venue.rejected), Decimal(venue.orders)),
-                error_rate_pct=percent(Decimal(venue.errors), Decimal(venue.orders)),
-                latency_p50_ns=nearest_rank(latencies, 50),
-                latency_p95_ns=nearest_rank(latencies, 95),
-                latency_p99_ns=nearest_rank(latencies, 99),
-                latency_max_ns=latencies[-1] if latencies else None,
-                average_slippage_bps=(venue.slippage_total / venue.fills).quantize(BPS_QUANTUM)
-                if venue.fills
-                else None,
+                reject_rate_pct=_rate(venue.rejected, venue.orders),
+                error_rate_pct=_rate(venue.errors, venue.orders),
+                latency_p50_ns=p50,
+                latency_p95_ns=p95,
+                latency_p99_ns=p99,
+                latency_max_ns=most,
+                average_slippage_bps=venue.average,
                 worst_slippage_bps=venue.worst,
             ),
         )

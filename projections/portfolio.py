@@ -12,7 +12,9 @@ unrealized P&L is the positions' quantity times the latest mark.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from domain.events import (
     Bar,
@@ -26,6 +28,7 @@ from domain.events import (
 from domain.trading.position import Position
 from projections.base import Projection, Row, Table
 from projections.context import NS_PER_DAY, SessionContext, day_of, percent
+from projections.partial import BarClose
 
 ZERO = Decimal(0)
 
@@ -96,6 +99,7 @@ class PortfolioProjection(Projection):
     topics = tuple(
         t.TOPIC for t in (SessionStarted, Bar, OrderApproved, OrderDenied, OrderSubmitted, VenueOrderFilled)
     )
+    partial: ClassVar[Mapping[str, type[Any]]] = {Bar.TOPIC: BarClose}
 
     def __init__(self) -> None:
         super().__init__()
@@ -111,9 +115,13 @@ class PortfolioProjection(Projection):
         self._day_start = -NS_PER_DAY  # the UTC midnight (ns) that began ``day``
         self._books: dict[str, _Book] | None = None  # per account, between fills and sessions
 
+    def handlers(self) -> dict[str, Callable[[int, Any], None]]:
+        """Bars go straight to the mark (they are most of the log)."""
+        return {**super().handlers(), Bar.TOPIC: self._mark}
+
     def apply(self, notification_id: int, event: Event) -> None:
         """Account one event."""
-        if isinstance(event, Bar):
+        if isinstance(event, Bar | BarClose):
             self._mark(notification_id, event)
         elif isinstance(event, VenueOrderFilled):
             self._fill(notification_id, event)
@@ -170,8 +178,9 @@ class PortfolioProjection(Projection):
             fills=(previous.fills if previous and previous.day == day else 0) + 1,
         )
 
-    def _mark(self, notification_id: int, bar: Bar) -> None:
-        self._roll_day(notification_id, bar.ts_event)
+    def _mark(self, notification_id: int, bar: Bar | BarClose) -> None:
+        if not self._day_start <= bar.ts_event < self._day_start + NS_PER_DAY:
+            self._roll_day(notification_id, bar.ts_event)
         marks = self.marks
         marks[bar.symbol] = bar.close
         books = self._books if self._books is not None else self._open_books()

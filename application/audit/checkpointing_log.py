@@ -15,8 +15,9 @@ while the next batch is prepared. ``finish`` signs one still due after the last 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from application.audit.periodic import PeriodicCheckpoints
@@ -76,10 +77,14 @@ class CheckpointingLog:
         return self.inner.read_stream(originator_id, after_version, upto_version)
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         """The inner log's."""
-        return self.inner.read(after, page_size, topics)
+        return self.inner.read(after, page_size, topics, decode_as)
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
         """The inner log's."""

@@ -12,7 +12,7 @@ gets the wrapped log's answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -59,10 +59,14 @@ class InstrumentedEventLog:
         return self.wrapped.read_stream(originator_id, after_version, upto_version)
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Forwarded."""
-        return self.wrapped.read(after, page_size, topics)
+        return self.wrapped.read(after, page_size, topics, decode_as)
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
         """Forwarded."""

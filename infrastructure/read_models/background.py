@@ -5,8 +5,9 @@ projections compute the next batch.
 commit thread, waiting first for the previous batch: one batch in flight, order kept, and a
 failed commit raised at the next ``commit`` or at ``flush`` (the runner flushes at the end of
 every pass, so a pass returns only once its batches are durable). The prepared statements hold
-the GIL for almost none of their time: one ``json_each`` INSERT per table on SQLite, one COPY
-write per table on PostgreSQL. Everything else waits for the thread first.
+the GIL for little of their time: multi-row INSERTs on SQLite (the GIL is taken back once per
+statement of up to a thousand rows), one COPY write per table on PostgreSQL. Everything else
+waits for the thread first.
 """
 
 from __future__ import annotations

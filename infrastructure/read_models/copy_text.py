@@ -43,7 +43,7 @@ class EscapedText(dict[str, str]):
 def copy_builder(table: Table) -> CopyBuilder:
     """A function giving the COPY text of a table's versions (with their ``valid_to``)."""
     hints = typing.get_type_hints(table.row)
-    fields = ["{v[0]}", "{v[1]}", "{N if valid_to[i] is None else valid_to[i]}"]
+    fields = ["{seq}", "{valid_from}", "{N if until is None else until}"]
     for column in table.columns:
         hint = hints[column]
         optional = type(None) in typing.get_args(hint)
@@ -61,7 +61,7 @@ def copy_builder(table: Table) -> CopyBuilder:
         "def build(versions, valid_to):\n"
         "    return ''.join([\n"
         f'        f"{line}\\n"\n'
-        "        for i, v in enumerate(versions) for r in (v[2],)\n"
+        "        for (seq, valid_from, r, _), until in zip(versions, valid_to)\n"
         "    ])\n"
     )
     namespace: dict[str, Any] = {"N": NULL, "E": EscapedText()}

@@ -6,13 +6,17 @@ UUID as 16 raw bytes. Payloads of ``compress_from`` bytes or more are zlib
 compressed when that saves at least 10%: such a payload starts with the byte
 0xC1, which msgpack never uses, so both forms decode without a flag column.
 Small market-data events (about 150 bytes) never pay for compression.
+
+A reader that needs only some fields of a topic's events may have them decoded into a lighter
+struct (``decode_page``'s ``decode_as``): msgspec skips the other fields without building them
+(a bar decoded for its close alone: 1.2 us against 4.2 us with its five Decimals).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -22,6 +26,8 @@ from infrastructure.errors import StoreError
 
 COMPRESSED_MARKER: Final = b"\xc1"
 _MARKER_BYTE: Final = 0xC1
+
+Decoders = dict[str, msgspec.msgpack.Decoder[Any]]
 
 
 class UnknownTopic(StoreError):
@@ -41,7 +47,8 @@ class EventCodec:
         compress_from: int = 512,
     ) -> None:
         self._encoder = msgspec.msgpack.Encoder(decimal_format="string", uuid_format="bytes")
-        self._decoders = {topic: msgspec.msgpack.Decoder(cls) for topic, cls in types.items()}
+        self._decoders: Decoders = {topic: msgspec.msgpack.Decoder(cls) for topic, cls in types.items()}
+        self._partial: dict[frozenset[tuple[str, type[Any]]], Decoders] = {}
         self._compress_from = compress_from
 
     def encode(self, event: Event) -> bytes:
@@ -53,36 +60,56 @@ class EventCodec:
                 return COMPRESSED_MARKER + packed
         return body
 
-    def decode_page(self, rows: Sequence[tuple[int, str, bytes]]) -> list[RecordedEvent]:
+    def decode_page(
+        self, rows: Sequence[tuple[int, str, bytes]], decode_as: Mapping[str, type[Any]] | None = None
+    ) -> list[RecordedEvent]:
         """``decode`` over a page of (notification id, topic, bytes) rows, the same events with the same
         errors: the per-row call and error handling are taken out of the loop (a log read spent a
-        fifth of its decoding time there)."""
-        decoders = self._decoders
+        fifth of its decoding time there). Topics in ``decode_as`` are decoded into its struct."""
+        decoders = self._decoders if not decode_as else self._partial_decoders(decode_as)
         page: list[RecordedEvent] = []
         append = page.append
         try:
             for notification_id, topic, data in rows:
                 decoder = decoders.get(topic)
                 if decoder is None or (data and data[0] == _MARKER_BYTE):
-                    append(RecordedEvent(notification_id, self.decode(topic, data)))
+                    append(RecordedEvent(notification_id, self._decode(decoders, topic, data)))
                 else:
                     append(RecordedEvent(notification_id, decoder.decode(data)))
         except msgspec.DecodeError:
             _, topic, data = rows[len(page)]
-            self.decode(topic, data)  # the failing row: raises its UndecodableEvent
+            self._decode(decoders, topic, data)  # the failing row: raises its UndecodableEvent
             raise
         return page
 
+    def _partial_decoders(self, decode_as: Mapping[str, type[Any]]) -> Decoders:
+        # The typed decoders with those of ``decode_as`` in place (built once per mapping).
+        key = frozenset(decode_as.items())
+        found = self._partial.get(key)
+        if found is None:
+            unknown = sorted(set(decode_as) - set(self._decoders))
+            if unknown:
+                raise UnknownTopic(f"unknown event topics {unknown!r}")
+            found = self._partial[key] = {
+                **self._decoders,
+                **{topic: msgspec.msgpack.Decoder(cls) for topic, cls in decode_as.items()},
+            }
+        return found
+
     def decode(self, topic: str, data: bytes) -> Event:
         """The event stored as ``data`` under ``topic``; raises UnknownTopic or a decode error."""
+        event: Event = self._decode(self._decoders, topic, data)
+        return event
+
+    @staticmethod
+    def _decode(decoders: Decoders, topic: str, data: bytes) -> Any:
         try:
-            decoder = self._decoders[topic]
+            decoder = decoders[topic]
         except KeyError:
             raise UnknownTopic(f"unknown event topic {topic!r}") from None
         try:
             if data and data[0] == _MARKER_BYTE:
                 data = zlib.decompress(memoryview(data)[1:])
-            event: Event = decoder.decode(data)
+            return decoder.decode(data)
         except (msgspec.DecodeError, zlib.error) as error:
             raise UndecodableEvent(f"stored {topic} event does not decode: {error}") from None
-        return event

@@ -13,7 +13,7 @@ page by ``notification_id > last seen``, never by arithmetic.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -215,7 +215,11 @@ class PostgresEventLog:
         return [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Pages after ``after`` in notification order (binary transfer, typed decoding)."""
         decode_page = self._codec.decode_page
@@ -231,7 +235,7 @@ class PostgresEventLog:
                     rows = cursor.execute(self._page, (after, page_size)).fetchall()
             if not rows:
                 return
-            yield decode_page(rows)
+            yield decode_page(rows, decode_as)
             after = rows[-1][0]
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:

@@ -7,7 +7,8 @@ reference the fast SQLite and PostgreSQL paths are tested against.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
@@ -50,17 +51,20 @@ class RecorderEventLog:
         ]
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Pages of events after ``after``, in notification order."""
-        decode = self._codec.decode
         while True:
             page = self._recorder.select_notifications(
                 after, page_size, topics=topics, inclusive_of_start=False
             )
             if not page:
                 return
-            yield [RecordedEvent(n.id, decode(n.topic, n.state)) for n in page]
+            yield self._codec.decode_page([(n.id, n.topic, n.state) for n in page], decode_as)
             after = page[-1].id
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:

@@ -8,7 +8,7 @@ transaction (``sqlite_chain``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -96,7 +96,11 @@ class SQLiteEventLog:
         return [RecordedEvent(r[0], decode(r[1], r[2])) for r in rows]
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Pages after ``after`` in rowid order, decoded with typed decoders."""
         decode_page = self._codec.decode_page
@@ -109,7 +113,7 @@ class SQLiteEventLog:
                 rows = cursor.fetchall()
             if not rows:
                 return
-            yield decode_page(rows)
+            yield decode_page(rows, decode_as)
             after = rows[-1][0]
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 from uuid import UUID
 
@@ -182,11 +182,15 @@ class SQLiteWriterProcess:
         return self._reader.read_stream(originator_id, after_version, upto_version)
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         """Read through the reader (after the batch in flight)."""
         self._wait()
-        return self._reader.read(after, page_size, topics)
+        return self._reader.read(after, page_size, topics, decode_as)
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
         """Read through the reader (after the batch in flight)."""

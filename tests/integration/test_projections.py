@@ -7,14 +7,17 @@ fees, a risk denial and breaker transitions.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
 
 from application.backtest import BacktestReport
+from application.ports import EventLog, RecordedEvent
 from application.read_models.ports import RowQuery
 from application.read_models.runner import ProjectionRunner
+from domain.events import Bar
 from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import LedgerStore
 from infrastructure.read_models.sql_store import SqlReadModels
@@ -22,6 +25,7 @@ from projections import ALL, TABLES
 from projections.base import Row, Table
 from projections.breakers import BREAKERS, BreakerRow
 from projections.orders import ORDERS, OrderRow
+from projections.partial import BarClose
 from projections.performance import PERFORMANCE, StrategyPerformanceRow
 from projections.portfolio import CASH, EQUITY, POSITIONS, CashRow, EquityRow, PositionRow
 from tests.engine_helpers import bar_rows, config, run
@@ -97,6 +101,42 @@ def test_a_rebuilt_view_equals_the_live_one(ledger: tuple[LedgerStore, SqlReadMo
     assert views.positions() == {}
     ProjectionRunner(store.log, views).run_once()
     assert dump(views) == live
+
+
+class WholeEvents:
+    """The log, decoding every event whole whatever the reader asks (as a store may)."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self.asked: list[Mapping[str, type[Any]] | None] = []
+
+    def read(
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
+    ) -> Iterator[Sequence[RecordedEvent]]:
+        self.asked.append(decode_as)
+        return self.log.read(after, page_size, topics)
+
+    def last_notification_id(self) -> int:
+        return self.log.last_notification_id()
+
+
+def test_views_from_partly_decoded_bars_equal_views_from_whole_ones(
+    ledger: tuple[LedgerStore, SqlReadModels],
+) -> None:
+    store, views = ledger
+    backtest(store)
+    ProjectionRunner(store.log, views, page_size=41).run_once()
+    partly = dump(views)
+    for projection in ALL:
+        views.reset(projection.name, projection.tables)
+    whole = WholeEvents(store.log)
+    ProjectionRunner(whole, views, page_size=41).run_once()  # type: ignore[arg-type]
+    assert whole.asked and all(asked == {Bar.TOPIC: BarClose} for asked in whole.asked)
+    assert partly[EQUITY.name] and dump(views) == partly
 
 
 def test_a_restarted_runner_resumes_where_its_view_stopped(ledger: tuple[LedgerStore, SqlReadModels]) -> None:

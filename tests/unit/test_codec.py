@@ -5,6 +5,7 @@ import pytest
 
 from domain.events import Bar, MarketDataRejected
 from infrastructure.store.codec import COMPRESSED_MARKER, EventCodec, UndecodableEvent, UnknownTopic
+from projections.partial import BarClose
 
 ID = UUID(int=1)
 
@@ -90,3 +91,19 @@ def test_a_page_decodes_to_the_events_decode_gives_with_the_same_errors() -> Non
         codec.decode_page([*rows, (9, Bar.TOPIC, b"\xde\xad")])
     with pytest.raises(UndecodableEvent):
         codec.decode_page([(9, MarketDataRejected.TOPIC, b"\xc1not zlib")])
+
+
+def test_a_page_decodes_the_topics_asked_for_into_their_lighter_struct() -> None:
+    codec = EventCodec()
+    big = rejected("1700000000," + "x" * 3000)
+    rows = [(3, Bar.TOPIC, codec.encode(bar())), (7, MarketDataRejected.TOPIC, codec.encode(big))]
+    page = codec.decode_page(rows, {Bar.TOPIC: BarClose})
+    assert [(r.notification_id, r.event) for r in page] == [
+        (3, BarClose(symbol="BTC/USD", ts_event=1, close=Decimal("1.5"))),
+        (7, big),
+    ]
+    assert codec.decode_page(rows) == codec.decode_page(rows, {})
+    with pytest.raises(UndecodableEvent, match=r"stored market\.Bar event does not decode"):
+        codec.decode_page([(9, Bar.TOPIC, b"\xde\xad")], {Bar.TOPIC: BarClose})
+    with pytest.raises(UnknownTopic, match=r"market\.Nope"):
+        codec.decode_page(rows, {"market.Nope": BarClose})

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 from uuid import UUID
 
 from application.ports import RecordedEvent, StoredRecord
@@ -40,7 +41,11 @@ class FakeLog:
         ]
 
     def read(
-        self, after: int = 0, page_size: int = 10_000, topics: Sequence[str] = ()
+        self,
+        after: int = 0,
+        page_size: int = 10_000,
+        topics: Sequence[str] = (),
+        decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
         yield [
             RecordedEvent(i, e)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
+import msgspec
+
 from domain.events import (
     Bar,
     Event,
@@ -15,6 +17,7 @@ from domain.events import (
     VenueOrderRejected,
 )
 from domain.ids import derive_id
+from projections import ALL
 from projections.base import Projection, Row
 from projections.execution import ExecutionQualityProjection, nearest_rank
 from projections.orders import OrdersProjection, slippage_bps
@@ -234,3 +237,30 @@ def test_performance_counts_round_trips_net_of_fees() -> None:
     assert last.win_rate_pct == Decimal("66.666667")  # type: ignore[attr-defined]
     # realized equity 1000 -> 1001.8 -> 1000.6 -> 1003.4: max drawdown 1.2 / 1001.8
     assert last.max_drawdown_pct == Decimal("0.119784")  # type: ignore[attr-defined]
+
+
+def test_handlers_and_partial_bars_give_the_versions_apply_gives_whole_events() -> None:
+    buy_id, buy = order(1, "buy", "2", T0 + 60)
+    sell_id, sell = order(2, "sell", "3", T0 + DAY + 120)
+    events: list[Event] = [
+        SESSION,
+        bar(1, T0, "10"),
+        buy,
+        fill(buy_id, "t1", "buy", "2", "10", T0 + 60, fee="0.5"),
+        bar(2, T0 + 60, "12"),
+        bar(3, T0 + DAY, "11"),
+        sell,
+        fill(sell_id, "t2", "sell", "3", "13", T0 + DAY + 120, expected="12.5"),
+        bar(4, T0 + DAY + 180, "9"),
+    ]
+    for kind in ALL:
+        whole, routed = kind(), kind()
+        handlers = routed.handlers()
+        assert set(handlers) == set(kind.topics)
+        for notification_id, event in enumerate(events, start=1):
+            if event.TOPIC in kind.topics:
+                whole.apply(notification_id, event)
+                partial = kind.partial.get(event.TOPIC)
+                light = msgspec.convert(msgspec.to_builtins(event), partial) if partial else event
+                handlers[event.TOPIC](notification_id, light)
+        assert routed.take_changes() == whole.take_changes()
