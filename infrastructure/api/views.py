@@ -15,7 +15,7 @@ import msgspec
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from application.read_models.as_of import resolve_as_of
-from application.read_models.ports import RowQuery, StoredVersion
+from application.read_models.ports import RowQuery
 from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
 from infrastructure.api.auth import require
@@ -72,12 +72,6 @@ def runtime_of(request: Request) -> ApiRuntime:
     """The app's open log and views."""
     runtime: ApiRuntime = request.app.state.runtime
     return runtime
-
-
-def as_dict(version: StoredVersion) -> dict[str, Any]:
-    """A stored version as the row model's fields."""
-    fields: dict[str, Any] = msgspec.structs.asdict(version.row)
-    return {"seq": version.seq, "valid_from": version.valid_from, "valid_to": version.valid_to, **fields}
 
 
 def json_response(document: Any) -> Response:
@@ -212,22 +206,18 @@ def order_detail(
     request: Request,
     order_id: str,
     as_of: Annotated[str | None, Query(description="A notification id or an ISO-8601 time.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """The order as it stands (or stood), every version of it, and its fills."""
     runtime = runtime_of(request)
     at = resolve_as_of(runtime.log, as_of, runtime.views_position())
     orders, fills = TABLES["rm_orders"], TABLES["rm_fills"]
     where = {"order_id": order_id}
-    current = runtime.views.rows(RowQuery(orders, where=where, as_of=at, limit=1))
+    current = runtime.views.documents(RowQuery(orders, where=where, as_of=at, limit=1))
     if not current:
         raise HTTPException(404, f"no order {order_id} in the views" + (f" as of {as_of}" if as_of else ""))
-    history = runtime.views.rows(RowQuery(orders, where=where, as_of=at, all_versions=True, limit=1000))
-    filled = runtime.views.rows(RowQuery(fills, where=where, as_of=at, all_versions=True, limit=1000))
-    return {
-        "order": as_dict(current[0]),
-        "history": [as_dict(v) for v in history],
-        "fills": [as_dict(v) for v in filled],
-    }
+    history = runtime.views.documents(RowQuery(orders, where=where, as_of=at, all_versions=True, limit=1000))
+    filled = runtime.views.documents(RowQuery(fills, where=where, as_of=at, all_versions=True, limit=1000))
+    return json_response({"order": current[0], "history": history, "fills": filled})
 
 
 __all__ = ["ROW_MODELS", "router"]

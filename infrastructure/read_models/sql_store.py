@@ -7,7 +7,8 @@ supersede (``valid_to``, by ``seq``: a search by key walked every version of the
 key, which grew with the view), insert the new versions (bulk: COPY text built
 by ``copy_text`` on PostgreSQL, multi-row ``INSERT ... VALUES`` on SQLite), and move
 the tracking positions in ``rm_tracking``.
-Money is NUMERIC on PostgreSQL and TEXT (exact decimal strings) on SQLite.
+Money is NUMERIC on PostgreSQL and TEXT (exact decimal strings) on SQLite; both are read back as
+text (psycopg's numeric loader is replaced by its text loader), and rows build Decimals from it.
 
 SQLite inserts up to ``SQLITE_ROWS_PER_INSERT`` rows per statement, their values bound as
 parameters. The previous single ``INSERT ... SELECT`` over a JSON array (``json_each``) held the
@@ -31,6 +32,7 @@ from typing import Any
 import msgspec
 import psycopg
 from psycopg import sql
+from psycopg.types.string import TextLoader
 
 from application.read_models.ports import RowQuery, StoredVersion
 from infrastructure.read_models.copy_text import CopyBuilder, copy_builder
@@ -80,6 +82,7 @@ class _Shape:
         self.table = table
         self.columns = table.columns
         self.decimals = _decimal_columns(table)
+        self.decimal_indexes = [len(META) + i for i, c in enumerate(self.columns) if c in self.decimals]
         self.key_of = table.key_of()
         self._records: Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]] | None = None
         self._copy_text: CopyBuilder | None = None
@@ -137,6 +140,25 @@ class _Shape:
         exec(source, namespace)  # noqa: S102 -- code built from the table's own column names
         built: Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]] = namespace["build"]
         return built
+
+    def documents(self, rows: Sequence[Sequence[Any]], plain: bool) -> list[dict[str, Any]]:
+        """Stored rows as mappings of column to value; with ``plain``, money's text rewritten as
+        PostgreSQL writes NUMERIC (SQLite holds ``str(Decimal)``: ``1.3E-7``, ``-0.0``)."""
+        names = (*META, *self.columns)
+        if plain and self.decimal_indexes:
+            rows = [self._plain(values) for values in rows]
+        return [dict(zip(names, values, strict=True)) for values in rows]
+
+    def _plain(self, values: Sequence[Any]) -> Sequence[Any]:
+        changed: list[Any] | None = None
+        for i in self.decimal_indexes:
+            text = values[i]
+            if text is not None and ("E" in text or text[0] == "-"):
+                plain = plain_decimal(text)
+                if plain != text:
+                    changed = changed or list(values)
+                    changed[i] = plain
+        return values if changed is None else changed
 
     def build(self, values: Sequence[Any]) -> StoredVersion:
         fields = dict(zip(self.columns, values[3:], strict=True))
@@ -204,6 +226,9 @@ class SqlReadModels:
         if conn is None or conn.closed:
             conn = psycopg.connect(self._conninfo, autocommit=True)
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
+            # Money read as its exact text, as from SQLite: the API sends text, and rows are built
+            # with Decimal(text). A page of the equity curve was read in 0.6 ms instead of 1.0.
+            conn.adapters.register_loader("numeric", TextLoader)
             self._local.postgres = conn
         return conn
 
@@ -276,10 +301,9 @@ class SqlReadModels:
         return [shape.build(values) for values in self._select(query)]
 
     def documents(self, query: RowQuery) -> list[dict[str, Any]]:
-        """Like ``rows``, as JSON-ready mappings of column to value (money as exact decimal text or
-        Decimal): what the API sends, without building row objects."""
-        names = (*META, *self._shapes[query.table.name].columns)
-        return [dict(zip(names, values, strict=True)) for values in self._select(query)]
+        """Like ``rows``, as JSON-ready mappings of column to value, money as exact decimal text
+        without exponent (the same text from both stores): what the API sends, no row objects."""
+        return self._shapes[query.table.name].documents(self._select(query), plain=self.dialect == "sqlite")
 
     def positions_and_documents(self, query: RowQuery) -> tuple[dict[str, int], list[dict[str, Any]]]:
         """``positions()`` and ``documents(query)`` together: on PostgreSQL both statements go in
@@ -292,8 +316,7 @@ class SqlReadModels:
             tracking = conn.cursor().execute(f"SELECT projection, position FROM {TRACKING}")
             selected = conn.cursor().execute(statement, params)
         positions = {name: int(position) for name, position in tracking.fetchall()}
-        names = (*META, *self._shapes[query.table.name].columns)
-        return positions, [dict(zip(names, values, strict=True)) for values in selected.fetchall()]
+        return positions, self._shapes[query.table.name].documents(selected.fetchall(), plain=False)
 
     def _select(self, query: RowQuery) -> list[tuple[Any, ...]]:
         statement, params = self._select_statement(query)
@@ -404,6 +427,15 @@ def _close(versions: Sequence[Version], valid_to: list[int | None]) -> list[tupl
         else:
             raise ValueError(f"versions of one table must have consecutive seqs, {superseded} is missing")
     return stored
+
+
+def plain_decimal(text: str) -> str:
+    """Exact decimal text as PostgreSQL writes a NUMERIC: no exponent, no negative zero."""
+    if "E" in text:
+        text = format(Decimal(text), "f")
+    if text.startswith("-") and not text.strip("-0."):
+        text = text[1:]
+    return text
 
 
 def _plain(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from application.read_models.ports import RowQuery
 from infrastructure.bootstrap import LedgerStore
 from infrastructure.read_models.sql_store import SQLITE_ROWS_PER_INSERT, SqlReadModels
 from projections.base import Version
@@ -63,3 +64,39 @@ def test_a_commit_of_more_rows_than_one_insert_takes_is_stored_whole(
         (3, count + 3, None, 3, "acct", "10", "3"),
     ]
     assert views.positions() == {"portfolio": count + 3}
+
+
+def test_money_is_read_back_as_the_same_plain_text_from_either_store(
+    ledger: tuple[LedgerStore, SqlReadModels],
+) -> None:
+    _, views = ledger
+    row = EquityRow(
+        ts=1,
+        account="acct",
+        symbol="MEME/USD",
+        mark=Decimal("1.3E-7"),  # str(): exponent notation
+        cash=Decimal("1.0E+2"),
+        equity=Decimal("12.50"),
+        high_water=Decimal("-0E-7"),  # negative zero, which NUMERIC does not keep
+        drawdown_pct=Decimal("-0.0"),
+        realized_pnl=Decimal("-1.5"),
+        unrealized_pnl=Decimal(0),
+        fees=Decimal("1.23E+1"),
+    )
+    views.commit({"portfolio": 1}, {EQUITY.name: [Version(1, 1, row)]})
+    query = RowQuery(EQUITY)
+    [document] = views.documents(query)
+    money = {column: document[column] for column in EQUITY.columns[3:]}
+    assert money == {
+        "mark": "0.00000013",
+        "cash": "100",
+        "equity": "12.50",
+        "high_water": "0.0000000",
+        "drawdown_pct": "0.0",
+        "realized_pnl": "-1.5",
+        "unrealized_pnl": "0",
+        "fees": "12.3",
+    }
+    assert views.positions_and_documents(query) == ({"portfolio": 1}, [document])
+    [stored] = views.rows(query)
+    assert stored.row == row
