@@ -15,7 +15,8 @@
 5. API: `memesnipe serve` (over the PostgreSQL views once settled by VACUUM ANALYZE and a
    CHECKPOINT after the rebuild, then over the SQLite run log) in its own process, load from a separate
    process on loopback at --requests requests/s (open loop: requests are sent on schedule
-   whether or not earlier ones have answered), over five read routes; latency p50/p99.
+   whether or not earlier ones have answered), over five read routes; latency p50/p99, and the
+   share of the CPUs the hypervisor took meanwhile (``steal``: on a shared VM the tail follows it).
 `--catch-up-only RUN_DIR` times only step 2 over an existing run log (a copy of it, views dropped
 first), `--repeat` times in a row on each store, to give a range on a noisy machine.
 Figures are for this machine at this moment.
@@ -298,6 +299,17 @@ def lag_under_ingest(rate: int, seconds: float) -> None:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
+def stolen_seconds() -> float | None:
+    """CPU time the hypervisor has taken from this machine since boot (``steal`` in /proc/stat,
+    summed over CPUs), or None where the kernel does not say."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if fields[0] == "cpu" and len(fields) > 8 else None
+
+
 def _load(url: str, key: str, rate: int, seconds: float, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """Open-loop load over keep-alive HTTP/1.1 connections with a minimal client (raw asyncio streams,
     so the client's own cost stays small); a request waiting for a free connection counts that wait."""
@@ -378,20 +390,26 @@ def api_latency(
             httpx.get(url + path, headers={"Authorization": f"Bearer {key}"})
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         loader = multiprocessing.Process(target=_load, args=(url, key, rate, seconds, queue))
+        stolen_before, started = stolen_seconds(), time.perf_counter()
         loader.start()
         latencies = queue.get()
         loader.join()
+        stolen_after, elapsed = stolen_seconds(), time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(timeout=10)
     errors = -int(latencies.pop())
     latencies.sort()
     p = partial(percentile, latencies)
+    steal = ""
+    if stolen_before is not None and stolen_after is not None:
+        share = (stolen_after - stolen_before) / (elapsed * (os.cpu_count() or 1))
+        steal = f"; the hypervisor took {share:.1%} of the CPUs meanwhile (steal)"
     print(
         f"  API on {label} (memesnipe serve, one process) at {rate} requests/s for {seconds:.0f} s "
         f"over {len(ROUTES)} routes "
         f"({len(latencies):,} requests, {errors} not 200): p50 {p(0.5):.1f} ms, "
-        f"p99 {p(0.99):.1f} ms, max {latencies[-1]:.1f} ms"
+        f"p99 {p(0.99):.1f} ms, max {latencies[-1]:.1f} ms{steal}"
     )
 
 
