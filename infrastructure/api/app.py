@@ -27,7 +27,6 @@ from infrastructure.api.runtime import ApiRuntime
 from infrastructure.api.schemas import Health, Readiness
 from infrastructure.config import Settings
 from infrastructure.metrics import Metrics, RequestMetrics, render
-from infrastructure.runtime import freeze_startup_heap
 from infrastructure.version import code_version
 
 DASHBOARD = Path(__file__).parent / "dashboard"
@@ -63,7 +62,6 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
         app.state.runtime = runtime
         if run_projections:
             runtime.start_projections()
-        freeze_startup_heap()
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ from infrastructure.bootstrap import migrate
 from infrastructure.cli.context import LogOption, chosen_settings, console, reports_errors
 from infrastructure.errors import ConfigError
 from infrastructure.read_models.writer_lock import writer_lock
+from infrastructure.runtime import freeze_startup_heap
 
 keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.")
 
@@ -40,6 +41,7 @@ def serve(
     console.print(
         f"serving {settings.describe_store()} on http://{host}:{port}/ (Ctrl-C stops)", highlight=False
     )
+    freeze_startup_heap()  # this process now only serves: keep its modules out of full collections
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -153,7 +153,7 @@ class _Shape:
         changed: list[Any] | None = None
         for i in self.decimal_indexes:
             text = values[i]
-            if text is not None and ("E" in text or text[0] == "-"):
+            if text is not None and ("E" in text or text.startswith("-")):
                 plain = plain_decimal(text)
                 if plain != text:
                     changed = changed or list(values)
