@@ -33,6 +33,10 @@ def parse_decimal(field: str, text: str | None) -> Decimal:
     return value
 
 
+MAX_TIMESTAMP_NS = 2**63 - 1
+"""The latest timestamp a store holds: a signed 64-bit count of nanoseconds (2262-04-11)."""
+
+
 def parse_timestamp(text: str | None) -> int:
     """Nanoseconds since the epoch (UTC) from ISO-8601 or epoch s/ms/us/ns.
 
@@ -50,7 +54,17 @@ def parse_timestamp(text: str | None) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * NANOS_PER_SECOND + delta.microseconds * 1_000
+    return _in_range(
+        (delta.days * 86_400 + delta.seconds) * NANOS_PER_SECOND + delta.microseconds * 1_000, text
+    )
+
+
+def _in_range(ts_ns: int, text: str) -> int:
+    """``ts_ns`` if a stored timestamp can hold it (a signed 64-bit count of nanoseconds from
+    1970, so up to 2262), else the reason it cannot."""
+    if not 0 <= ts_ns <= MAX_TIMESTAMP_NS:
+        raise InvalidMarketData("bad_timestamp", f"timestamp is out of range (1970 to 2262): {text!r}")
+    return ts_ns
 
 
 def _parse_epoch(text: str) -> int:
@@ -68,7 +82,7 @@ def _parse_epoch(text: str) -> int:
         scale = 1_000
     else:
         scale = 1
-    return int(number * scale)
+    return _in_range(int(number * scale), text)
 
 
 def format_timestamp(ts_ns: int) -> str:

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from application.engine.replay import NotASessionLog
 from application.read_models.as_of import AsOfNotReady, BadAsOf
 from infrastructure.api import audit, commands, stream, views
 from infrastructure.api.auth import KeyCache, require
@@ -83,6 +84,12 @@ def create_app(settings: Settings, run_projections: bool = True, key_ttl: float 
     @app.exception_handler(BadAsOf)
     async def bad_as_of(request: Request, error: BadAsOf) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=400)
+
+    @app.exception_handler(NotASessionLog)
+    async def not_a_session(request: Request, error: NotASessionLog) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"this store holds no session to answer for: {error}"}, status_code=409
+        )
 
     @app.exception_handler(AsOfNotReady)
     async def not_ready(request: Request, error: AsOfNotReady) -> JSONResponse:

@@ -9,9 +9,11 @@ input after the end would make the recorded session irreproducible.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Annotated, Any, Literal
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
 from domain.events import OperatorCommand, SessionEnded, SessionStarted
@@ -23,6 +25,8 @@ from infrastructure.api.views import runtime_of
 
 router = APIRouter(prefix="/v1/commands", tags=["operator"])
 COMMANDS = derive_id("operator-commands")
+ATTEMPTS = 5
+_ISSUING = threading.Lock()
 
 
 @router.post("/{command}", response_model=CommandRecorded, status_code=201, summary="Halt, resume or flatten")
@@ -35,17 +39,27 @@ def issue(
     """Record the command for the running session (who issued it: the key's name and id)."""
     log = runtime_of(request).log
     _require_running_session(log)
-    previous = log.stream_head(COMMANDS)
-    event = OperatorCommand(
-        originator_id=COMMANDS,
-        originator_version=(previous.originator_version if previous else 0) + 1,
-        command=command,
-        scope=body.scope,
-        issued_by=key.identity,
-        reason=body.reason,
-        ts_event=time.time_ns(),  # when it was issued: the command's own time, recorded
-    )
-    notification_id = log.append([event])
+    with _ISSUING:  # one command at a time here; another process may still take a version first
+        for _ in range(ATTEMPTS):
+            previous = log.stream_head(COMMANDS)
+            event = OperatorCommand(
+                originator_id=COMMANDS,
+                originator_version=(previous.originator_version if previous else 0) + 1,
+                command=command,
+                scope=body.scope,
+                issued_by=key.identity,
+                reason=body.reason,
+                ts_event=time.time_ns(),  # when it was issued: the command's own time, recorded
+            )
+            try:
+                notification_id = log.append([event])
+                break
+            except IntegrityError:  # that version was taken meanwhile: read the stream's head again
+                continue
+        else:
+            raise HTTPException(
+                503, f"the command was not recorded: {ATTEMPTS} tries met newer commands; retry"
+            )
     return {
         "notification_id": notification_id,
         "command": command,

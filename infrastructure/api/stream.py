@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import msgspec
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -48,11 +48,19 @@ HEARTBEAT_POLLS = 30
 
 
 def _fetch(log: EventLog, after: int, limit: int) -> list[tuple[int, str, bytes]]:
-    return [
-        (r.notification_id, r.event.TOPIC, msgspec.json.encode(r.event))
-        for page in log.read(after=after, page_size=limit, topics=TOPICS)
-        for r in page
-    ][:limit]
+    """The first page of streamed events after ``after`` (at most ``limit``): one read, not the
+    rest of the log (a client starting far back catches up a page a poll)."""
+    for page in log.read(after=after, page_size=limit, topics=TOPICS):
+        if page:
+            return [(r.notification_id, r.event.TOPIC, msgspec.json.encode(r.event)) for r in page[:limit]]
+    return []
+
+
+def _resume_point(header: str) -> int:
+    """The notification id in a ``Last-Event-ID`` header (400 unless a plain id)."""
+    if not (header.isascii() and header.isdigit()) or int(header) > MAX_ID:
+        raise HTTPException(400, f"Last-Event-ID must be a notification id (0 to {MAX_ID})")
+    return int(header)
 
 
 @router.get(
@@ -69,8 +77,8 @@ async def stream(
 ) -> StreamingResponse:
     """Server-sent events: ``event: <topic>``, ``id: <notification id>``, ``data: <event JSON>``."""
     log = runtime_of(request).log
-    resume = request.headers.get("last-event-id", "")
-    start = after if after is not None else int(resume) if resume.isdigit() else log.last_notification_id()
+    resume = request.headers.get("last-event-id")
+    start = after if after is not None else _resume_point(resume) if resume else log.last_notification_id()
 
     async def messages() -> AsyncIterator[bytes]:
         position, sent, idle = start, 0, 0

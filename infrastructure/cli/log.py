@@ -53,7 +53,7 @@ def summary(ctx: typer.Context, log: LogOption = None) -> None:
 @reports_errors
 def show(
     ctx: typer.Context,
-    after: Annotated[int, typer.Option(min=0, help="Start after this notification id.")] = 0,
+    after: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Start after this notification id.")] = 0,
     limit: Annotated[int, typer.Option(min=1, help="At most this many events.")] = 20,
     topic: Annotated[list[str] | None, typer.Option(help="Only these topics.")] = None,
     log: LogOption = None,

@@ -8,10 +8,12 @@ transaction (``sqlite_chain``).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
 from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
@@ -49,14 +51,28 @@ class SQLiteEventLog:
             return self.last_notification_id()
         rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, data) for e, data in items]
         with self._datastore.get_connection(commit=True) as connection:
-            connection.cursor().execute(self._synchronous)
-            with connection.transaction(commit=True) as cursor:
+            cursor = connection.cursor()
+            cursor.execute(self._synchronous)
+            # The write lock is taken at BEGIN, waiting for it up to the lock timeout. The library's
+            # deferred BEGIN takes it at the first insert, after the chain's head was read; if another
+            # connection to the file (the views' writer, another process) committed in between,
+            # SQLite refuses at once ("database is locked") instead of waiting.
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
                 if self._chained:
                     cursor.sqlite_cursor.row_factory = None
-                    return insert_chained(cursor, rows, [e.originator_id.bytes for e, _ in items])
-                cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
-                cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
-                last: int = cursor.fetchone()[0] or 0
+                    last: int = insert_chained(cursor, rows, [e.originator_id.bytes for e, _ in items])
+                else:
+                    cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
+                    cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")
+                    last = cursor.fetchone()[0] or 0
+            except sqlite3.IntegrityError as e:  # a stream's version taken: as the library reports it
+                connection.rollback()
+                raise IntegrityError(e) from e
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
         return last
 
     def chain_head(self) -> tuple[int, bytes]:

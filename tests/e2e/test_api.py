@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -132,6 +133,8 @@ def test_as_of_by_time_and_by_id_answers_for_that_moment(served: tuple[Served, B
         assert client.get("/v1/positions", params={"as_of": head + 10}).status_code == 409
         assert client.get("/v1/positions", params={"as_of": "yesterday"}).status_code == 400
         assert client.get("/v1/equity", params={"from": "not a time"}).status_code == 400
+        for beyond in ("1e30", "99999999999999999999999", "0001-01-01T00:00:00+14:00"):
+            assert client.get("/v1/equity", params={"to": beyond}).status_code == 400, beyond
         assert client.get("/v1/equity", params={"limit": 0}).status_code == 422
 
 
@@ -183,6 +186,12 @@ def test_the_stream_sends_decisions_with_resumable_ids(served: tuple[Served, Bac
     assert messages[0].startswith("id: ") and "event: strategy.Signal.Generated" in messages[0]
     ids = [int(m.split("\n")[0].removeprefix("id: ")) for m in messages]
     assert ids == sorted(ids)
+    with server.client("viewer") as client:
+        resumed = client.get("/v1/stream", params={"max_events": 1}, headers={"Last-Event-ID": str(ids[1])})
+        assert resumed.text.startswith(f"id: {ids[2]}\n")
+        for bad in ("\u00b2".encode(), b"x1", str(2**63).encode()):
+            refused = client.get("/v1/stream", headers={"Last-Event-ID": bad})
+            assert refused.status_code == 400 and "Last-Event-ID" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize("kind", SQL_STORES)
@@ -196,6 +205,14 @@ def test_an_operator_command_is_recorded_with_the_keys_identity(
     with open_ledger(settings) as store:
         store.log.append([config().session("test", "test-version")])  # a session that is running
     with serve(settings) as server, server.client("operator") as client:
+        with ThreadPoolExecutor(8) as pool:  # at once: each gets its own version of the stream
+            statuses = list(
+                pool.map(
+                    lambda i: client.post("/v1/commands/halt", json={"reason": f"burst {i}"}).status_code,
+                    range(24),
+                )
+            )
+        assert statuses == [201] * 24
         recorded = client.post("/v1/commands/halt", json={"scope": "account", "reason": "news"}).json()
         assert recorded["issued_by"].startswith("api-key:test-operator:")
         assert client.post("/v1/commands/explode", json={"reason": "x"}).status_code == 422
@@ -209,7 +226,19 @@ def test_an_operator_command_is_recorded_with_the_keys_identity(
             if r.notification_id == recorded["notification_id"]
         ]
     assert command.issued_by == recorded["issued_by"] and command.reason == "news"  # type: ignore[attr-defined]
+    assert command.originator_version == 25
     assert events.status_code == 200
+
+
+@pytest.mark.parametrize("kind", SQL_STORES)
+def test_risk_state_on_a_store_without_a_session_is_a_conflict_not_an_error(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for(kind, tmp_path, request)
+    migrate(settings)
+    with serve(settings) as server, server.client("auditor") as client:
+        answer = client.get("/v1/audit/risk-state", params={"at": "2023-11-14T23:00:00Z"})
+    assert answer.status_code == 409 and "no session" in answer.json()["detail"]
 
 
 def test_metrics_expose_the_views_numbers(served: tuple[Served, BacktestReport]) -> None:

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import InvalidMarketData
-from domain.market.values import format_timestamp, parse_decimal, parse_timestamp
+from domain.market.values import MAX_TIMESTAMP_NS, format_timestamp, parse_decimal, parse_timestamp
 
 NS = 1_000_000_000
 T = 1_700_000_000
@@ -29,11 +29,31 @@ def test_timestamps_in_every_common_form_parse_to_nanoseconds(text: str, expecte
     assert parse_timestamp(text) == expected
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2023-13-45", "-5", "nan", "12:30"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yesterday",
+        "2023-13-45",
+        "-5",
+        "nan",
+        "12:30",
+        "1e30",  # past what a store holds (a signed 64-bit count of nanoseconds: 2262)
+        "1e400",
+        "99999999999999999999999",
+        "2263-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+14:00",  # before 1970
+        "1969-12-31T23:59:59Z",
+    ],
+)
 def test_unreadable_timestamps_are_refused_with_bad_timestamp(text: str) -> None:
     with pytest.raises(InvalidMarketData) as refused:
         parse_timestamp(text)
     assert refused.value.reason == "bad_timestamp"
+
+
+def test_the_last_representable_nanosecond_is_accepted() -> None:
+    assert parse_timestamp(str(MAX_TIMESTAMP_NS)) == MAX_TIMESTAMP_NS
+    assert parse_timestamp("2262-04-11T23:47:16.854775Z") == MAX_TIMESTAMP_NS - 807
 
 
 @pytest.mark.parametrize("text", [None, "", "   "])
