@@ -8,6 +8,7 @@ other processes append to the store, until Ctrl-C or ``--rounds``.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -46,6 +47,8 @@ def checkpoint(
 ) -> None:
     """Sign the chain's head (Ed25519) and record the checkpoint in the log: now, or when due."""
     settings = chosen_settings(ctx, log)
+    if export is not None:
+        _check_writable(export)  # before anything is signed and recorded for good
     periodic = watch or rounds is not None or every_events is not None or every_seconds is not None
     if not periodic:
         _sign_now(settings, settings_of(ctx), export)
@@ -115,6 +118,17 @@ def _every(policy: CheckpointPolicy) -> str:
     return " or ".join(part for part in (events, seconds) if part)
 
 
+def _check_writable(export: Path) -> None:
+    """A ConfigError unless an anchor can be written at ``export``."""
+    folder = export.parent
+    if export.is_dir():
+        raise ConfigError(f"--export {export} is a folder; give a file name")
+    if not folder.is_dir():
+        raise ConfigError(f"--export {export}: the folder {folder} does not exist")
+    if not os.access(export if export.exists() else folder, os.W_OK):
+        raise ConfigError(f"--export {export} is not writable")
+
+
 def _report(signed: CheckpointSigned, export: Path | None) -> None:
     console.print(
         f"signed the chain head at notification id {signed.head_id:,}: {signed.head_hash.hex()}",
@@ -122,5 +136,11 @@ def _report(signed: CheckpointSigned, export: Path | None) -> None:
         soft_wrap=True,
     )
     if export is not None:
-        export.write_bytes(msgspec.json.encode(signed))
+        try:
+            export.write_bytes(msgspec.json.encode(signed))
+        except OSError as e:
+            raise ConfigError(
+                f"the checkpoint is signed and recorded at {signed.head_id:,}, but its anchor could not be "
+                f"written to {export}: {e.strerror or e}"
+            ) from None
         console.print(f"anchor written to {export}", highlight=False)

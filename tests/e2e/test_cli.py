@@ -301,7 +301,11 @@ def test_scenario_run_prints_trips_and_savings() -> None:
 def test_audit_checkpoint_export_and_verify_from_the_anchor(tmp_path: Path) -> None:
     env = clean_env(MEMESNIPE_DATA_DIR=str(tmp_path))
     assert run("ingest", "synthetic", "--bars", "100", env=env).returncode == 0
+    nowhere = run("audit", "checkpoint", "--export", str(tmp_path / "no-such-folder" / "a.json"), env=env)
+    assert nowhere.returncode == 2 and "does not exist" in nowhere.stderr
+    assert "audit.Checkpoint.Signed" not in run("log", "summary", env=env).stdout  # refused before signing
     signed = run("audit", "checkpoint", "--export", str(tmp_path / "anchor.json"), env=env)
+    assert "audit.Checkpoint.Signed" in run("log", "summary", env=env).stdout
     assert signed.returncode == 0, signed.stderr
     verified = run("audit", "verify", "--from-anchor", str(tmp_path / "anchor.json"), env=env)
     assert verified.returncode == 0 and "intact" in verified.stdout and "the anchor" in verified.stdout
