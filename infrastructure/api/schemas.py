@@ -45,7 +45,13 @@ def page_model(table: Table) -> type[BaseModel]:
     return create_model(
         f"{ROW_MODELS[table.name].__name__}Page",
         items=(list[ROW_MODELS[table.name]], ...),  # type: ignore[valid-type,name-defined]
-        next_cursor=(int | None, Field(description="Pass as ?cursor= for the next page; null at the end.")),
+        next_cursor=(
+            str | None,
+            Field(
+                description="Pass as ?cursor= for the next page (its pages stay at the moment of the "
+                "first, so none skips or repeats a row that changes meanwhile); null at the end."
+            ),
+        ),
         as_of=(int | None, Field(description="The notification id answered for (null: now).")),
         views_at=(int, Field(description="The notification id the views have applied up to.")),
     )

@@ -21,10 +21,22 @@ from domain.market.values import parse_timestamp
 from infrastructure.api.auth import require
 from infrastructure.api.runtime import ApiRuntime
 from infrastructure.api.schemas import MAX_ID, PAGE_MODELS, ROW_MODELS, OrderDetail
-from projections import TABLES
+from projections import ALL, TABLES
 from projections.base import Table
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require("viewer"))])
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: after ``seq``, in the rows as of ``moment`` (the notification id
+    the first page answered for, so a row that changes meanwhile is neither skipped nor repeated)."""
+
+    seq: int
+    moment: int
+
+    def token(self) -> str:
+        return f"{self.seq}.{self.moment}"
 
 
 @dataclass(frozen=True)
@@ -34,9 +46,23 @@ class Paging:
     as_of: str | None
     ts_from: int | None
     ts_to: int | None
-    cursor: int | None
+    cursor: Cursor | None
     limit: int
     newest_first: bool
+
+
+CURSOR_PATTERN = r"^[0-9]{1,19}\.[0-9]{1,19}$"
+OWNERS = {table.name: projection.name for projection in ALL for table in projection.tables}
+"""Each view table's projection: its position is the moment the table's current rows stand for."""
+
+
+def _cursor(value: str | None) -> Cursor | None:
+    if value is None:
+        return None
+    seq, moment = (int(part) for part in value.split("."))
+    if seq > MAX_ID or moment > MAX_ID:
+        raise HTTPException(400, f"cursor: not one this API gave (numbers up to {MAX_ID})")
+    return Cursor(seq, moment)
 
 
 def _time(value: str | None, name: str) -> int | None:
@@ -56,13 +82,17 @@ async def paging(
     from_: Annotated[str | None, Query(alias="from", description="Event time from (ISO-8601).")] = None,
     to: Annotated[str | None, Query(description="Event time to, inclusive (ISO-8601).")] = None,
     cursor: Annotated[
-        int | None, Query(ge=0, le=MAX_ID, description="next_cursor of the previous page.")
+        str | None,
+        Query(
+            pattern=CURSOR_PATTERN,
+            description="next_cursor of the previous page (it keeps the first page's moment).",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     order: Annotated[str, Query(pattern="^(asc|desc)$", description="asc: oldest first.")] = "asc",
 ) -> Paging:
     """Parse the common parameters (400 on a bad time)."""
-    return Paging(as_of, _time(from_, "from"), _time(to, "to"), cursor, limit, order == "desc")
+    return Paging(as_of, _time(from_, "from"), _time(to, "to"), _cursor(cursor), limit, order == "desc")
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
@@ -81,7 +111,7 @@ def json_response(document: Any) -> Response:
 
 
 def page(runtime: ApiRuntime, table: Table, where: dict[str, object], paging: Paging) -> dict[str, Any]:
-    """One page of a table's rows now or as of a moment."""
+    """One page of a table's rows now or as of a moment; a cursor's pages stay at its moment."""
 
     def query(as_of: int | None) -> RowQuery:
         return RowQuery(
@@ -91,24 +121,33 @@ def page(runtime: ApiRuntime, table: Table, where: dict[str, object], paging: Pa
             all_versions=not table.state,
             ts_from=paging.ts_from,
             ts_to=paging.ts_to,
-            after=paging.cursor,
+            after=paging.cursor.seq if paging.cursor else None,
             limit=paging.limit + 1,
             newest_first=paging.newest_first,
         )
 
-    if paging.as_of in (None, ""):  # now: the views' position and the rows read together
-        as_of = None
+    owner, cursor = OWNERS[table.name], paging.cursor
+    if cursor is None and paging.as_of in (None, ""):  # now: positions and rows from one snapshot
         positions, rows = runtime.views.positions_and_documents(query(None))
         reached = runtime.views_position(positions)
-    else:
-        reached = runtime.views_position()
+        as_of = None
+    else:  # as of a moment: the one asked for, or the one of the cursor's first page
+        positions = runtime.views.positions()
+        reached = runtime.views_position(positions)
         as_of = resolve_as_of(runtime.log, paging.as_of, reached)
+        if cursor is not None:
+            if as_of is not None and as_of != cursor.moment:
+                raise HTTPException(400, "cursor: it belongs to pages as of another moment than as_of")
+            if cursor.moment > positions.get(owner, 0):
+                raise HTTPException(409, "cursor: the views were rebuilt since its first page; start again")
+            as_of = cursor.moment
         rows = runtime.views.documents(query(as_of))
+    moment = as_of if as_of is not None else positions.get(owner, 0)
     more = len(rows) > paging.limit
     rows = rows[: paging.limit]
     return {
         "items": rows,
-        "next_cursor": rows[-1]["seq"] if more else None,
+        "next_cursor": Cursor(rows[-1]["seq"], moment).token() if more else None,
         "as_of": as_of,
         "views_at": reached,
     }

@@ -306,15 +306,23 @@ class SqlReadModels:
         return self._shapes[query.table.name].documents(self._select(query), plain=self.dialect == "sqlite")
 
     def positions_and_documents(self, query: RowQuery) -> tuple[dict[str, int], list[dict[str, Any]]]:
-        """``positions()`` and ``documents(query)`` together: on PostgreSQL both statements go in
-        one round trip (pipeline mode), which is most of an API read's time."""
+        """``positions()`` and ``documents(query)`` from one snapshot (so the rows are those of the
+        positions read with them); on PostgreSQL in one round trip (pipeline mode), which is most
+        of an API read's time."""
         if self.dialect == "sqlite":
-            return self.positions(), self.documents(query)
+            lite = self._sqlite()
+            lite.execute("BEGIN")  # a read transaction: one snapshot for both statements
+            try:
+                return self.positions(), self.documents(query)
+            finally:
+                lite.execute("COMMIT")
         statement, params = self._select_statement(query)
         conn = self._postgres()
         with conn.pipeline():
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             tracking = conn.cursor().execute(f"SELECT projection, position FROM {TRACKING}")
             selected = conn.cursor().execute(statement, params)
+            conn.execute("COMMIT")
         positions = {name: int(position) for name, position in tracking.fetchall()}
         return positions, self._shapes[query.table.name].documents(selected.fetchall(), plain=False)
 

@@ -31,11 +31,11 @@ class Served:
 
 
 @contextmanager
-def serve(settings: Settings, key_ttl: float = 0.0) -> Iterator[Served]:
+def serve(settings: Settings, key_ttl: float = 0.0, run_projections: bool = True) -> Iterator[Served]:
     """Run the API over ``settings`` until the block ends; waits until the views have caught up."""
     store = ApiKeyStore(settings)
     keys = {role: store.create(f"test-{role}", role)[0] for role in ("viewer", "auditor", "operator")}
-    app = create_app(settings, key_ttl=key_ttl)
+    app = create_app(settings, run_projections=run_projections, key_ttl=key_ttl)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

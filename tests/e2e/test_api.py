@@ -11,7 +11,9 @@ import pytest
 
 from application.backtest import BacktestReport
 from domain.market.values import format_timestamp
-from infrastructure.bootstrap import migrate, open_ledger
+from infrastructure.bootstrap import migrate, open_ledger, open_read_models
+from projections.base import Version
+from projections.portfolio import POSITIONS, PositionRow
 from tests.conftest import fresh_pg_settings, settings_for
 from tests.e2e.api_server import Served, serve
 from tests.integration.test_projections import backtest
@@ -115,6 +117,58 @@ def test_views_over_http_match_the_backtest(served: tuple[Served, BacktestReport
         assert client.get("/v1/orders/no-such-order").status_code == 404
         [breaker] = client.get("/v1/breakers").json()["items"]
         assert breaker["state"] == report.breakers[-1]["to"]
+
+
+@pytest.mark.parametrize("kind", SQL_STORES)
+def test_pages_of_current_rows_stay_at_the_first_pages_moment(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for(kind, tmp_path, request)
+    migrate(settings)
+    views = open_read_models(settings)
+
+    def position(symbol: str, quantity: int) -> PositionRow:
+        return PositionRow(
+            ts=1,
+            account="acct",
+            strategy_id="s",
+            symbol=symbol,
+            quantity=Decimal(quantity),
+            average_price=Decimal(1),
+            cost_basis=Decimal(quantity),
+            realized_pnl=Decimal(0),
+            fees=Decimal(0),
+            fills=1,
+        )
+
+    symbols = ["S1", "S2", "S3", "S4"]
+    views.commit(
+        {"portfolio": 4}, {POSITIONS.name: [Version(i, i, position(s, 1)) for i, s in enumerate(symbols, 1)]}
+    )
+    seq, at, current = 4, 4, {s: i for i, s in enumerate(symbols, 1)}  # each symbol's current seq
+    with serve(settings, run_projections=False) as server, server.client("viewer") as client:
+        for order, moving in (("desc", "S1"), ("asc", "S2")):
+            first = client.get("/v1/positions", params={"limit": 2, "order": order}).json()
+            # the row of a later page (desc) or of this page (asc) changes before the next page is read
+            seq, at = seq + 1, at + 1
+            views.commit(
+                {"portfolio": at}, {POSITIONS.name: [Version(seq, at, position(moving, 2), current[moving])]}
+            )
+            current[moving] = seq
+            second = client.get(
+                "/v1/positions", params={"limit": 2, "order": order, "cursor": first["next_cursor"]}
+            ).json()
+            items = first["items"] + second["items"]
+            assert sorted(i["symbol"] for i in items) == symbols, (order, items)
+            assert second["next_cursor"] is None and second["as_of"] == at - 1
+            assert all(i["quantity"] == "1" or i["symbol"] != moving for i in second["items"])
+            now = client.get("/v1/positions").json()["items"]
+            assert {i["symbol"]: i["quantity"] for i in now}[moving] == "2"
+        assert client.get("/v1/positions", params={"cursor": f"1.{at + 5}"}).status_code == 409
+        assert client.get("/v1/positions", params={"cursor": f"1.{2**63}"}).status_code == 400
+        assert client.get("/v1/positions", params={"cursor": "1.2", "as_of": "0"}).status_code == 400
+        assert client.get("/v1/positions", params={"cursor": "12"}).status_code == 422
+    views.close()
 
 
 def test_as_of_by_time_and_by_id_answers_for_that_moment(served: tuple[Served, BacktestReport]) -> None:
