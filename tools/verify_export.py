@@ -28,7 +28,9 @@ with its own link. The account column, and the strategy and symbol columns of ev
 do not name them themselves (venue reports, breakers), are the exporter's attribution
 (from the session in force and the order's risk decision) and are not checked here.
 Without --public-key or --anchor the checkpoint's key is the one in the manifest: compare
-it with the key you were given; with either, a missing or foreign signature is a failure.
+it with the key you were given; with either, a missing or foreign signature is a failure,
+and so is a trusted head that no row is tied to (or, in a complete export, that lies past
+its last row: the export would be cut short of what was signed).
 Exit status: 0 verified, 1 a check failed, 2 unusable input, 3 rows not checked.
 """
 
@@ -394,6 +396,19 @@ def verify(path: Path, manifest: dict[str, Any], key: bytes | None = None, ancho
     _totals(out, manifest, complete, (last_id, previous))
     if (key or anchor) and not heads:
         out.failures.append("no valid checkpoint signed by the key you trust")
+    elif (key or anchor) and not any(h.found for h in heads):
+        out.failures.append(
+            "no row is tied to a head signed by the key you trust (the signed head "
+            + ", ".join(str(h.head_id) for h in heads)
+            + " is not among the rows): the signature proves nothing about these rows"
+        )
+    if complete and last_id >= 0:
+        for head in heads:
+            if head.head_id > last_id:
+                out.failures.append(
+                    f"the {head.label} signed head {head.head_id}, past the end of this complete export "
+                    f"({last_id}): events it covers are missing"
+                )
     _notes(out, manifest, heads, complete)
     return out
 

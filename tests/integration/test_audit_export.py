@@ -207,6 +207,50 @@ def test_a_modified_row_is_caught_even_with_a_rewritten_manifest(
     assert len(caught) == 1 and caught[0].endswith("its content does not hash to its chain link (modified)")
 
 
+def _relink(records: list[dict[str, Any]], start: int) -> None:
+    """Recompute every link from ``start`` on, as a forger who changed that row would."""
+    previous = bytes.fromhex(records[start]["chain_prev"])
+    for record in records[start:]:
+        record["chain_prev"] = previous.hex()
+        previous = link(
+            previous,
+            record["notification_id"],
+            bytes.fromhex(record["originator_id"].replace("-", "")),
+            record["originator_version"],
+            record["topic"],
+            _state(record),
+        )
+        record["chain_hash"] = previous.hex()
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_a_forged_export_cut_short_of_the_anchors_head_fails_against_the_anchor(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings, signed = history(kind, tmp_path, request)
+    path = tmp_path / "all.jsonl"
+    export(settings, path)
+    anchor = json.loads(msgspec.json.encode(signed))  # what `audit checkpoint --export` writes
+
+    def forge(records: list[dict[str, Any]]) -> None:
+        del records[[r["notification_id"] for r in records].index(signed.head_id) :]
+        _change_a_close(records[3])
+        _relink(records, 3)
+
+    _rewrite(path, "jsonl", forge)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    document = json.loads(manifest_path(path).read_text())
+    document.update(checkpoint=None, rows=len(rows), last_notification_id=rows[-1]["notification_id"])
+    document["chain_head"] = {"notification_id": rows[-1]["notification_id"], "hash": rows[-1]["chain_hash"]}
+    manifest_path(path).write_text(json.dumps(document))
+    _update_manifest(path)
+    assert failures(path) == []  # consistent with itself: only a signature can tell
+    caught = failures(path, anchor=anchor)
+    assert any(f.startswith("no row is tied to a head signed by the key you trust") for f in caught)
+    assert any(f"the anchor signed head {signed.head_id}, past the end" in f for f in caught)
+    assert failures(path, key=signed.public_key) != []
+
+
 @pytest.mark.parametrize("kind", STORES)
 def test_a_forger_who_recomputes_every_later_link_is_caught_at_the_signed_head(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -217,18 +261,7 @@ def test_a_forger_who_recomputes_every_later_link_is_caught_at_the_signed_head(
 
     def forge(records: list[dict[str, Any]]) -> None:
         _change_a_close(records[3])
-        previous = bytes.fromhex(records[3]["chain_prev"])
-        for record in records[3:]:
-            record["chain_prev"] = previous.hex()
-            previous = link(
-                previous,
-                record["notification_id"],
-                bytes.fromhex(record["originator_id"].replace("-", "")),
-                record["originator_version"],
-                record["topic"],
-                _state(record),
-            )
-            record["chain_hash"] = previous.hex()
+        _relink(records, 3)
 
     _rewrite(path, "jsonl", forge)
     document = json.loads(manifest_path(path).read_text())
