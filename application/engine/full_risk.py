@@ -158,7 +158,8 @@ class FullRisk:
             self._use(scaled(self.base_limits, scale))
 
     def _use(self, limits: RiskLimits) -> None:
-        self.limits = self.execution.limits = limits
+        self.limits = limits
+        self.execution.use(limits)
         self.manager.watch_for(limits)
         for guard in self.guards.values():
             guard.use(limits)

@@ -57,6 +57,20 @@ class ExecutionBreaker:
         self.probe_in_flight = False
         self._orders, self._fills = _Tally(self.window), _Tally(self.slippage)
 
+    def use(self, limits: RiskLimits) -> None:
+        """Judge by ``limits`` from now on; a new window size keeps the newest outcomes that fit."""
+        self.limits = limits
+        size = limits.execution_window
+        if self.window.maxlen == size:
+            return
+        orders, fills = list(self.window), list(self.slippage)
+        self.window, self.slippage = deque(maxlen=size), deque(maxlen=size)
+        self._orders, self._fills = _Tally(self.window), _Tally(self.slippage)
+        for outcome in orders[-size:]:  # a window is at least one (RiskLimits checks it)
+            self._orders.append(outcome)
+        for outcome in fills[-size:]:
+            self._fills.append(outcome)
+
     def allows_new_exposure(self, ts_ns: int) -> tuple[bool, ExecutionChange | None]:
         """Whether an order adding exposure may go now (and the move to HALF_OPEN it may cause)."""
         if self.state == ExecutionState.CLOSED:

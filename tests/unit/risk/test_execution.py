@@ -20,6 +20,18 @@ def test_an_error_rate_above_the_limit_opens_the_breaker_with_the_numbers() -> N
     assert change.reason == "venue error rate 30.0% over the last 10 orders, limit 20%"
 
 
+def test_a_new_window_size_applies_to_the_newest_outcomes() -> None:
+    breaker = ExecutionBreaker(LIMITS)
+    for outcome in [OK] * 8 + [ERROR] * 2:  # 2 errors in 10: at the 20% limit, not over it
+        assert breaker.observe(outcome, 0) is None
+    breaker.use(RiskLimits(execution_window=5, execution_min_samples=5, execution_cooldown_ns=100))
+    assert list(breaker.window) == [OK] * 3 + [ERROR] * 2  # the oldest fell out of the shorter window
+    change = breaker.observe(OK, 1)  # 2 errors in the last 5: 40%
+    assert change is not None and change.reason == "venue error rate 40.0% over the last 5 orders, limit 20%"
+    breaker.use(LIMITS)
+    assert list(breaker.window) == [OK] * 2 + [ERROR] * 2 + [OK] and breaker.window.maxlen == 10
+
+
 def test_latency_and_slippage_each_trip_it() -> None:
     slow = ExecutionBreaker(LIMITS)
     for _ in range(5):
