@@ -27,11 +27,13 @@ MAX_RAW_CHARS = 4_096
 
 @dataclass(frozen=True)
 class SourceRow:
-    """One row of a source: its line number, its fields in canonical order, its raw text."""
+    """One row of a source: its line number, its fields in canonical order, its raw text, and
+    why the source could not split it into fields (then it is refused as ``malformed_row``)."""
 
     line: int
     fields: Row
     raw: str
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,8 @@ class ValidatedRows:
         request, parser = self.request, self.parser
         for row in rows:
             try:
+                if row.problem is not None:
+                    raise InvalidMarketData("malformed_row", row.problem)
                 event = parser.parse(row.fields, self.version + 1)
             except InvalidMarketData as refusal:
                 self.rejected_version += 1

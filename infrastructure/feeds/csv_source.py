@@ -99,42 +99,27 @@ def _looks_like_data(row: list[str]) -> bool:
     return True
 
 
-class _LineRecorder:
-    """Iterates over lines and remembers those consumed since the last record."""
-
-    def __init__(self, handle: Iterator[str]) -> None:
-        self._handle = handle
-        self.lines: list[str] = []
-        self.number = 0
-
-    def __iter__(self) -> _LineRecorder:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._handle)
-        self.lines.append(line)
-        self.number += 1
-        return line
-
-
 def _rows(path: Path, columns: list[int | None], has_header: bool) -> Iterator[SourceRow]:
+    """One row per line: a market-data row never spans lines, so a stray quote or an overlong
+    field is refused with its own line and cannot swallow the lines after it."""
     wanted = [c for c in columns if c is not None]
     width = max(wanted) + 1
     getter = itemgetter(*columns) if None not in columns else None
+    nothing = tuple(None for _ in columns)
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        lines = _LineRecorder(handle)
-        reader = csv.reader(lines)
-        if has_header:
-            next(reader, None)
-            lines.lines.clear()
-        for record in reader:
-            raw = "".join(lines.lines).rstrip("\r\n")
-            line = lines.number - len(lines.lines) + 1
-            lines.lines.clear()
-            if not record:
+        for number, text in enumerate(handle, 1):
+            if number == 1 and has_header:
+                continue
+            raw = text.rstrip("\r\n")
+            if not raw:
+                continue
+            try:
+                record = next(csv.reader((raw,)))
+            except csv.Error as e:
+                yield SourceRow(line=number, fields=nothing, raw=raw, problem=f"not a CSV row: {e}")
                 continue
             if getter is not None and len(record) >= width:
                 fields = getter(record)
             else:
                 fields = tuple(record[c] if c is not None and c < len(record) else None for c in columns)
-            yield SourceRow(line=line, fields=fields, raw=raw)
+            yield SourceRow(line=number, fields=fields, raw=raw)

@@ -73,6 +73,21 @@ def test_good_rows_are_kept_and_bad_rows_are_recorded_with_reasons(
     ]
 
 
+def test_a_stray_quote_or_an_overlong_field_refuses_its_line_only(store: LedgerStore, tmp_path: Path) -> None:
+    lines = [
+        *MIXED.splitlines()[:3],
+        '2024-01-01T00:02:00Z,"101,102,100,101,12',  # a quote opened and never closed
+        "2024-01-01T00:03:00Z,101,102,100,101," + "1" * 200_000,  # past the csv module's field limit
+        "2024-01-01T00:04:00Z,101,102,100,101,12",
+    ]
+    path = tmp_path / "quotes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = ingest(store.log, REQUEST, csv_source(path, "bar"))
+    assert report.accepted == 3 and dict(report.rejected) == {"not_a_number": 1, "malformed_row": 1}
+    refusals = [e for e in events(store) if isinstance(e, MarketDataRejected)]
+    assert [(r.line, r.reason) for r in refusals] == [(4, "not_a_number"), (5, "malformed_row")]
+
+
 def test_importing_the_same_source_twice_adds_nothing(store: LedgerStore, tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_text(MIXED)

@@ -44,10 +44,18 @@ def test_short_rows_yield_missing_fields_and_raw_text_is_kept(tmp_path: Path) ->
     assert row.raw == '1,"10,5",2'
 
 
-def test_a_quoted_field_spanning_lines_keeps_its_raw_text(tmp_path: Path) -> None:
+def test_each_line_is_a_row_so_a_stray_quote_stays_on_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, 'time,price,amount\n1,"10\n5",2\n3,4,5\n')
     rows = list(csv_source(path, "trade").rows)
-    assert rows[0].raw == '1,"10\n5",2' and rows[0].line == 2 and rows[1].line == 4
+    assert [(r.line, r.raw) for r in rows] == [(2, '1,"10'), (3, '5",2'), (4, "3,4,5")]
+    assert rows[2].fields[:3] == ("3", "4", "5") and rows[2].problem is None
+
+
+def test_a_line_csv_cannot_split_is_a_row_with_the_reason(tmp_path: Path) -> None:
+    path = write(tmp_path, "time,price,amount\n1," + "9" * 200_000 + ",2\n3,4,5\n")
+    first, second = csv_source(path, "trade").rows
+    assert first.line == 2 and first.problem is not None and "field larger than field limit" in first.problem
+    assert second.fields[:3] == ("3", "4", "5")
 
 
 def test_quotes_columns_accept_common_aliases(tmp_path: Path) -> None:
