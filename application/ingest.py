@@ -18,7 +18,7 @@ from application.errors import NothingValidToIngest
 from application.ports import EventLog
 from domain.errors import InvalidMarketData
 from domain.events import Event, MarketDataImported, MarketDataRejected
-from domain.events.market import DataKind
+from domain.events.market import DataKind, MarketEvent
 from domain.ids import ImportId, StreamId, Symbol, Venue, import_id, market_stream_id
 from domain.market.rows import PARSERS, Row
 
@@ -92,7 +92,9 @@ def ingest(
         return _report_of_previous_import(previous, report, log)
 
     rejections = rejection_stream_id(request)
-    validated = ValidatedRows(request, source.name, log.stream_head(stream), log.stream_head(rejections))
+    head = log.stream_head(stream)
+    validated = ValidatedRows(request, source.name, head, log.stream_head(rejections))
+    validated.parser.remember(_stored_at_head_timestamp(log, stream, head))
     batch: list[Event] = []
     handled = 0
     for event in validated.events(source.rows):
@@ -178,6 +180,26 @@ class ValidatedRows:
                 if self.first_ts_event is None:
                     self.first_ts_event = parser.last_ts_event
                 yield event
+
+
+def _stored_at_head_timestamp(log: EventLog, stream: StreamId, head: Event | None) -> list[MarketEvent]:
+    """The stream's stored events with its head's timestamp (read back from the head), so a
+    continuing import can tell a repeat of them from a new event at that time."""
+    if head is None:
+        return []
+    found: list[MarketEvent] = []
+    upto = head.originator_version
+    while upto > 0:
+        after = max(0, upto - 256)
+        chunk = [r.event for r in log.read_stream(stream, after, upto)]
+        same = [
+            e for e in chunk if isinstance(e, MarketEvent) and e.ts_event == getattr(head, "ts_event", None)
+        ]
+        found += same
+        if len(same) < len(chunk):
+            break
+        upto = after
+    return found
 
 
 def _report_of_previous_import(

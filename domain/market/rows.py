@@ -75,6 +75,10 @@ class RowParser:
         self.last_ts_event = ts
         return event
 
+    def remember(self, stored_at_last_ts: Sequence[MarketEvent]) -> None:
+        """The stream's stored events at its last timestamp, when an import continues it (trades
+        use them to refuse repeats across files)."""
+
     def timestamp_or_none(self, row: Row) -> int | None:
         """The row's timestamp if it parses, for recording alongside a refusal."""
         try:
@@ -151,7 +155,7 @@ class TradeParser(RowParser):
         if aggressor is None:
             raise InvalidMarketData("bad_side", f"side must be buy or sell, got {side_text!r}")
         trade_id = (row[4] or "").strip() if len(row) > 4 else ""
-        self._refuse_repeat(ts, (trade_id,) if trade_id else (str(price), str(size), aggressor))
+        self._refuse_repeat(ts, _trade_key(trade_id, price, size, aggressor))
         return TradeTick(
             originator_id=self.stream_id,
             originator_version=version,
@@ -165,6 +169,13 @@ class TradeParser(RowParser):
             trade_id=trade_id,
         )
 
+    def remember(self, stored_at_last_ts: Sequence[MarketEvent]) -> None:
+        self._seen_at_last_ts = {
+            _trade_key(t.trade_id, t.price, t.size, t.aggressor)
+            for t in stored_at_last_ts
+            if isinstance(t, TradeTick) and t.ts_event == self.last_ts_event
+        }
+
     def _refuse_repeat(self, ts: int, key: tuple[str, ...]) -> None:
         # Repeats can only collide within one timestamp, so the memory stays bounded.
         if ts != self.last_ts_event:
@@ -172,6 +183,11 @@ class TradeParser(RowParser):
         elif key in self._seen_at_last_ts:
             raise InvalidMarketData("timestamp_duplicated", f"trade {key} repeats at timestamp {ts}")
         self._seen_at_last_ts.add(key)
+
+
+def _trade_key(trade_id: str, price: Decimal, size: Decimal, aggressor: str) -> tuple[str, ...]:
+    """What makes a trade a repeat of another at the same timestamp: its id, else all of it."""
+    return (trade_id,) if trade_id else (str(price), str(size), aggressor)
 
 
 class QuoteParser(RowParser):
