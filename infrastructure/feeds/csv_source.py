@@ -18,7 +18,7 @@ from pathlib import Path
 from application.ingest import Source, SourceRow
 from domain.errors import InvalidMarketData
 from domain.market.rows import FIELDS_BY_KIND, OPTIONAL_FIELDS
-from domain.market.values import parse_decimal, parse_timestamp
+from domain.market.values import parse_timestamp
 from infrastructure.errors import SourceError
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -54,11 +54,14 @@ def csv_source(path: Path, kind: str) -> Source:
         raise SourceError(f"unknown data kind {kind!r}; expected one of {', '.join(FIELDS_BY_KIND)}")
     try:
         digest = file_digest(path)
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), None)
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            first = handle.readline()  # bad bytes further on are refused with their own row
+        if "\ufffd" in first or "\x00" in first:
+            raise SourceError(f"cannot read {path}: its first line is not UTF-8 text")
+        header = next(csv.reader((first,)), None)
     except FileNotFoundError:
         raise SourceError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, csv.Error) as e:
         raise SourceError(f"cannot read {path}: {e}") from None
     if not header:
         raise SourceError(f"{path} is empty")
@@ -89,14 +92,16 @@ def _columns(header: list[str], kind: str) -> tuple[list[int | None], bool]:
 
 
 def _looks_like_data(row: list[str]) -> bool:
+    """A first row is data when it starts with a timestamp and names no column (a trade's side or
+    id is text, so the other values need not be numbers)."""
     try:
         parse_timestamp(row[0])
-        for value in row[1:]:
-            if value.strip():
-                parse_decimal("value", value)
     except InvalidMarketData:
         return False
-    return True
+    return not any(value.strip().lower() in _COLUMN_NAMES for value in row[1:])
+
+
+_COLUMN_NAMES = frozenset(name for names in ALIASES.values() for name in names)
 
 
 def _rows(path: Path, columns: list[int | None], has_header: bool) -> Iterator[SourceRow]:

@@ -32,6 +32,28 @@ def test_a_file_without_header_is_read_by_position(tmp_path: Path) -> None:
     assert [r.line for r in rows] == [1, 2]
 
 
+def test_a_file_of_trades_without_header_is_read_by_position_despite_its_text_columns(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "1700000000,10,1,buy,abc\n1700000001,11,2,sell,def\n")
+    rows = list(csv_source(path, "trade").rows)
+    assert [r.fields for r in rows] == [
+        ("1700000000", "10", "1", "buy", "abc"),
+        ("1700000001", "11", "2", "sell", "def"),
+    ]
+
+
+def test_a_bad_byte_past_the_first_line_is_left_to_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"time,price,amount\n1,10,2\n2,1\xe90,2\n")
+    rows = list(csv_source(path, "trade").rows)
+    assert rows[1].fields[1] == "1\ufffd0"  # refused by the row checks as not a number
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\x7fELF\x02\x01\x00\xff\n1,2\n")
+    with pytest.raises(SourceError, match="first line is not UTF-8 text"):
+        csv_source(binary, "trade")
+
+
 def test_a_header_missing_a_required_column_is_refused_before_reading(tmp_path: Path) -> None:
     path = write(tmp_path, "time,open,high,close,volume\n1,1,1,1,1\n")
     with pytest.raises(SourceError, match="no column for low"):
