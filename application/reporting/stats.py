@@ -7,6 +7,11 @@ Definitions, stated because they differ between tools:
 - Sharpe = mean return / sample standard deviation x sqrt(periods per year), risk-free rate 0;
 - Sortino = mean return / downside deviation x sqrt(periods per year), where the downside
   deviation is sqrt(mean(min(r, 0)^2)) over all periods (target 0);
+- probabilistic Sharpe (Bailey and Lopez de Prado, 2012) = the probability that the true
+  per-period Sharpe ratio is above 0, given the sample's: Phi((SR - 0) sqrt(n - 1) /
+  sqrt(1 - skew SR + (kurtosis - 1) / 4 SR^2)), SR the per-period Sharpe of the n returns,
+  skew and kurtosis (not excess) their population moments. A Sharpe that fat tails or a
+  short sample could have produced by luck scores near 0.5, however large it looks;
 - CAGR = (final / initial) ^ (1 / years) - 1, years = (last - first timestamp) / 365 days
   (None when it does not fit a float: a short run's growth compounded to a year);
 - max drawdown % = largest peak-to-trough fall of the equity curve, relative to the peak;
@@ -70,7 +75,12 @@ def compute_stats(
 
 def _return_stats(returns: np.ndarray, ppy: float) -> dict[str, float | None]:
     if len(returns) < 2 or ppy <= 0:
-        return {"annualized_volatility_pct": None, "sharpe": None, "sortino": None}
+        return {
+            "annualized_volatility_pct": None,
+            "sharpe": None,
+            "sortino": None,
+            "probabilistic_sharpe": None,
+        }
     std = float(np.std(returns, ddof=1))
     mean = float(np.mean(returns))
     downside = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2)))
@@ -79,7 +89,30 @@ def _return_stats(returns: np.ndarray, ppy: float) -> dict[str, float | None]:
         "annualized_volatility_pct": _pct(std * root),
         "sharpe": round(mean / std * root, 6) if std > 0 else None,
         "sortino": round(mean / downside * root, 6) if downside > 0 else None,
+        "probabilistic_sharpe": probabilistic_sharpe(returns),
     }
+
+
+def probabilistic_sharpe(returns: np.ndarray, benchmark: float = 0.0) -> float | None:
+    """The probability that the true per-period Sharpe ratio of ``returns`` exceeds ``benchmark``
+    (see the module's definitions); None for fewer than three returns or no variation."""
+    n = len(returns)
+    if n < 3:
+        return None
+    mean = float(np.mean(returns))
+    std = float(np.std(returns, ddof=1))
+    centered = returns - mean
+    second = float(np.mean(centered**2))
+    if std <= 0 or second <= 0:
+        return None
+    sharpe = mean / std
+    skew = float(np.mean(centered**3)) / second**1.5
+    kurtosis = float(np.mean(centered**4)) / second**2
+    spread = 1.0 - skew * sharpe + (kurtosis - 1.0) / 4.0 * sharpe**2
+    if spread <= 0:
+        return None
+    z = (sharpe - benchmark) * math.sqrt(n - 1) / math.sqrt(spread)
+    return round(0.5 * (1.0 + math.erf(z / math.sqrt(2.0))), 6)
 
 
 def _drawdown(ts: np.ndarray, curve: np.ndarray) -> dict[str, float | int | None]:

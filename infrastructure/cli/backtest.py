@@ -113,6 +113,7 @@ def print_summary(report: BacktestReport) -> None:
         "cagr_pct",
         "sharpe",
         "sortino",
+        "probabilistic_sharpe",
         "max_drawdown_pct",
         "trades",
         "win_rate_pct",

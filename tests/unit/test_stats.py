@@ -38,9 +38,47 @@ def test_statistics_of_a_small_daily_curve_worked_by_hand() -> None:
     assert stats["exposure_time_pct"] == 60
 
 
+def test_probabilistic_sharpe_of_the_worked_curve_by_its_formula() -> None:
+    ts = [i * DAY * NS for i in range(5)]
+    equity = [Decimal(v) for v in ("100", "110", "99", "108.9", "121")]
+    stats = compute_stats(ts, equity, Decimal(100), [], 0)
+    returns = [0.10, -0.10, 0.10, 121 / 108.9 - 1]
+    n, mean = 4, sum(returns) / 4
+    sharpe = mean / math.sqrt(sum((r - mean) ** 2 for r in returns) / (n - 1))
+    moment = [sum((r - mean) ** k for r in returns) / n for k in (2, 3, 4)]
+    skew, kurtosis = moment[1] / moment[0] ** 1.5, moment[2] / moment[0] ** 2
+    z = sharpe * math.sqrt(n - 1) / math.sqrt(1 - skew * sharpe + (kurtosis - 1) / 4 * sharpe**2)
+    assert stats["probabilistic_sharpe"] == pytest.approx(0.5 * math.erfc(-z / math.sqrt(2)), abs=1e-6)
+
+
+def _curve(returns: list[float]) -> list[Decimal]:
+    equity = [Decimal(100)]
+    for r in returns:
+        equity.append(equity[-1] * (1 + Decimal(repr(r))))
+    return equity
+
+
+def test_probabilistic_sharpe_of_two_point_returns_is_the_normal_cdf_of_sharpe_root_n() -> None:
+    # Returns m + d and m - d alternating: no skew, kurtosis 1, so PSR = Phi(SR * sqrt(n - 1)).
+    m, d, n = 0.001, 0.01, 200
+    days = [i * DAY * NS for i in range(n + 1)]
+    stats = compute_stats(
+        days, _curve([m + d if i % 2 == 0 else m - d for i in range(n)]), Decimal(100), [], 0
+    )
+    sharpe = m / (d * math.sqrt(n / (n - 1)))
+    expected = 0.5 * math.erfc(-sharpe * math.sqrt(n - 1) / math.sqrt(2))
+    assert stats["probabilistic_sharpe"] == pytest.approx(expected, abs=1e-5)
+    assert 0.5 < expected < 0.95  # a per-period Sharpe of 0.1 over 200 periods is not yet convincing
+    losing = compute_stats(
+        days, _curve([-m + d if i % 2 == 0 else -m - d for i in range(n)]), Decimal(100), [], 0
+    )
+    assert losing["probabilistic_sharpe"] == pytest.approx(1 - expected, abs=1e-5)
+
+
 def test_no_trades_and_a_flat_curve_leave_undefined_ratios_empty() -> None:
     stats = compute_stats([0, NS], [Decimal(5), Decimal(5)], Decimal(5), [], 0)
     assert stats["sharpe"] is None and stats["win_rate_pct"] is None and stats["max_drawdown_pct"] == 0
+    assert stats["probabilistic_sharpe"] is None
 
 
 def _longest_drawdown_bar_by_bar(ts: list[int], equity: list[int]) -> int:
