@@ -33,6 +33,14 @@ def run(
         int | None, typer.Option(help="Serve Prometheus metrics on this port (no key: bind privately).")
     ] = None,
     metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port.")] = "127.0.0.1",
+    export_views: Annotated[
+        bool,
+        typer.Option(
+            help="Also export the views' numbers (equity, orders, breakers, lag) on --metrics-port, for a "
+            "deployment without `memesnipe serve` (which exports them): scraped from both, every such "
+            "series would be counted twice."
+        ),
+    ] = False,
 ) -> None:
     """Apply new events to every projection, exactly once, and keep following the log (Ctrl-C stops)."""
     settings = chosen_settings(ctx, log)
@@ -48,7 +56,8 @@ def run(
         commits = BackgroundCommits(views)
         runner = ProjectionRunner(store.log, InstrumentedViews(commits, metrics))
         if metrics_port is not None:
-            metrics.watch_read_side(views, store.log.last_notification_id)
+            if export_views:
+                metrics.watch_read_side(views, store.log.last_notification_id)
             start_metrics_server(metrics, metrics_port, metrics_host)
 
         def report(batch: BatchReport) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from infrastructure.bootstrap import migrate, open_ledger
@@ -88,3 +90,38 @@ def test_projections_run_follows_the_log_until_stopped(
         out, _ = follower.communicate(timeout=30)
     assert follower.returncode == 0, out
     assert "events" in out
+
+
+@pytest.mark.parametrize("export_views", [False, True])
+def test_the_runners_metrics_carry_the_views_only_when_asked(
+    export_views: bool, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings: Settings = settings_for("sqlite", tmp_path, request)
+    migrate(settings)
+    with open_ledger(settings) as store:
+        backtest(store)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    flags = ["--export-views"] if export_views else []
+    env = clean_env(MEMESNIPE_DATA_DIR=str(settings.data_dir))
+    runner = subprocess.Popen(
+        [MEMESNIPE, "projections", "run", "--metrics-port", str(port), *flags],
+        env=env,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+                if "memesnipe_projection_versions_written_total{" in text:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        runner.communicate(timeout=30)
+    assert ("\nmemesnipe_equity{" in text) == export_views

@@ -244,3 +244,19 @@ def test_the_image_is_built_from_the_lock_file_without_resolving_again() -> None
     assert re.search(r"^USER \w+$", dockerfile, re.M)  # not root
     build = compose()["x-memesnipe"]["build"]
     assert build == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+
+
+def test_the_build_context_leaves_out_secrets_and_the_virtualenv_but_not_what_the_image_copies() -> None:
+    ignored = {
+        line.strip()
+        for line in (DEPLOY.parent / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".venv", ".git", "deploy/.env", "deploy/secrets"} <= ignored
+    copied = [
+        source
+        for line in (DEPLOY / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    ]
+    assert copied and not [s for s in copied if s.rstrip("/") in ignored]

@@ -85,43 +85,58 @@ async function recentDecisions() {
   lastDecision = page.views_at;
 }
 
-async function follow() {
+async function follow(signal) {
   // Server-sent events read through fetch, so the key travels in a header, not the URL.
-  while (true) {
+  while (!signal.aborted) {
     try {
       const response = await fetch("/v1/stream?after=" + (lastDecision || 0), {
         headers: { Authorization: "Bearer " + apiKey },
+        signal,
       });
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let cut;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          const message = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const id = /^id: (\d+)$/m.exec(message);
-          if (id) lastDecision = Number(id[1]);
-          if (/^event: (risk|venue\.Order\.Filled)/m.test(message)) await Promise.all([recentDecisions(), refresh()]);
+      if (!response.ok) {
+        const detail = await response.json().then((b) => b.detail, () => response.statusText);
+        setStatus("stream: " + response.status + " " + detail, "error");
+        if (response.status === 401 || response.status === 403) return; // a new key restarts it
+      } else {
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let cut;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            const message = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            const id = /^id: (\d+)$/m.exec(message);
+            if (id) lastDecision = Number(id[1]);
+            if (/^event: (risk|venue\.Order\.Filled)/m.test(message)) await Promise.all([recentDecisions(), refresh()]);
+          }
         }
       }
     } catch (error) {
+      if (signal.aborted) return;
       setStatus("stream: " + error.message, "error");
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 
+let refreshTimer = null;
+let streamControl = null;
+
 async function start() {
+  // A new key replaces the previous polling and stream rather than adding to them.
+  clearInterval(refreshTimer);
+  if (streamControl) streamControl.abort();
   if (!apiKey) { setStatus("enter an API key", "idle"); return; }
   try {
     await Promise.all([refresh(), recentDecisions()]);
     setStatus("live", "ok");
-    setInterval(() => refresh().catch((e) => setStatus(e.message, "error")), 5000);
-    follow();
+    refreshTimer = setInterval(() => refresh().catch((e) => setStatus(e.message, "error")), 5000);
+    streamControl = new AbortController();
+    follow(streamControl.signal);
   } catch (error) {
     setStatus(error.message, "error");
   }
