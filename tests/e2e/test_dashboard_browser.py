@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -83,3 +84,26 @@ def test_the_dashboard_shows_the_apis_numbers(
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "dashboard.png"))
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+
+def test_a_second_connect_replaces_the_polling_instead_of_adding_to_it(
+    browser: webdriver.Chrome, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    migrate(settings)
+    with open_ledger(settings) as store:
+        backtest(store)
+    with serve(settings) as server:
+        browser.get(server.url + "/")
+        browser.find_element(By.ID, "api-key").send_keys(server.keys["viewer"])
+        browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
+        WebDriverWait(browser, 20).until(lambda d: text(d, "status") == "live")
+        browser.execute_script(  # count the page's reads of /v1/cash from now on
+            "window.cashReads = 0; const f = window.fetch;"
+            "window.fetch = (url, init) => { if (String(url).startsWith('/v1/cash')) window.cashReads++;"
+            " return f(url, init); };"
+        )
+        browser.find_element(By.CSS_SELECTOR, "#key-form button").click()  # connect again, same key
+        WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.cashReads") >= 1)
+        time.sleep(5.6)  # one 5 s poll; a first loop left running would have polled once more by now
+        assert browser.execute_script("return window.cashReads") == 2
