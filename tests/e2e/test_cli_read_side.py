@@ -104,6 +104,7 @@ def test_the_runners_metrics_carry_the_views_only_when_asked(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     flags = ["--export-views"] if export_views else []
+    url = f"http://127.0.0.1:{port}"
     env = clean_env(MEMESNIPE_DATA_DIR=str(settings.data_dir))
     runner = subprocess.Popen(
         [MEMESNIPE, "projections", "run", "--metrics-port", str(port), *flags],
@@ -112,15 +113,17 @@ def test_the_runners_metrics_carry_the_views_only_when_asked(
     )
     try:
         deadline = time.monotonic() + 30
-        while True:
+        while True:  # serving, and every projection caught up (so the views hold the run)
             try:
-                text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-                if "memesnipe_projection_versions_written_total{" in text:
-                    break
+                served = "memesnipe_projection_versions_written_total{" in httpx.get(f"{url}/metrics").text
             except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline
+                served = False
+            status = run("projections", "status", env=env).stdout
+            if served and lags(status) and not any(lags(status).values()):
+                break
+            assert time.monotonic() < deadline, status
             time.sleep(0.2)
+        text = httpx.get(f"{url}/metrics").text
     finally:
         runner.send_signal(signal.SIGTERM)
         runner.communicate(timeout=30)
