@@ -105,5 +105,6 @@ def test_a_second_connect_replaces_the_polling_instead_of_adding_to_it(
         )
         browser.find_element(By.CSS_SELECTOR, "#key-form button").click()  # connect again, same key
         WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.cashReads") >= 1)
-        time.sleep(5.6)  # one 5 s poll; a first loop left running would have polled once more by now
-        assert browser.execute_script("return window.cashReads") == 2
+        time.sleep(10.6)  # two 5 s periods: the new loop polls once or twice (as its start took)
+        reads = browser.execute_script("return window.cashReads")
+        assert 2 <= reads <= 3, reads  # a first loop left running would add two more polls
