@@ -11,6 +11,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,9 +21,10 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from application.backtest import BacktestReport
 from infrastructure.bootstrap import migrate, open_ledger
 from tests.conftest import settings_for
-from tests.e2e.api_server import serve
+from tests.e2e.api_server import Served, serve
 from tests.integration.test_projections import backtest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -52,18 +54,27 @@ def text(driver: webdriver.Chrome, element_id: str) -> str:
     return str(driver.find_element(By.ID, element_id).text)
 
 
-def test_the_dashboard_shows_the_apis_numbers(
+@contextmanager
+def live_dashboard(
     browser: webdriver.Chrome, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
+) -> Iterator[tuple[Served, BacktestReport]]:
+    """The API over a backtest's store, and the dashboard connected to it with a viewer key."""
     settings = settings_for("sqlite", tmp_path, request)
     migrate(settings)
     with open_ledger(settings) as store:
         report = backtest(store)
-    with serve(settings) as server, server.client("viewer") as api:
+    with serve(settings) as server:
         browser.get(server.url + "/")
         browser.find_element(By.ID, "api-key").send_keys(server.keys["viewer"])
         browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
         WebDriverWait(browser, 20).until(lambda d: text(d, "status") == "live")
+        yield server, report
+
+
+def test_the_dashboard_shows_the_apis_numbers(
+    browser: webdriver.Chrome, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with live_dashboard(browser, tmp_path, request) as (server, report), server.client("viewer") as api:
         [last] = api.get("/v1/equity", params={"order": "desc", "limit": 1}).json()["items"]
         assert Decimal(text(browser, "equity-last")) == Decimal(last["equity"]) == report.equity[-1]
         assert Decimal(text(browser, "high-water")) == Decimal(last["high_water"])
@@ -89,15 +100,7 @@ def test_the_dashboard_shows_the_apis_numbers(
 def test_a_second_connect_replaces_the_polling_instead_of_adding_to_it(
     browser: webdriver.Chrome, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    settings = settings_for("sqlite", tmp_path, request)
-    migrate(settings)
-    with open_ledger(settings) as store:
-        backtest(store)
-    with serve(settings) as server:
-        browser.get(server.url + "/")
-        browser.find_element(By.ID, "api-key").send_keys(server.keys["viewer"])
-        browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
-        WebDriverWait(browser, 20).until(lambda d: text(d, "status") == "live")
+    with live_dashboard(browser, tmp_path, request):
         browser.execute_script(  # count the page's reads of /v1/cash from now on
             "window.cashReads = 0; const f = window.fetch;"
             "window.fetch = (url, init) => { if (String(url).startsWith('/v1/cash')) window.cashReads++;"
