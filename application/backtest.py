@@ -9,20 +9,21 @@ pure function of (inputs, configuration, code version).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
 import msgspec
 
-from application.engine.session import Input, SessionRunner
+from application.engine.engine import Input
+from application.engine.session import PAGE, SessionRunner, pages_of
 from application.ingest import IngestRequest, Source, ValidatedRows
 from application.ports import Codec, EventLog, SimulatedExchange
 from application.reporting.observer import ReportObserver
 from application.reporting.stats import compute_stats
 from application.reporting.trades import RoundTrip
-from domain.events import Bar, SessionStarted, StrategyConfig
+from domain.events import Bar, SessionStarted, StoredBar, StrategyConfig
 from domain.ids import Symbol, Venue, derive_id
 from domain.market.values import format_timestamp
 from domain.risk.limits import RiskLimits
@@ -157,6 +158,10 @@ class BacktestInputs(Protocol):
 
     def __iter__(self) -> Iterator[Input]: ...
 
+    def pages(self) -> Iterator[Sequence[Input]]:
+        """The same inputs, a page at a time."""
+        ...
+
     def description(self) -> dict[str, Any]:
         """Where the inputs came from, for the report and the manifest."""
         ...
@@ -172,6 +177,10 @@ class BarsFromRows:
     def __iter__(self) -> Iterator[Input]:
         for event in self.rows.events(self.source.rows):
             yield event, None
+
+    def pages(self) -> Iterator[Sequence[Input]]:
+        """The inputs in pages."""
+        return pages_of(self)
 
     def description(self) -> dict[str, Any]:
         """Where the inputs came from (after the run: with counts)."""
@@ -192,17 +201,24 @@ class BarsFromLog:
         self.count = 0
 
     def __iter__(self) -> Iterator[Input]:
-        decode, topic, symbol = self.codec.decode, Bar.TOPIC, self.symbol
-        for page in self.log.read_stored(0, 20_000):
-            states = []
-            for record in page:
-                if record.topic == topic:
-                    bar = decode(topic, record.state)
-                    if bar.symbol == symbol:  # type: ignore[attr-defined]
-                        states.append(record.state)
-                        yield bar, record.state
-            self.hash.update(b"".join(states))
-            self.count += len(states)
+        for page in self.pages():
+            yield from page
+
+    def pages(self) -> Iterator[Sequence[Input]]:
+        """The symbol's bars, a page of the log at a time."""
+        decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
+        for records in self.log.read_stored(0, PAGE):
+            stored = [record.state for record in records if record.topic == topic]
+            page: list[Input] = [
+                (bar, state)
+                for bar, state in zip(decode(topic, stored, StoredBar), stored, strict=True)
+                if bar.symbol == symbol
+            ]
+            states = stored if len(page) == len(stored) else [state for _, state in page]
+            self.hash.update(b"".join(states))  # type: ignore[arg-type]
+            self.count += len(page)
+            if page:
+                yield page
 
     def description(self) -> dict[str, Any]:
         """The source log and the SHA-256 over the stored bytes of the bars used."""
@@ -223,7 +239,7 @@ def run_backtest(
     session = config.session(source, code_version)
     observer = ReportObserver()
     runner = SessionRunner(log, codec, session, venue_factory(session), observer)
-    runner.run(inputs, on_progress)
+    runner.run_pages(inputs.pages(), on_progress)
     trades = observer.trades
     stats: dict[str, Any] = compute_stats(
         observer.timestamps, observer.equity, config.cash, trades.closed, observer.bars_in_market

@@ -7,12 +7,14 @@ the in-memory implementation rather than mocks.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import msgspec
 
-from domain.events import Bar, Event, OrderSubmitted, VenueReport
+from domain.events import AnyBar, Event, OrderSubmitted, VenueReport
+
+T = TypeVar("T")
 
 
 class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
@@ -91,8 +93,13 @@ class SimulatedExchange(Protocol):
         """Take an order; return what the venue says at once (an acknowledgement or a rejection)."""
         ...
 
-    def on_bar(self, bar: Bar) -> Sequence[VenueReport]:
+    def on_bar(self, bar: AnyBar) -> Sequence[VenueReport]:
         """Fill what this bar's prices allow, before the engine sees the bar."""
+        ...
+
+    def idle(self) -> bool:
+        """True when no order rests at the venue, so ``on_bar`` would only note the bar's close and
+        time (and return nothing): then only a run's last bar needs to be shown to it."""
         ...
 
     def on_session_end(self) -> Sequence[VenueReport]:
@@ -109,6 +116,11 @@ class Codec(Protocol):
 
     def decode(self, topic: str, data: bytes) -> Event:
         """The event stored as ``data`` under ``topic``."""
+        ...
+
+    def decode_many(self, topic: str, states: Sequence[bytes], as_type: type[T]) -> list[T]:
+        """Events stored under ``topic``, each decoded into ``as_type``: the topic's class, or a
+        struct with some of its fields (e.g. ``StoredBar``); errors as ``decode``'s."""
         ...
 
 

@@ -45,8 +45,9 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from application.backtest import BacktestConfig, BarsFromLog, run_backtest
+from application.engine.engine import Input
 from application.engine.replay import verify
-from application.engine.session import Input
+from application.engine.session import PAGE
 from application.ingest import IngestRequest, ingest
 from application.ports import AuditedEvent
 from domain.events import Bar
@@ -130,6 +131,9 @@ class _DecodedBars:
 
     def __iter__(self) -> Iterator[Input]:
         return iter(self.inputs)
+
+    def pages(self) -> Iterator[Sequence[Input]]:
+        return (self.inputs[i : i + PAGE] for i in range(0, len(self.inputs), PAGE))
 
     def description(self) -> dict[str, Any]:
         return {"source": "memory", "bars": len(self.inputs)}

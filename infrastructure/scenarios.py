@@ -13,14 +13,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import msgspec
 
 from application.backtest import BacktestConfig, BacktestReport, BarsFromRows, run_backtest
-from application.engine.session import Input
+from application.engine.engine import Input
+from application.engine.session import pages_of
 from application.ingest import Source, SourceRow
 from domain.events import Bar
 from domain.ids import Symbol, Venue
@@ -217,6 +218,10 @@ class LaggingFeed:
                 yield msgspec.structs.replace(event, ts_recv=event.ts_event + STALE_LAG_NS), None
             else:
                 yield event, stored
+
+    def pages(self) -> Iterator[Sequence[Input]]:
+        """The inputs in pages."""
+        return pages_of(self)
 
     def description(self) -> dict[str, object]:
         return self.bars.description()

@@ -20,6 +20,7 @@ from application.engine.full_risk import FullRisk
 from application.engine.orders import TrackedOrder
 from domain.errors import DomainError, InvalidMarketData
 from domain.events import (
+    AnyBar,
     Bar,
     Event,
     EventRef,
@@ -31,6 +32,7 @@ from domain.events import (
     SessionEnded,
     SessionStarted,
     SignalGenerated,
+    StoredBar,
     StrategyConfig,
     VenueOrderAccepted,
     VenueOrderCancelled,
@@ -48,6 +50,8 @@ from domain.trading.protective import ProtectiveExits
 from domain.trading.risk_gate import LIMITS_VERSION, RiskCheck, check_order
 
 NO_DECISIONS: tuple[Event, ...] = ()
+Input = tuple[Event, bytes | None]
+"""An input event and, when it was read from a log, its stored bytes (so it is not encoded again)."""
 _ZERO = Decimal(0)
 _BPS = Decimal(10_000)
 
@@ -94,17 +98,18 @@ class Engine:
         self._slot_by_id = {slot.strategy_id: slot for slot in self.slots}
         self.orders: dict[UUID, TrackedOrder] = {}
         self.reserved_cash = _ZERO
-        self.last_bar: dict[str, Bar] = {}
+        self.last_bar: dict[str, AnyBar] = {}
         self.outbox: list[OrderSubmitted] = []
         self.fills_applied = 0
         limits = session.limits
         self.risk = FullRisk(limits, session.starting_cash, session.strategies) if limits else None
         if self.risk is not None:
             self.risk.venue = session.venue
-        self._admits: dict[str, Callable[[Bar], InvalidMarketData | None]] = {}
+        self._admits: dict[str, Callable[[AnyBar], InvalidMarketData | None]] = {}
         """Each symbol's market-data guard, as the risk engine made it (see ``on_bar``)."""
         self._handlers: dict[type, Callable[[Any], Sequence[Event]]] = {
             Bar: self.on_bar,
+            StoredBar: self.on_bar,
             VenueOrderFilled: self._on_fill,
             VenueOrderAccepted: self._on_accepted,
             VenueOrderRejected: self._on_closed_by_venue,
@@ -129,7 +134,7 @@ class Engine:
 
     # market data ----------------------------------------------------------
 
-    def on_bar(self, bar: Bar) -> Sequence[Event]:
+    def on_bar(self, bar: AnyBar) -> Sequence[Event]:
         """The decisions a closed bar causes (``handle`` for a bar, without the dispatch)."""
         risk = self.risk
         if risk is not None:
@@ -162,7 +167,49 @@ class Engine:
                 decisions = (decisions or []) + self._act(slot, wanted, bar, purpose)
         return decisions or NO_DECISIONS
 
-    def _flatten_if_needed(self, cause: Bar | SessionEnded | OperatorCommand) -> list[Event]:
+    def quiet_slot(self, symbol: str) -> StrategySlot | None:
+        """The one strategy trading ``symbol`` while its next bars can go through ``scan``: the basic
+        gate (no market-data guards, no marks), no order open, no protective exit watching a
+        position. None otherwise: the bars go through ``on_bar`` one by one."""
+        if self.risk is not None or self.orders:
+            return None
+        slots = self._by_symbol.get(symbol)
+        if slots is None or len(slots) != 1:
+            return None
+        slot = slots[0]
+        if slot.pending_sells or (slot.quantity and slot.exits.armed):
+            return None
+        return slot
+
+    def scan(
+        self, slot: StrategySlot, inputs: Sequence[Input], start: int, stop: int
+    ) -> tuple[int, Sequence[Event]]:
+        """``on_bar`` over the bars of ``inputs[start:stop]`` while they cause nothing, for ``slot``
+        as ``quiet_slot`` gave it: the index after the last input handled, and what it caused.
+
+        Exactly ``on_bar``'s work in the state ``quiet_slot`` vouches for: only the strategy sees
+        each bar (its position cannot change: no order is open), and the symbol's last bar is
+        noted once, before any order is sized from it. Stops before an input that is not a bar
+        of the slot's symbol, and after the first bar the strategy acts on (its decisions are
+        returned; none when the scan ran to ``stop``)."""
+        symbol, held, logic_on_bar = slot.symbol, slot.quantity, slot.logic.on_bar
+        index = start
+        while index < stop:
+            bar = inputs[index][0]
+            if not (type(bar) is StoredBar or type(bar) is Bar) or bar.symbol != symbol:
+                break
+            index += 1
+            wanted = logic_on_bar(bar, held)
+            if wanted is not None:
+                self.last_bar[symbol] = bar
+                purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
+                return index, self._act(slot, wanted, bar, purpose)
+            last = bar
+        if index > start:
+            self.last_bar[symbol] = last
+        return index, NO_DECISIONS
+
+    def _flatten_if_needed(self, cause: AnyBar | SessionEnded | OperatorCommand) -> list[Event]:
         decisions: list[Event] = []
         if self.risk is None or not self.risk.emergency:
             return decisions
@@ -186,7 +233,7 @@ class Engine:
         self,
         slot: StrategySlot,
         intent: StrategyIntent,
-        bar: Bar | SessionEnded | OperatorCommand,
+        bar: AnyBar | SessionEnded | OperatorCommand,
         purpose: Purpose,
     ) -> list[Event]:
         slot.signals += 1

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from application.engine.marks import Marks
 from domain.errors import InvalidMarketData
 from domain.events import (
-    Bar,
+    AnyBar,
     BreakerChanged,
     Event,
     EventRef,
@@ -87,7 +87,7 @@ class FullRisk:
         held = abs(slot.quantity) * engine.last_bar[slot.symbol].close if slot.quantity else _ZERO
         return held + slot.pending_buy_notional
 
-    def on_bar(self, engine: Engine, bar: Bar) -> list[Event]:
+    def on_bar(self, engine: Engine, bar: AnyBar) -> list[Event]:
         """Mark the account and its strategies to this close; the breaker changes (a new list)."""
         if self.regime is not None and bar.symbol == self.regime_symbol:
             self._adapt(bar.close)
@@ -119,7 +119,7 @@ class FullRisk:
             guard = self.guards[symbol] = MarketGuard(self.limits)
         return guard
 
-    def refused(self, bar: Bar, refusal: InvalidMarketData) -> MarketDataRefused:
+    def refused(self, bar: AnyBar, refusal: InvalidMarketData) -> MarketDataRefused:
         """The recorded refusal of a bar its guards did not admit."""
         self.refusal_count += 1
         return MarketDataRefused(
@@ -255,7 +255,7 @@ class FullRisk:
         )
 
     def _recorded(
-        self, scoped: ScopedTransition, cause: Bar | SessionEnded | OperatorCommand
+        self, scoped: ScopedTransition, cause: AnyBar | SessionEnded | OperatorCommand
     ) -> BreakerChanged:
         scope, change = scoped
         watch = self.manager.account_watch if scope == "account" else self.manager.strategy_watches[scope]

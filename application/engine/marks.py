@@ -19,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from domain.events import Bar
+from domain.events import AnyBar
 from domain.risk.manager import RiskManager, ScopedTransition
 
 if TYPE_CHECKING:
@@ -51,9 +51,9 @@ class Marks:
         self._held: _Held | None = None
         """The long position of a band (None: every slot flat)."""
         self._low = self._high = Decimal(0)
-        self._pending: Bar | None = None
+        self._pending: AnyBar | None = None
 
-    def take(self, engine: Engine, bar: Bar) -> list[ScopedTransition]:
+    def take(self, engine: Engine, bar: AnyBar) -> list[ScopedTransition]:
         """Mark to ``bar``'s close; the transitions it causes (none when the mark was not needed)."""
         ts = bar.ts_event
         manager = self.manager
@@ -80,7 +80,7 @@ class Marks:
             changes = self.manager.mark(bar.ts_event, *self._values(held, bar.close))
             assert not changes, "a mark inside a calm band changed a breaker"
 
-    def _full(self, engine: Engine, bar: Bar) -> list[ScopedTransition]:
+    def _full(self, engine: Engine, bar: AnyBar) -> list[ScopedTransition]:
         account = engine.account
         cash, fills, positions = account.cash, engine.fills_applied, account.positions
         if fills != self._fills_valued:

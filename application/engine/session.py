@@ -7,6 +7,12 @@ approved are sent to the venue and its answers recorded and handled. The log
 therefore holds inputs and decisions in exactly the order the engine saw and
 made them, which is what replay relies on.
 
+Inputs come in pages. While the engine is quiet for a bar's symbol (see
+``Engine.quiet_slot``), a run of that symbol's bars goes through ``Engine.scan``
+and the observer's ``after_bars`` in one call each, up to the first bar that
+causes something: the same work, decisions and log as one bar at a time, without
+a round of calls per bar.
+
 Commits are grouped (``batch_size`` events per transaction). With the
 simulated venue nothing leaves the process, so an order is simulated in the
 batch that records it; a venue outside the process gets an order only after
@@ -15,12 +21,14 @@ the batch holding its submission has committed (the outbox flushes first).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
+from typing import cast
 
-from application.engine.engine import Engine
+from application.engine.engine import Engine, Input
 from application.ports import Codec, EventLog, SimulatedExchange
-from domain.events import Bar, Event, SessionEnded, SessionStarted, VenueReport
+from domain.events import AnyBar, Bar, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
 from domain.ids import derive_id
 
 
@@ -30,8 +38,15 @@ class SessionObserver:
     def on_event(self, event: Event, engine: Engine, stored: bytes) -> None:
         """Called for every input but bars, and every decision, in log order, with its stored bytes."""
 
-    def after_bar(self, bar: Bar, engine: Engine) -> None:
+    def after_bar(self, bar: AnyBar, engine: Engine) -> None:
         """Called for every bar once the engine has finished with it."""
+
+    def after_bars(self, inputs: Sequence[Input], start: int, stop: int, engine: Engine) -> None:
+        """``after_bar`` for the bars ``inputs[start:stop]``, which the engine handled in one scan
+        (so its cash and positions were the same after each of them)."""
+        after_bar, bars = self.after_bar, cast(Sequence[tuple[AnyBar, bytes | None]], inputs)
+        for index in range(start, stop):
+            after_bar(bars[index][0], engine)
 
 
 @dataclass
@@ -44,8 +59,15 @@ class SessionResult:
     last_notification_id: int
 
 
-Input = tuple[Event, bytes | None]
-"""An input event and, when it was read from a log, its stored bytes (so it is not encoded again)."""
+PAGE = 20_000
+"""Inputs per page when they come one by one (``run``)."""
+
+
+def pages_of(inputs: Iterable[Input], size: int = PAGE) -> Iterator[list[Input]]:
+    """``inputs`` in lists of ``size``."""
+    iterator = iter(inputs)
+    while page := list(islice(iterator, size)):
+        yield page
 
 
 class SessionRunner:
@@ -71,34 +93,74 @@ class SessionRunner:
         self._result = SessionResult(0, 0, 0, 0)
 
     def run(self, inputs: Iterable[Input], on_progress: Callable[[int], None] | None = None) -> SessionResult:
-        """Record the session start, every input and what it causes, then the end."""
+        """``run_pages`` over ``inputs`` taken a page at a time."""
+        return self.run_pages(pages_of(inputs), on_progress)
+
+    def run_pages(
+        self,
+        pages: Iterable[Sequence[Input]],
+        on_progress: Callable[[int], None] | None = None,
+        *,
+        scan: bool = True,
+    ) -> SessionResult:
+        """Record the session start, every input and what it causes, then the end.
+
+        ``scan=False`` hands every bar to the engine alone (the reference the scans are tested
+        against)."""
         self._record_input(self.session)
         last_ts = 0
         handled = 0
-        venue_on_bar, after_bar, engine = self.venue.on_bar, self.observer.after_bar, self.engine
-        on_bar, batch, encode, batch_size = engine.on_bar, self._batch, self.encode, self.batch_size
-        batch_append = batch.append
-        for event, stored in inputs:
-            handled += 1
-            if type(event) is not Bar:
-                self._record_input(event, stored)
-            else:  # the hot path: one bar, usually no report and no decision
-                reports = venue_on_bar(event)
-                if reports:
-                    for report in reports:
-                        self._record_input(report)
-                last_ts = event.ts_event
-                batch_append((event, encode(event) if stored is None else stored))
-                decisions = on_bar(event)
-                if decisions:
-                    self._record_decisions(decisions)
-                after_bar(event, engine)
-            if len(batch) >= batch_size:
-                self._commit()
-                batch = self._batch
-                batch_append = batch.append
-                if on_progress:
-                    on_progress(handled)
+        engine, venue, observer = self.engine, self.venue, self.observer
+        venue_on_bar, after_bar, quiet_slot = venue.on_bar, observer.after_bar, engine.quiet_slot
+        on_bar, encode, batch_size = engine.on_bar, self.encode, self.batch_size
+        for page in pages:
+            index, size = 0, len(page)
+            encoded = all(stored is not None for _, stored in page)
+            while index < size:
+                event, stored = page[index]
+                kind = type(event)
+                if kind is not StoredBar and kind is not Bar:
+                    self._record_input(event, stored)
+                    index += 1
+                elif scan and venue.idle() and (slot := quiet_slot(cast(AnyBar, event).symbol)) is not None:
+                    # a run of this symbol's bars, up to the first one that causes something
+                    room = max(batch_size - len(self._batch), 1)
+                    end, decisions = engine.scan(slot, page, index, min(size, index + room))
+                    if encoded:  # read from a log: the bytes come with the bars
+                        self._batch.extend(page[index:end])  # type: ignore[arg-type]
+                    else:
+                        batch_append = self._batch.append
+                        for item, item_stored in page[index:end]:
+                            batch_append((item, encode(item) if item_stored is None else item_stored))
+                    last = cast(AnyBar, page[end - 1][0])
+                    venue_on_bar(last)  # nothing rests at the venue: it notes the last close and time
+                    last_ts = last.ts_event
+                    if decisions:
+                        observer.after_bars(page, index, end - 1, engine)
+                        self._record_decisions(decisions)
+                        after_bar(last, engine)
+                    else:
+                        observer.after_bars(page, index, end, engine)
+                    handled += end - index - 1
+                    index = end
+                else:  # one bar, usually no report and no decision
+                    bar = cast(AnyBar, event)
+                    reports = venue_on_bar(bar)
+                    if reports:
+                        for report in reports:
+                            self._record_input(report)
+                    last_ts = bar.ts_event
+                    self._batch.append((bar, encode(bar) if stored is None else stored))
+                    decisions = on_bar(bar)
+                    if decisions:
+                        self._record_decisions(decisions)
+                    after_bar(bar, engine)
+                    index += 1
+                handled += 1
+                if len(self._batch) >= batch_size:
+                    self._commit()
+                    if on_progress:
+                        on_progress(handled)
         stream = derive_id("session-end", str(self.session.originator_id))
         self._record_input(
             SessionEnded(originator_id=stream, originator_version=1, ts_event=last_ts, reason="end of data")

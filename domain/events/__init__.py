@@ -7,10 +7,12 @@ infrastructure uses it to decode, and nothing else may add topics at runtime.
 from domain.events.audit import CheckpointSigned
 from domain.events.base import ALL_EVENT_TYPES, Event, event_topic
 from domain.events.market import (
+    AnyBar,
     Bar,
     MarketDataImported,
     MarketDataRejected,
     Quote,
+    StoredBar,
     TradeTick,
 )
 from domain.events.trading import (
@@ -36,6 +38,7 @@ from domain.events.trading import (
 
 __all__ = [
     "ALL_EVENT_TYPES",
+    "AnyBar",
     "Bar",
     "BreakerChanged",
     "CheckpointSigned",
@@ -54,6 +57,7 @@ __all__ = [
     "SessionEnded",
     "SessionStarted",
     "SignalGenerated",
+    "StoredBar",
     "StrategyConfig",
     "TradeTick",
     "VenueOrderAccepted",

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import islice
 
 from domain.errors import InvalidMarketData
-from domain.events.market import Bar
+from domain.events.market import AnyBar
 from domain.risk.limits import NS_PER_HOUR, RiskLimits
 
 _ZERO = Decimal(0)
@@ -48,7 +48,7 @@ class MarketGuard:
         self._band = limits.max_price_jump_pct / 100
         self._max_age_ns = limits.max_data_age_ns
 
-    def admit(self, bar: Bar) -> InvalidMarketData | None:
+    def admit(self, bar: AnyBar) -> InvalidMarketData | None:
         """None if the engine may act on ``bar``, else the refusal (with its reason code)."""
         ts = bar.ts_event
         age = bar.ts_recv - ts

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Literal, NamedTuple, Protocol
 
 from domain.errors import DomainError
-from domain.events.market import Bar
+from domain.events.market import AnyBar
 
 
 class InvalidStrategyParams(DomainError, ValueError):
@@ -33,7 +33,7 @@ class SignalLogic(Protocol):
 
     def __init__(self, params: Mapping[str, str]) -> None: ...
 
-    def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:
+    def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """React to one closed bar, given the strategy's current position."""
         ...
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar
 
-from domain.events.market import Bar
+from domain.events.market import AnyBar
 from domain.strategies.base import StrategyIntent, decimal_param
 
 
@@ -24,7 +24,7 @@ class BuyAndHold:
         self.lookback = 1
         self._bought = False
 
-    def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:
+    def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """Buy on the first bar seen flat; never again."""
         if self._bought:
             return None

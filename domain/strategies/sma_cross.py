@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar
 
-from domain.events.market import Bar
+from domain.events.market import AnyBar
 from domain.strategies.base import InvalidStrategyParams, StrategyIntent, decimal_param, int_param
 
 _ZERO = Decimal(0)
@@ -39,7 +39,7 @@ class SmaCross:
         self._slow_sum = _ZERO
         self._previous_sign = 0  # sign of (fast - slow) at the previous close, 0 = unknown/equal
 
-    def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:
+    def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """Update the averages with this close and signal on a cross."""
         closes = self._closes
         close = bar.close

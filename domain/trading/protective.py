@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from domain.events.market import Bar
+from domain.events.market import AnyBar
 from domain.events.trading import Purpose
 
 _HUNDRED = Decimal(100)
@@ -38,7 +38,7 @@ class ProtectiveExits:
         self.entry_price = entry_price
         self.highest_close = entry_price
 
-    def hit(self, bar: Bar) -> tuple[Purpose, str, Decimal] | None:
+    def hit(self, bar: AnyBar) -> tuple[Purpose, str, Decimal] | None:
         """(purpose, explanation, level) of the first exit this bar reached, else None.
 
         Checked in the order stop loss, trailing stop, take profit: when a bar

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -25,6 +25,7 @@ from domain.events import ALL_EVENT_TYPES, Event
 from infrastructure.errors import StoreError
 
 COMPRESSED_MARKER: Final = b"\xc1"
+T = TypeVar("T")
 _MARKER_BYTE: Final = 0xC1
 
 Decoders = dict[str, msgspec.msgpack.Decoder[Any]]
@@ -49,6 +50,7 @@ class EventCodec:
         self._encoder = msgspec.msgpack.Encoder(decimal_format="string", uuid_format="bytes")
         self._decoders: Decoders = {topic: msgspec.msgpack.Decoder(cls) for topic, cls in types.items()}
         self._partial: dict[frozenset[tuple[str, type[Any]]], Decoders] = {}
+        self._as_type: dict[tuple[str, type[Any]], msgspec.msgpack.Decoder[Any]] = {}
         self._compress_from = compress_from
 
     def encode(self, event: Event) -> bytes:
@@ -100,6 +102,29 @@ class EventCodec:
         """The event stored as ``data`` under ``topic``; raises UnknownTopic or a decode error."""
         event: Event = self._decode(self._decoders, topic, data)
         return event
+
+    def decode_many(self, topic: str, states: Sequence[bytes], as_type: type[T]) -> list[T]:
+        """Events stored under ``topic``, each decoded into ``as_type`` (the topic's class, or a struct
+        naming some of its fields, as ``decode_page``'s ``decode_as``); errors as ``decode``'s."""
+        decoder = self._as_type.get((topic, as_type))
+        if decoder is None:
+            if topic not in self._decoders:
+                raise UnknownTopic(f"unknown event topic {topic!r}")
+            decoder = self._as_type[(topic, as_type)] = msgspec.msgpack.Decoder(as_type)
+        decode = decoder.decode
+        decoded: list[T] = []
+        append = decoded.append
+        try:
+            for data in states:
+                append(
+                    decode(data)
+                    if data[:1] != COMPRESSED_MARKER
+                    else self._decode({topic: decoder}, topic, data)
+                )
+        except msgspec.DecodeError:
+            self._decode({topic: decoder}, topic, states[len(decoded)])  # raises its UndecodableEvent
+            raise
+        return decoded
 
     @staticmethod
     def _decode(decoders: Decoders, topic: str, data: bytes) -> Any:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain.events import (
-    Bar,
+    AnyBar,
     OrderSubmitted,
     Quote,
     VenueOrderAccepted,
@@ -103,7 +103,11 @@ class SimulatedVenue:
         self._resting.append(order)
         return (self._report(VenueOrderAccepted, order, ts, venue_order_id=f"sim-{order.order_id.hex[:16]}"),)
 
-    def on_bar(self, bar: Bar) -> Sequence[VenueReport]:
+    def idle(self) -> bool:
+        """True when no order rests here: a bar would only be noted (its close and time)."""
+        return not self._resting
+
+    def on_bar(self, bar: AnyBar) -> Sequence[VenueReport]:
         """Fill resting orders on this bar's symbol that its prices reach."""
         self._last_close[bar.symbol] = bar.close
         self._last_ts = bar.ts_event
@@ -147,7 +151,7 @@ class SimulatedVenue:
         self._resting = []
         return reports
 
-    def _bar_price(self, order: OrderSubmitted, bar: Bar) -> Decimal | None:
+    def _bar_price(self, order: OrderSubmitted, bar: AnyBar) -> Decimal | None:
         if order.order_type == "market":
             return bar.open
         limit = order.price

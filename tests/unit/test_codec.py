@@ -1,9 +1,10 @@
+import zlib
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
 
-from domain.events import Bar, MarketDataRejected
+from domain.events import Bar, MarketDataRejected, StoredBar
 from infrastructure.store.codec import COMPRESSED_MARKER, EventCodec, UndecodableEvent, UnknownTopic
 from projections.partial import BarClose
 
@@ -107,3 +108,31 @@ def test_a_page_decodes_the_topics_asked_for_into_their_lighter_struct() -> None
         codec.decode_page([(9, Bar.TOPIC, b"\xde\xad")], {Bar.TOPIC: BarClose})
     with pytest.raises(UnknownTopic, match=r"market\.Nope"):
         codec.decode_page(rows, {"market.Nope": BarClose})
+
+
+def test_bars_read_back_as_stored_bars_hold_the_bars_values_and_bytes() -> None:
+    codec = EventCodec()
+    whole = bar()
+    state = codec.encode(whole)
+    (stored,) = codec.decode_many(Bar.TOPIC, [state], StoredBar)
+    assert (stored.open, stored.high, stored.low, stored.close, stored.volume) == (
+        whole.open,
+        whole.high,
+        whole.low,
+        whole.close,
+        whole.volume,
+    )
+    assert str(stored.open) == "1.10", "the stored text, trailing zero and all"
+    assert (stored.originator_id, stored.ts_event, stored.ts_recv) == (ID, 1, 2)
+    assert codec.encode(stored) == state, "its fields are the bar's, in the bar's order"
+
+
+def test_decoding_many_keeps_decodes_errors() -> None:
+    codec = EventCodec()
+    good = codec.encode(bar())
+    with pytest.raises(UnknownTopic):
+        codec.decode_many("market.Nothing", [good], StoredBar)
+    with pytest.raises(UndecodableEvent, match=r"market\.Bar"):
+        codec.decode_many(Bar.TOPIC, [good, good[:-3]], StoredBar)
+    compressed = COMPRESSED_MARKER + zlib.compress(good)
+    assert codec.decode_many(Bar.TOPIC, [compressed], Bar) == [bar()]

@@ -1,0 +1,142 @@
+"""The engine's scans of quiet bars are exactly the engine taking one bar at a time.
+
+``SessionRunner.run_pages`` hands a run of bars to ``Engine.scan`` while nothing can happen
+but a strategy's signal; with ``scan=False`` every bar goes through ``on_bar``. Whatever the
+market, costs, exits, risk, page and batch sizes, and whether the bars are whole or read back
+as ``StoredBar``: the same log, byte for byte and in the same commits, and the same report.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from application.backtest import BarsFromRows
+from application.engine.engine import Input
+from application.engine.session import SessionRunner
+from application.ingest import Source
+from application.reporting.observer import ReportObserver
+from domain.events import Bar, StoredBar
+from domain.risk.limits import RiskLimits
+from infrastructure.bootstrap import open_ledger
+from infrastructure.config import load_settings
+from infrastructure.store.codec import EventCodec
+from infrastructure.venues.simulated import SimulatedVenue
+from tests.engine_helpers import bar_rows, config
+from tests.properties.test_engine_determinism import COSTS, EXITS, MOVES, PARAMS, rows_from
+
+
+class CommitCounter:
+    """Wraps a log to record each commit's size (the runner's transactions)."""
+
+    def __init__(self, log: object) -> None:
+        self.log = log
+        self.commits: list[int] = []
+
+    def append_encoded(self, items: list[tuple[object, bytes]]) -> int:
+        self.commits.append(len(items))
+        return self.log.append_encoded(items)  # type: ignore[attr-defined, no-any-return]
+
+    def last_notification_id(self) -> int:
+        return self.log.last_notification_id()  # type: ignore[attr-defined, no-any-return]
+
+
+def run(
+    inputs: list[Input], cfg: object, page_size: int, batch_size: int, scan: bool
+) -> tuple[list[tuple[str, bytes]], list[int], ReportObserver]:
+    session = cfg.session("test", "test-version")  # type: ignore[attr-defined]
+    venue = SimulatedVenue(session.venue, session.originator_id, session.fee_rate, session.slippage_bps)
+    observer = ReportObserver()
+    with open_ledger(load_settings({}, store="memory")) as store:
+        log = CommitCounter(store.log)
+        runner = SessionRunner(log, EventCodec(), session, venue, observer, batch_size=batch_size)  # type: ignore[arg-type]
+        pages = [inputs[i : i + page_size] for i in range(0, len(inputs), page_size)]
+        runner.run_pages(pages, scan=scan)
+        stored = [(r.topic, r.state) for page in store.log.read_stored() for r in page]
+    return stored, log.commits, observer
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    MOVES,
+    PARAMS,
+    COSTS,
+    EXITS,
+    st.booleans(),
+    st.booleans(),
+    st.integers(1, 60),
+    st.integers(1, 50),
+    st.booleans(),
+)
+def test_scanning_quiet_bars_changes_nothing(
+    moves: list[int],
+    params: tuple[int, int],
+    costs: tuple[str, str],
+    exits: dict[str, Decimal],
+    close_at_end: bool,
+    full_risk: bool,
+    page_size: int,
+    batch_size: int,
+    read_back: bool,
+) -> None:
+    fast, slow = params
+    cfg = config(
+        params=(("fast", str(fast)), ("size", "3"), ("slow", str(slow))),
+        fee_bps=Decimal(costs[0]),
+        slippage_bps=Decimal(costs[1]),
+        close_at_end=close_at_end,
+        limits=RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60))
+        if full_risk
+        else None,
+        **exits,
+    )
+    codec = EventCodec()
+    inputs: list[Input] = list(
+        BarsFromRows(Source("test", "digest", bar_rows(rows_from(moves))), cfg.venue, cfg.symbol)
+    )
+    if read_back:  # as a backtest reads them from a log: StoredBar, with their bytes
+        states = [codec.encode(event) for event, _ in inputs]
+        inputs = list(zip(codec.decode_many(Bar.TOPIC, states, StoredBar), states, strict=True))
+
+    one_by_one = run(inputs, cfg, page_size, batch_size, scan=False)
+    scanned = run(inputs, cfg, page_size, batch_size, scan=True)
+
+    assert scanned[0] == one_by_one[0], "the same events, in the same order, with the same bytes"
+    assert scanned[1] == one_by_one[1], "in the same commits"
+    ours, reference = scanned[2], one_by_one[2]
+    assert ours.timestamps == reference.timestamps
+    assert [str(e) for e in ours.equity] == [str(e) for e in reference.equity]
+    assert ours.bars_in_market == reference.bars_in_market
+    assert ours.trades.closed == reference.trades.closed
+    assert ours.digest.hexdigest() == reference.digest.hexdigest()
+    assert ours.last_close == reference.last_close
+
+
+def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
+    """The scans are taken (not silently skipped): a quiet series goes through in few calls."""
+    cfg = config(params=(("fast", "2"), ("size", "1"), ("slow", "3")))
+    moves = [3, 3, 3, -3, -3, -3] * 20
+    inputs: list[Input] = list(
+        BarsFromRows(Source("test", "digest", bar_rows(rows_from(moves))), cfg.venue, cfg.symbol)
+    )
+    session = cfg.session("test", "test-version")
+    venue = SimulatedVenue(session.venue, session.originator_id, session.fee_rate, session.slippage_bps)
+    with open_ledger(load_settings({}, store="memory")) as store:
+        runner = SessionRunner(store.log, EventCodec(), session, venue, ReportObserver())
+        calls: list[tuple[int, int]] = []
+        scan = runner.engine.scan
+
+        def counting(slot, page, start, stop):  # type: ignore[no-untyped-def]
+            end, decisions = scan(slot, page, start, stop)
+            calls.append((end - start, len(decisions)))
+            return end, decisions
+
+        runner.engine.scan = counting  # type: ignore[method-assign]
+        runner.run_pages([inputs])
+    scanned = sum(count for count, _ in calls)
+    signals = sum(1 for _, decided in calls if decided)
+    assert signals >= 10, "the series crosses often"
+    assert scanned >= len(inputs) - 2 * signals, "every bar but the fills' went through a scan"
+    assert len(calls) <= 2 * signals + 2, "one scan per quiet stretch, not one per bar"
