@@ -205,17 +205,16 @@ class BarsFromLog:
             yield from page
 
     def pages(self) -> Iterator[Sequence[Input]]:
-        """The symbol's bars, a page of the log at a time."""
+        """The symbol's bars, a page of the log at a time (read back as ``StoredBar``)."""
         decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
-        for records in self.log.read_stored(0, PAGE):
-            stored = [record.state for record in records if record.topic == topic]
-            page: list[Input] = [
-                (bar, state)
-                for bar, state in zip(decode(topic, stored, StoredBar), stored, strict=True)
-                if bar.symbol == symbol
-            ]
-            states = stored if len(page) == len(stored) else [state for _, state in page]
-            self.hash.update(b"".join(states))  # type: ignore[arg-type]
+        for _, states in self.log.read_states(topic, 0, PAGE):
+            bars = decode(topic, states, StoredBar)
+            if all(bar.symbol == symbol for bar in bars):
+                page: list[Input] = list(zip(bars, states, strict=True))
+            else:  # a log of several symbols: this one's bars
+                page = [(bar, state) for bar, state in zip(bars, states, strict=True) if bar.symbol == symbol]
+                states = [state for _, state in page]  # type: ignore[misc]
+            self.hash.update(b"".join(states))
             self.count += len(page)
             if page:
                 yield page

@@ -77,6 +77,13 @@ class EventLog(Protocol):
         """Like ``read`` but undecoded: the exact bytes, for digests and verification."""
         ...
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        """The stored bytes of one topic's events after ``after``, a page at a time, with their
+        notification ids: for a reader that decodes them itself (a backtest's bars)."""
+        ...
+
     def last_notification_id(self) -> int:
         """The highest notification id stored, 0 when the log is empty."""
         ...

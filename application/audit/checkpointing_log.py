@@ -90,6 +90,12 @@ class CheckpointingLog:
         """The inner log's."""
         return self.inner.read_stored(after, page_size)
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        """The inner log's."""
+        return self.inner.read_states(topic, after, page_size)
+
     def last_notification_id(self) -> int:
         """The inner log's (checkpoints included)."""
         return self.inner.last_notification_id()

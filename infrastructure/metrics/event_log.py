@@ -72,6 +72,12 @@ class InstrumentedEventLog:
         """Forwarded."""
         return self.wrapped.read_stored(after, page_size)
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        """Forwarded."""
+        return self.wrapped.read_states(topic, after, page_size)
+
     def last_notification_id(self) -> int:
         """Forwarded."""
         return self.wrapped.last_notification_id()

@@ -249,6 +249,21 @@ class PostgresEventLog:
             yield [StoredRecord(r[0], r[1], bytes(r[2])) for r in rows]
             after = rows[-1][0]
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        """Pages of one topic's stored bytes after ``after``, with their notification ids."""
+        while True:
+            with self._datastore.get_connection() as conn:
+                cursor = conn.cursor(row_factory=tuple_row, binary=True)
+                with conn.transaction():
+                    cursor.execute(self._in_id_order)  # for this transaction only
+                    rows = cursor.execute(self._page_of_topics, (after, [topic], page_size)).fetchall()
+            if not rows:
+                return
+            yield [r[0] for r in rows], [bytes(r[2]) for r in rows]
+            after = rows[-1][0]
+
     def audited_events(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[AuditedEvent]]:
         """Stored events with the fields the chain covers."""
         for rows in self._pages(self._audited_page, after, page_size):

@@ -73,6 +73,16 @@ class RecorderEventLog:
             yield [StoredRecord(n.id, n.topic, n.state) for n in page]
             after = page[-1].id
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        """Pages of one topic's stored bytes after ``after``, with their notification ids."""
+        while page := self._recorder.select_notifications(
+            after, page_size, topics=[topic], inclusive_of_start=False
+        ):
+            yield [n.id for n in page], [n.state for n in page]
+            after = page[-1].id
+
     def last_notification_id(self) -> int:
         """Highest notification id, 0 when empty."""
         return self._recorder.max_notification_id() or 0

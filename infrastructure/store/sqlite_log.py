@@ -145,6 +145,22 @@ class SQLiteEventLog:
             yield [StoredRecord(r[0], r[1], r[2]) for r in rows]
             after = rows[-1][0]
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        """Pages of one topic's stored bytes after ``after``, with their notification ids."""
+        statement = f"SELECT rowid, state FROM {TABLE} WHERE rowid > ? AND topic = ? ORDER BY rowid LIMIT ?"
+        while True:
+            with self._datastore.transaction(commit=False) as cursor:
+                cursor.sqlite_cursor.row_factory = None
+                cursor.execute(statement, (after, topic, page_size))
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            ids, states = zip(*rows, strict=True)
+            yield ids, states
+            after = ids[-1]
+
     def audited_events(self, after: int = 0, page_size: int = 20_000) -> Iterator[Sequence[AuditedEvent]]:
         """Stored events with the fields the chain covers."""
         for rows in self._pages(

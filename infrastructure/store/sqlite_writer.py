@@ -197,6 +197,13 @@ class SQLiteWriterProcess:
         self._wait()
         return self._reader.read_stored(after, page_size)
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        """Read through the reader (after the batch in flight)."""
+        self._wait()
+        return self._reader.read_states(topic, after, page_size)
+
     def last_notification_id(self) -> int:
         """After the batch in flight."""
         return self.flush()

@@ -7,10 +7,25 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 
-from domain.events import Bar
+from domain.events import Bar, MarketDataRejected
 from infrastructure.bootstrap import LedgerStore, migrate, open_ledger
 from infrastructure.config import Settings
 from tests.factories import STREAM, bars
+
+
+def rejected_row() -> MarketDataRejected:
+    return MarketDataRejected(
+        originator_id=STREAM,
+        originator_version=1_000,
+        venue="kraken",
+        symbol="BTC/USD",
+        kind="bar",
+        source="f.csv",
+        line=3,
+        raw="x",
+        reason="not_a_number",
+        message="close is not a number",
+    )
 
 
 def all_events(store: LedgerStore, page_size: int = 1000) -> list[tuple[int, object]]:
@@ -60,6 +75,27 @@ def test_topics_filter_and_counts(store: LedgerStore) -> None:
         (r.notification_id, r.event) for page in store.log.read(0, 5, topics=["market.Bar"]) for r in page
     ]
     assert list(store.log.read(0, 5, topics=["market.Data.Rejected"])) == []
+
+
+def test_one_topics_stored_bytes_read_in_pages_with_their_ids(store: LedgerStore) -> None:
+    written = bars(9)
+    store.log.append(written[:4])
+    store.log.append([rejected_row()])
+    store.log.append(written[4:])
+    stored = [
+        (r.notification_id, r.state)
+        for page in store.log.read_stored()
+        for r in page
+        if r.topic == "market.Bar"
+    ]
+    pages = list(store.log.read_states("market.Bar", 0, 4))
+    assert [len(states) for _, states in pages] == [4, 4, 1]
+    assert [pair for ids, states in pages for pair in zip(ids, states, strict=True)] == stored
+    after = stored[5][0]
+    assert [i for ids, _ in store.log.read_states("market.Bar", after) for i in ids] == [
+        i for i, _ in stored[6:]
+    ]
+    assert list(store.log.read_states("market.Data.Imported")) == []
 
 
 def test_a_read_of_some_topics_leaves_the_pooled_connections_planner_settings_alone(

@@ -56,6 +56,12 @@ class FakeLog:
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
         yield [StoredRecord(i, e.TOPIC, b"") for i, e in enumerate(self.events, 1) if i > after]
 
+    def read_states(
+        self, topic: str, after: int = 0, page_size: int = 10_000
+    ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+        matching = [(i, b"") for i, e in enumerate(self.events, 1) if i > after and topic == e.TOPIC]
+        yield [i for i, _ in matching], [state for _, state in matching]
+
     def last_notification_id(self) -> int:
         return len(self.events)
 
