@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import msgspec
@@ -50,7 +50,7 @@ from application.engine.replay import verify
 from application.engine.session import PAGE
 from application.ingest import IngestRequest, ingest
 from application.ports import AuditedEvent
-from domain.events import Bar
+from domain.events import AnyBar
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
@@ -251,7 +251,7 @@ def print_budget(
     )
 
 
-def backtesting_py(bars: list[Bar]) -> tuple[float, int] | None:
+def backtesting_py(bars: list[AnyBar]) -> tuple[float, int] | None:
     try:
         import pandas as pd
         from backtesting import Backtest, Strategy
@@ -334,17 +334,18 @@ def main() -> None:
         with bulk_work_gc():
             count = sum(1 for _ in BarsFromLog(store.log, codec, SYMBOL, "store"))
         read_seconds = time.perf_counter() - start
-        read_rate = line("store limit: read + decode the bars", count, read_seconds)
+        read_rate = line(
+            "store limit: read + decode the bars (as the backtest reads them)", count, read_seconds
+        )
         decoded = list(BarsFromLog(store.log, codec, SYMBOL, "store"))
-    bars = [bar for bar, _ in decoded]
-    assert all(isinstance(b, Bar) for b in bars)
-    closes = [float(b.close) for b in bars]  # type: ignore[attr-defined]
+    bars = [cast(AnyBar, bar) for bar, _ in decoded]
+    closes = [float(b.close) for b in bars]
     start = time.perf_counter()
     floor_trades = plain_loop(closes, 10, 20)
     floor_rate = line(
         "floor: plain Python loop (2 SMAs, crossover, position)", n, time.perf_counter() - start
     )
-    exact_closes = [b.close for b in bars]  # type: ignore[attr-defined]
+    exact_closes = [b.close for b in bars]
     start = time.perf_counter()
     exact_trades = plain_loop(exact_closes, 10, 20, Decimal(0))
     exact_seconds = time.perf_counter() - start
@@ -402,7 +403,7 @@ def main() -> None:
             f"wall {best[risk_on] / n * 1e6:.2f}"
         )
 
-    peer = None if args.skip_peer else backtesting_py(bars)  # type: ignore[arg-type]
+    peer = None if args.skip_peer else backtesting_py(bars)
     if peer is not None:
         peer_rate = line("backtesting.py 0.6 Backtest.run() on the same bars", n, peer[0])
         print(f"  backtesting.py trades: {peer[1]}")
@@ -410,7 +411,7 @@ def main() -> None:
     print(f"  ratio MemeSnipe / plain loop floor: {ours / floor_rate:.3f}")
     print(f"  ratio MemeSnipe / store read limit: {ours / read_rate:.2f}")
     if not args.skip_budget:
-        alone = engine_alone(decoded)  # type: ignore[arg-type]
+        alone = engine_alone(decoded)
         items = run_rows(Path(report.log))
         written, inserted = writer_alone(items, tmp), insert_alone(items, tmp)
         per_bar = f"{len(items) / n:.2f} rows a bar"

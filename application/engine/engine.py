@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
@@ -184,30 +184,21 @@ class Engine:
     def scan(
         self, slot: StrategySlot, inputs: Sequence[Input], start: int, stop: int
     ) -> tuple[int, Sequence[Event]]:
-        """``on_bar`` over the bars of ``inputs[start:stop]`` while they cause nothing, for ``slot``
-        as ``quiet_slot`` gave it: the index after the last input handled, and what it caused.
+        """``on_bar`` over the bars ``inputs[start:stop]``, all of ``slot``'s symbol (the caller
+        checked), while they cause nothing, for ``slot`` as ``quiet_slot`` gave it: the index after
+        the last bar handled, and what it caused (nothing when it is ``stop``).
 
         Exactly ``on_bar``'s work in the state ``quiet_slot`` vouches for: only the strategy sees
         each bar (its position cannot change: no order is open), and the symbol's last bar is
-        noted once, before any order is sized from it. Stops before an input that is not a bar
-        of the slot's symbol, and after the first bar the strategy acts on (its decisions are
-        returned; none when the scan ran to ``stop``)."""
-        symbol, held, logic_on_bar = slot.symbol, slot.quantity, slot.logic.on_bar
-        index = start
-        while index < stop:
-            bar = inputs[index][0]
-            if not (type(bar) is StoredBar or type(bar) is Bar) or bar.symbol != symbol:
-                break
-            index += 1
-            wanted = logic_on_bar(bar, held)
-            if wanted is not None:
-                self.last_bar[symbol] = bar
-                purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
-                return index, self._act(slot, wanted, bar, purpose)
-            last = bar
-        if index > start:
-            self.last_bar[symbol] = last
-        return index, NO_DECISIONS
+        noted once, before any order is sized from it. Stops after the first bar the strategy
+        acts on, with its decisions."""
+        bars = cast(Sequence[tuple[AnyBar, object]], inputs)
+        index, wanted = slot.logic.scan(bars, start, stop, slot.quantity)
+        bar = self.last_bar[slot.symbol] = bars[index - 1][0]
+        if wanted is None:
+            return index, NO_DECISIONS
+        purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
+        return index, self._act(slot, wanted, bar, purpose)
 
     def _flatten_if_needed(self, cause: AnyBar | SessionEnded | OperatorCommand) -> list[Event]:
         decisions: list[Event] = []

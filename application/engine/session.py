@@ -63,6 +63,26 @@ PAGE = 20_000
 """Inputs per page when they come one by one (``run``)."""
 
 
+def symbol_runs(page: Sequence[Input]) -> list[int] | None:
+    """For each input of ``page``, the end of the run of one symbol's bars it is in (its own index
+    for an input that is not a bar); None when the whole page is one symbol's bars."""
+    first = page[0][0] if page else None
+    if first is not None and (type(first) is StoredBar or type(first) is Bar):
+        symbol = first.symbol
+        if all((type(e) is StoredBar or type(e) is Bar) and e.symbol == symbol for e, _ in page):
+            return None
+    ends, end, current = [0] * len(page), len(page), None
+    for index in range(len(page) - 1, -1, -1):
+        event = page[index][0]
+        if type(event) is StoredBar or type(event) is Bar:
+            if event.symbol != current:
+                end, current = index + 1, event.symbol
+        else:
+            end, current = index, None
+        ends[index] = end
+    return ends
+
+
 def pages_of(inputs: Iterable[Input], size: int = PAGE) -> Iterator[list[Input]]:
     """``inputs`` in lists of ``size``."""
     iterator = iter(inputs)
@@ -116,6 +136,7 @@ class SessionRunner:
         for page in pages:
             index, size = 0, len(page)
             encoded = all(stored is not None for _, stored in page)
+            runs = symbol_runs(page) if scan else None
             while index < size:
                 event, stored = page[index]
                 kind = type(event)
@@ -125,7 +146,8 @@ class SessionRunner:
                 elif scan and venue.idle() and (slot := quiet_slot(cast(AnyBar, event).symbol)) is not None:
                     # a run of this symbol's bars, up to the first one that causes something
                     room = max(batch_size - len(self._batch), 1)
-                    end, decisions = engine.scan(slot, page, index, min(size, index + room))
+                    run_end = size if runs is None else runs[index]
+                    end, decisions = engine.scan(slot, page, index, min(run_end, index + room))
                     if encoded:  # read from a log: the bytes come with the bars
                         self._batch.extend(page[index:end])  # type: ignore[arg-type]
                     else:

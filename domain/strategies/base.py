@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Literal, NamedTuple, Protocol
 
@@ -36,6 +36,27 @@ class SignalLogic(Protocol):
     def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """React to one closed bar, given the strategy's current position."""
         ...
+
+    def scan(
+        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+    ) -> tuple[int, StrategyIntent | None]:
+        """``on_bar`` over the bars of ``bars[start:stop]`` (each item's first element) in turn, the
+        position unchanged, stopping after the first that gives an intent: the index after that
+        bar (``stop`` when none does) and the intent. Exactly ``on_bar``'s decisions; a strategy
+        may do it in one loop (``scan_each`` calls ``on_bar`` for each bar)."""
+        ...
+
+
+def scan_each(
+    logic: SignalLogic, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+) -> tuple[int, StrategyIntent | None]:
+    """``SignalLogic.scan`` by calling ``on_bar`` for each bar."""
+    on_bar = logic.on_bar
+    for index in range(start, stop):
+        intent = on_bar(bars[index][0], position)
+        if intent is not None:
+            return index + 1, intent
+    return stop, None
 
 
 def int_param(params: Mapping[str, str], name: str, minimum: int = 1) -> int:

@@ -5,12 +5,12 @@ Buys once: after a stop, a flatten or the end of the session it does not buy aga
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
 from domain.events.market import AnyBar
-from domain.strategies.base import StrategyIntent, decimal_param
+from domain.strategies.base import StrategyIntent, decimal_param, scan_each
 
 
 class BuyAndHold:
@@ -23,6 +23,12 @@ class BuyAndHold:
         self.size = decimal_param(params, "size")
         self.lookback = 1
         self._bought = False
+
+    def scan(
+        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+    ) -> tuple[int, StrategyIntent | None]:
+        """``on_bar`` for each bar (it acts once)."""
+        return scan_each(self, bars, start, stop, position)
 
     def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """Buy on the first bar seen flat; never again."""

@@ -10,7 +10,7 @@ comparison multiplies instead of dividing, so no rounding decides a cross.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
@@ -41,30 +41,44 @@ class SmaCross:
 
     def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """Update the averages with this close and signal on a cross."""
-        closes = self._closes
-        close = bar.close
-        count = len(closes)
-        slow = self.slow
-        if count == slow:
-            self._slow_sum -= closes[0]
-        if count >= self.fast:
-            self._fast_sum -= closes[-self.fast]
-        closes.append(close)
-        self._fast_sum += close
-        self._slow_sum += close
-        if count + 1 < slow:
-            return None
-        # fast/slow compared as fast_sum * slow vs slow_sum * fast: exact, no division.
-        left, right = self._fast_sum * self._slow_d, self._slow_sum * self._fast_d
-        sign = 1 if left > right else (-1 if left < right else 0)
-        previous, self._previous_sign = self._previous_sign, sign
-        if previous == sign:
-            return None
-        if previous == -1 and sign == 1 and not position:
-            return StrategyIntent("buy", self.size, "fast SMA crossed above slow SMA", self._values())
-        if previous == 1 and sign == -1 and position > 0:
-            return StrategyIntent("close", position, "fast SMA crossed below slow SMA", self._values())
-        return None
+        return self.scan(((bar, None),), 0, 1, position)[1]
+
+    def scan(
+        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+    ) -> tuple[int, StrategyIntent | None]:
+        """``on_bar`` over ``bars[start:stop]`` in one loop (the state in locals meanwhile)."""
+        closes, fast, slow = self._closes, self.fast, self.slow
+        fast_d, slow_d = self._fast_d, self._slow_d
+        fast_sum, slow_sum, previous = self._fast_sum, self._slow_sum, self._previous_sign
+        append = closes.append
+        index, intent = start, None
+        while index < stop:
+            close = bars[index][0].close
+            index += 1
+            count = len(closes)
+            if count == slow:
+                slow_sum -= closes[0]
+            if count >= fast:
+                fast_sum -= closes[-fast]
+            append(close)
+            fast_sum += close
+            slow_sum += close
+            if count + 1 < slow:
+                continue
+            # fast/slow compared as fast_sum * slow vs slow_sum * fast: exact, no division.
+            left, right = fast_sum * slow_d, slow_sum * fast_d
+            sign = 1 if left > right else (-1 if left < right else 0)
+            if sign == previous:
+                continue
+            previous, was = sign, previous
+            if was == -1 and sign == 1 and not position:
+                intent = StrategyIntent("buy", self.size, "fast SMA crossed above slow SMA", ())
+                break
+            if was == 1 and sign == -1 and position > 0:
+                intent = StrategyIntent("close", position, "fast SMA crossed below slow SMA", ())
+                break
+        self._fast_sum, self._slow_sum, self._previous_sign = fast_sum, slow_sum, previous
+        return index, intent._replace(values=self._values()) if intent is not None else None
 
     def _values(self) -> tuple[tuple[str, Decimal], ...]:
         return (("fast_sma", self._fast_sum / self.fast), ("slow_sma", self._slow_sum / self.slow))

@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from application.engine.engine import Engine
 from domain.events import (
+    AnyBar,
     Bar,
     BreakerChanged,
     Event,
@@ -38,6 +39,7 @@ from domain.risk.breaker import TradingState
 from domain.risk.limits import NS_PER_DAY, RiskLimits
 from domain.risk.manager import ScopedTransition
 from domain.strategies import STRATEGIES, StrategyIntent
+from domain.strategies.base import scan_each
 from infrastructure.store.codec import EventCodec
 
 START = Decimal(100_000)
@@ -55,7 +57,12 @@ class Scripted:
     def __init__(self, params: Mapping[str, str]) -> None:
         pass
 
-    def on_bar(self, bar: Bar, position: Decimal) -> StrategyIntent | None:
+    def scan(
+        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+    ) -> tuple[int, StrategyIntent | None]:
+        return scan_each(self, bars, start, stop, position)
+
+    def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         if bar.volume >= 1000:
             return StrategyIntent("buy", bar.volume - 1000, "test", ())
         if bar.volume == 2 and position > 0:
