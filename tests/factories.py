@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from domain.events import Bar
+from domain.events import Bar, MarketDataRejected
 from domain.ids import Symbol, Venue, market_stream_id
 
 STREAM = market_stream_id(Venue("kraken"), Symbol("BTC/USD"), "bar")
@@ -29,3 +29,19 @@ def bars(count: int, start_version: int = 1, stream: UUID = STREAM) -> list[Bar]
         )
         for v in range(start_version, start_version + count)
     ]
+
+
+def rejected_row() -> MarketDataRejected:
+    """A refused row of the factory stream (version 1,000)."""
+    return MarketDataRejected(
+        originator_id=STREAM,
+        originator_version=1_000,
+        venue="kraken",
+        symbol="BTC/USD",
+        kind="bar",
+        source="f.csv",
+        line=3,
+        raw="x",
+        reason="not_a_number",
+        message="close is not a number",
+    )

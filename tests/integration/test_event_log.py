@@ -7,25 +7,10 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 
-from domain.events import Bar, MarketDataRejected
+from domain.events import Bar
 from infrastructure.bootstrap import LedgerStore, migrate, open_ledger
 from infrastructure.config import Settings
-from tests.factories import STREAM, bars
-
-
-def rejected_row() -> MarketDataRejected:
-    return MarketDataRejected(
-        originator_id=STREAM,
-        originator_version=1_000,
-        venue="kraken",
-        symbol="BTC/USD",
-        kind="bar",
-        source="f.csv",
-        line=3,
-        raw="x",
-        reason="not_a_number",
-        message="close is not a number",
-    )
+from tests.factories import STREAM, bars, rejected_row
 
 
 def all_events(store: LedgerStore, page_size: int = 1000) -> list[tuple[int, object]]:
