@@ -167,6 +167,12 @@ class Engine:
                 decisions = (decisions or []) + self._act(slot, wanted, bar, purpose)
         return decisions or NO_DECISIONS
 
+    @property
+    def can_scan(self) -> bool:
+        """Whether ``quiet_slot`` may ever give a slot: the basic gate (the full risk engine marks
+        and guards every bar, so its bars go through ``on_bar``)."""
+        return self.risk is None
+
     def quiet_slot(self, symbol: str) -> StrategySlot | None:
         """The one strategy trading ``symbol`` while its next bars can go through ``scan``: the basic
         gate (no market-data guards, no marks), no order open, no protective exit watching a

@@ -133,6 +133,7 @@ class SessionRunner:
         engine, venue, observer = self.engine, self.venue, self.observer
         venue_on_bar, after_bar, quiet_slot = venue.on_bar, observer.after_bar, engine.quiet_slot
         on_bar, encode, batch_size = engine.on_bar, self.encode, self.batch_size
+        scan = scan and engine.can_scan
         for page in pages:
             index, size = 0, len(page)
             encoded = all(stored is not None for _, stored in page)

@@ -3,10 +3,13 @@
 The caller's process encodes and sends each batch; the writer process inserts it
 in one transaction into the library's table, links it into the hash chain in the
 same transaction (hashed here, on the other core) and answers with the last rowid.
-At most one batch is in flight: ``append`` waits for the previous batch's answer
-before sending the next, so order and back-pressure hold and a failure surfaces at
-the next call (or at ``flush``/``close``). An append therefore returns the last id
-known so far (the previous batch's); ``flush`` returns the last batch's. Used for a
+At most two batches are in flight (``IN_FLIGHT``): the writer reads the next batch off
+the pipe while it inserts one, so neither process waits for the other when one batch
+takes longer than the next; ``append`` waits for the oldest answer before sending a
+third, so order and back-pressure hold. A failure surfaces at a later call (or at
+``flush``/``close``), and once a batch fails the writer commits no later one: the log
+never has a gap. An append therefore returns the last id known so far (an earlier
+batch's); ``flush`` returns the last batch's. Used for a
 backtest's own run log and for ingesting into the embedded store; other processes
 may append to the same file meanwhile (SQLite's lock orders the transactions, and
 events they leave unlinked are linked by the next batch).
@@ -14,9 +17,11 @@ events they leave unlinked are linked by the next batch).
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 from uuid import UUID
@@ -68,15 +73,37 @@ def _receive(stream: IO[bytes], decoder: msgspec.msgpack.Decoder[Any] | None = N
     return decoder.decode(data) if decoder is not None else msgspec.msgpack.decode(data)
 
 
+IN_FLIGHT = 2
+"""Batches sent and not yet answered, at most."""
+
+
+def _read_ahead(stream: IO[bytes], batches: queue.Queue[bytes | None]) -> None:
+    """Move the messages off the pipe as they come (the next batch crosses while one is inserted)."""
+    while True:
+        header = stream.read(4)
+        if len(header) < 4:
+            batches.put(None)
+            return
+        batches.put(stream.read(int.from_bytes(header, "big")))
+
+
 def serve(path: str, synchronous: str, chained: bool) -> None:
-    """The writer's loop: batches of rows in on stdin, (status, last rowid) out on stdout."""
+    """The writer's loop: batches of rows in on stdin, (status, last rowid) out on stdout, in
+    order. After a batch fails, every later one is refused (so nothing after the gap commits)."""
     database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
     database.execute("PRAGMA journal_mode=WAL")
     database.execute(f"PRAGMA synchronous={synchronous}")
     database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     database.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while (rows := _receive(source, _ROWS)) is not None:
+    sink = sys.stdout.buffer
+    batches: queue.Queue[bytes | None] = queue.Queue(maxsize=IN_FLIGHT)
+    threading.Thread(target=_read_ahead, args=(sys.stdin.buffer, batches), daemon=True).start()
+    failed = ""
+    while (message := batches.get()) is not None:
+        if failed:
+            _send(sink, ["error", f"an earlier batch failed, so this one was not written: {failed}"])
+            continue
+        rows = _ROWS.decode(message)
         try:
             database.execute("BEGIN IMMEDIATE")
             cursor = database.cursor()
@@ -89,7 +116,8 @@ def serve(path: str, synchronous: str, chained: bool) -> None:
             _send(sink, ["ok", last])
         except sqlite3.Error as error:
             database.execute("ROLLBACK")
-            _send(sink, ["error", f"{type(error).__name__}: {error}"])
+            failed = f"{type(error).__name__}: {error}"
+            _send(sink, ["error", failed])
     database.close()
 
 
@@ -121,7 +149,9 @@ class SQLiteWriterProcess:
         self._to_writer: IO[bytes] = self._process.stdin
         self._from_writer: IO[bytes] = self._process.stdout
         self._reader = reader
-        self._in_flight = False
+        self._in_flight = 0
+        self._failed = False
+        """A batch failed (and was reported): the writer refuses every later one."""
         self._last = reader.last_notification_id()
 
     def append(self, events: Sequence[Event]) -> int:
@@ -134,25 +164,28 @@ class SQLiteWriterProcess:
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
         """Send the batch; return the last notification id known so far (the previous batch's).
 
-        The batch is encoded before waiting for the previous one, while the writer still works."""
+        The batch is encoded before waiting for an earlier one, while the writer still works."""
         message = _ENCODER.encode(
             [(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
         )
-        self._wait()
+        if self._failed:
+            raise StoreError("an earlier batch failed and was rolled back: the writer takes no more")
+        while self._in_flight >= IN_FLIGHT:
+            self._answer()
         try:
             _send_encoded(self._to_writer, message)
         except BrokenPipeError:
             raise StoreError(f"the log writer has stopped (exit code {self._process.poll()})") from None
-        self._in_flight = True
+        self._in_flight += 1
         return self._last
 
     def flush(self) -> int:
-        """Wait for the batch in flight; return the last notification id."""
+        """Wait for the batches in flight; return the last notification id."""
         self._wait()
         return self._last
 
     def close(self) -> None:
-        """Finish the batch in flight and stop the writer."""
+        """Finish the batches in flight and stop the writer."""
         try:
             self._wait()
         finally:
@@ -160,24 +193,29 @@ class SQLiteWriterProcess:
             self._process.wait(timeout=60)
 
     def _wait(self) -> None:
-        if not self._in_flight:
-            return
-        self._in_flight = False
+        while self._in_flight:
+            self._answer()
+
+    def _answer(self) -> None:
+        """The oldest batch's answer."""
+        self._in_flight -= 1
         answer = _receive(self._from_writer)
         if answer is None:
             raise StoreError(f"the log writer stopped (exit code {self._process.wait()}); see its stderr")
         status, value = answer
-        if status != "ok":
+        if status == "ok":
+            self._last = int(value)
+        elif not self._failed:  # later batches are refused for it: reported once
+            self._failed = True
             raise StoreError(f"the log writer failed; the batch was rolled back: {value}")
-        self._last = int(value)
 
     def stream_head(self, originator_id: UUID) -> Event | None:
-        """Read through the reader (after the batch in flight)."""
+        """Read through the reader (after the batches in flight)."""
         self._wait()
         return self._reader.stream_head(originator_id)
 
     def read_stream(self, originator_id: UUID, after_version: int, upto_version: int) -> list[RecordedEvent]:
-        """Read through the reader (after the batch in flight)."""
+        """Read through the reader (after the batches in flight)."""
         self._wait()
         return self._reader.read_stream(originator_id, after_version, upto_version)
 
@@ -188,19 +226,19 @@ class SQLiteWriterProcess:
         topics: Sequence[str] = (),
         decode_as: Mapping[str, type[Any]] | None = None,
     ) -> Iterator[Sequence[RecordedEvent]]:
-        """Read through the reader (after the batch in flight)."""
+        """Read through the reader (after the batches in flight)."""
         self._wait()
         return self._reader.read(after, page_size, topics, decode_as)
 
     def read_stored(self, after: int = 0, page_size: int = 10_000) -> Iterator[Sequence[StoredRecord]]:
-        """Read through the reader (after the batch in flight)."""
+        """Read through the reader (after the batches in flight)."""
         self._wait()
         return self._reader.read_stored(after, page_size)
 
     def read_states(
         self, topic: str, after: int = 0, page_size: int = 10_000
     ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
-        """Read through the reader (after the batch in flight)."""
+        """Read through the reader (after the batches in flight)."""
         self._wait()
         return self._reader.read_states(topic, after, page_size)
 
@@ -209,21 +247,21 @@ class SQLiteWriterProcess:
         return self.flush()
 
     def extend_chain(self) -> int:
-        """Through the reader's store (after the batch in flight)."""
+        """Through the reader's store (after the batches in flight)."""
         self._wait()
         extend: Any = getattr(self._reader, "extend_chain")  # noqa: B009 -- the reader is an AuditTrail
         count: int = extend()
         return count
 
     def chain_head(self) -> tuple[int, bytes]:
-        """Through the reader's store (after the batch in flight)."""
+        """Through the reader's store (after the batches in flight)."""
         self._wait()
         head: Any = getattr(self._reader, "chain_head")  # noqa: B009 -- the reader is an AuditTrail
         result: tuple[int, bytes] = head()
         return result
 
     def count_by_topic(self) -> dict[str, int]:
-        """Through the reader (after the batch in flight)."""
+        """Through the reader (after the batches in flight)."""
         self._wait()
         return self._reader.count_by_topic()
 
