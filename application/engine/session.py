@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import cast
 
-from application.engine.engine import Engine, Input
+from application.engine.engine import Engine, Input, StrategySlot
 from application.ports import Codec, EventLog, SimulatedExchange
 from domain.events import AnyBar, Bar, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
 from domain.ids import derive_id
@@ -110,6 +110,8 @@ class SessionRunner:
         self.observer = observer or SessionObserver()
         self.batch_size = batch_size
         self._batch: list[tuple[Event, bytes]] = []
+        self._last_ts = 0
+        """The time of the last bar (the session ends then)."""
         self._result = SessionResult(0, 0, 0, 0)
 
     def run(self, inputs: Iterable[Input], on_progress: Callable[[int], None] | None = None) -> SessionResult:
@@ -128,11 +130,8 @@ class SessionRunner:
         ``scan=False`` hands every bar to the engine alone (the reference the scans are tested
         against)."""
         self._record_input(self.session)
-        last_ts = 0
         handled = 0
-        engine, venue, observer = self.engine, self.venue, self.observer
-        venue_on_bar, after_bar, quiet_slot = venue.on_bar, observer.after_bar, engine.quiet_slot
-        on_bar, encode, batch_size = engine.on_bar, self.encode, self.batch_size
+        engine, venue, quiet_slot = self.engine, self.venue, self.engine.quiet_slot
         scan = scan and engine.can_scan
         for page in pages:
             index, size = 0, len(page)
@@ -145,48 +144,23 @@ class SessionRunner:
                     self._record_input(event, stored)
                     index += 1
                 elif scan and venue.idle() and (slot := quiet_slot(cast(AnyBar, event).symbol)) is not None:
-                    # a run of this symbol's bars, up to the first one that causes something
-                    room = max(batch_size - len(self._batch), 1)
-                    run_end = size if runs is None else runs[index]
-                    end, decisions = engine.scan(slot, page, index, min(run_end, index + room))
-                    if encoded:  # read from a log: the bytes come with the bars
-                        self._batch.extend(page[index:end])  # type: ignore[arg-type]
-                    else:
-                        batch_append = self._batch.append
-                        for item, item_stored in page[index:end]:
-                            batch_append((item, encode(item) if item_stored is None else item_stored))
-                    last = cast(AnyBar, page[end - 1][0])
-                    venue_on_bar(last)  # nothing rests at the venue: it notes the last close and time
-                    last_ts = last.ts_event
-                    if decisions:
-                        observer.after_bars(page, index, end - 1, engine)
-                        self._record_decisions(decisions)
-                        after_bar(last, engine)
-                    else:
-                        observer.after_bars(page, index, end, engine)
+                    stop = min(size if runs is None else runs[index], index + max(self._room(), 1))
+                    end = self._scan(slot, page, index, stop, encoded)
                     handled += end - index - 1
                     index = end
-                else:  # one bar, usually no report and no decision
-                    bar = cast(AnyBar, event)
-                    reports = venue_on_bar(bar)
-                    if reports:
-                        for report in reports:
-                            self._record_input(report)
-                    last_ts = bar.ts_event
-                    self._batch.append((bar, encode(bar) if stored is None else stored))
-                    decisions = on_bar(bar)
-                    if decisions:
-                        self._record_decisions(decisions)
-                    after_bar(bar, engine)
+                else:
+                    self._one_bar(cast(AnyBar, event), stored)
                     index += 1
                 handled += 1
-                if len(self._batch) >= batch_size:
+                if len(self._batch) >= self.batch_size:
                     self._commit()
                     if on_progress:
                         on_progress(handled)
         stream = derive_id("session-end", str(self.session.originator_id))
         self._record_input(
-            SessionEnded(originator_id=stream, originator_version=1, ts_event=last_ts, reason="end of data")
+            SessionEnded(
+                originator_id=stream, originator_version=1, ts_event=self._last_ts, reason="end of data"
+            )
         )
         for report in self.venue.on_session_end():
             self._record_input(report)
@@ -196,6 +170,45 @@ class SessionRunner:
         if on_progress:
             on_progress(handled)
         return self._result
+
+    def _room(self) -> int:
+        """Events the batch takes before it commits."""
+        return self.batch_size - len(self._batch)
+
+    def _scan(self, slot: StrategySlot, page: Sequence[Input], start: int, stop: int, encoded: bool) -> int:
+        """A run of one symbol's bars through ``Engine.scan``, up to the first that causes something
+        (recorded, with what it caused); the index after the last bar handled."""
+        engine, observer = self.engine, self.observer
+        end, decisions = engine.scan(slot, page, start, stop)
+        if encoded:  # read from a log: the bytes come with the bars
+            self._batch.extend(page[start:end])  # type: ignore[arg-type]
+        else:
+            append, encode = self._batch.append, self.encode
+            for bar, stored in page[start:end]:
+                append((bar, encode(bar) if stored is None else stored))
+        last = cast(AnyBar, page[end - 1][0])
+        self.venue.on_bar(last)  # nothing rests at the venue: it notes the last close and time
+        self._last_ts = last.ts_event
+        if decisions:
+            observer.after_bars(page, start, end - 1, engine)
+            self._record_decisions(decisions)
+            observer.after_bar(last, engine)
+        else:
+            observer.after_bars(page, start, end, engine)
+        return end
+
+    def _one_bar(self, bar: AnyBar, stored: bytes | None) -> None:
+        """One bar: the venue's fills first, then the bar, what it causes, and the marks."""
+        reports = self.venue.on_bar(bar)
+        if reports:
+            for report in reports:
+                self._record_input(report)
+        self._last_ts = bar.ts_event
+        self._batch.append((bar, self.encode(bar) if stored is None else stored))
+        decisions = self.engine.on_bar(bar)
+        if decisions:
+            self._record_decisions(decisions)
+        self.observer.after_bar(bar, self.engine)
 
     def _record_input(self, event: Event, stored: bytes | None = None) -> None:
         data = self.encode(event) if stored is None else stored
