@@ -137,12 +137,8 @@ class Engine:
     def on_bar(self, bar: AnyBar) -> Sequence[Event]:
         """The decisions a closed bar causes (``handle`` for a bar, without the dispatch)."""
         risk = self.risk
-        if risk is not None:
-            admit = self._admits.get(bar.symbol)
-            if admit is None:
-                admit = self._admits[bar.symbol] = risk.guard(bar.symbol).admit
-            if (refusal := admit(bar)) is not None:
-                return [risk.refused(bar, refusal)]  # neither the strategies nor the marks see it
+        if risk is not None and (refusal := self._admit(bar.symbol)(bar)) is not None:
+            return [risk.refused(bar, refusal)]  # neither the strategies nor the marks see it
         self.last_bar[bar.symbol] = bar
         slots = self._by_symbol.get(bar.symbol)
         if not slots:
@@ -153,6 +149,20 @@ class Engine:
             if risk.emergency:
                 changes += self._flatten_if_needed(bar)
             decisions = changes or None
+        return self._strategies_see(bar, slots, decisions)
+
+    def _admit(self, symbol: str) -> Callable[[AnyBar], InvalidMarketData | None]:
+        """The symbol's market-data guard, as the risk engine made it (at its first bar)."""
+        admit = self._admits.get(symbol)
+        if admit is None:
+            assert self.risk is not None
+            admit = self._admits[symbol] = self.risk.guard(symbol).admit
+        return admit
+
+    def _strategies_see(
+        self, bar: AnyBar, slots: Sequence[StrategySlot], decisions: list[Event] | None
+    ) -> Sequence[Event]:
+        """The bar's protective exits and strategies, after the risk engine's marks (``decisions``)."""
         for slot in slots:
             held = slot.quantity
             if held and slot.exits.armed and not slot.pending_sells:
@@ -167,17 +177,11 @@ class Engine:
                 decisions = (decisions or []) + self._act(slot, wanted, bar, purpose)
         return decisions or NO_DECISIONS
 
-    @property
-    def can_scan(self) -> bool:
-        """Whether ``quiet_slot`` may ever give a slot: the basic gate (the full risk engine marks
-        and guards every bar, so its bars go through ``on_bar``)."""
-        return self.risk is None
-
     def quiet_slot(self, symbol: str) -> StrategySlot | None:
-        """The one strategy trading ``symbol`` while its next bars can go through ``scan``: the basic
-        gate (no market-data guards, no marks), no order open, no protective exit watching a
-        position. None otherwise: the bars go through ``on_bar`` one by one."""
-        if self.risk is not None or self.orders:
+        """The one strategy trading ``symbol`` while its next bars can go through ``scan``: no order
+        open, no protective exit watching a position, no breaker in EMERGENCY. None otherwise:
+        the bars go through ``on_bar`` one by one."""
+        if self.orders or (self.risk is not None and self.risk.emergency):
             return None
         slots = self._by_symbol.get(symbol)
         if slots is None or len(slots) != 1:
@@ -194,17 +198,48 @@ class Engine:
         checked), while they cause nothing, for ``slot`` as ``quiet_slot`` gave it: the index after
         the last bar handled, and what it caused (nothing when it is ``stop``).
 
-        Exactly ``on_bar``'s work in the state ``quiet_slot`` vouches for: only the strategy sees
-        each bar (its position cannot change: no order is open), and the symbol's last bar is
-        noted once, before any order is sized from it. Stops after the first bar the strategy
-        acts on, with its decisions."""
+        Exactly ``on_bar``'s work in the state ``quiet_slot`` vouches for. With the basic gate only
+        the strategy sees each bar (its position cannot change: no order is open), in one call,
+        and the symbol's last bar is noted once, before any order is sized from it. With the
+        full risk engine each bar is guarded and marked first, as ``on_bar`` does. Stops after
+        the first bar that causes something, with its decisions."""
         bars = cast(Sequence[tuple[AnyBar, object]], inputs)
+        if self.risk is not None:
+            return self._scan_guarded(slot, bars, start, stop)
         index, wanted = slot.logic.scan(bars, start, stop, slot.quantity)
         bar = self.last_bar[slot.symbol] = bars[index - 1][0]
         if wanted is None:
             return index, NO_DECISIONS
         purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
         return index, self._act(slot, wanted, bar, purpose)
+
+    def _scan_guarded(
+        self, slot: StrategySlot, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int
+    ) -> tuple[int, Sequence[Event]]:
+        """``scan`` with the full risk engine: ``on_bar``'s steps for each bar, without its dispatch."""
+        risk, symbol, held = self.risk, slot.symbol, slot.quantity
+        assert risk is not None
+        admit, mark, logic_on_bar, last_bar = (
+            self._admit(symbol),
+            risk.on_bar,
+            slot.logic.on_bar,
+            self.last_bar,
+        )
+        for index in range(start, stop):
+            bar = bars[index][0]
+            if (refusal := admit(bar)) is not None:
+                return index + 1, [risk.refused(bar, refusal)]
+            last_bar[symbol] = bar
+            changes = mark(self, bar)
+            if changes or risk.emergency:  # on_bar's own steps from here
+                if risk.emergency:
+                    changes += self._flatten_if_needed(bar)
+                return index + 1, self._strategies_see(bar, (slot,), changes or None)
+            wanted = logic_on_bar(bar, held)
+            if wanted is not None:
+                purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
+                return index + 1, self._act(slot, wanted, bar, purpose)
+        return stop, NO_DECISIONS
 
     def _flatten_if_needed(self, cause: AnyBar | SessionEnded | OperatorCommand) -> list[Event]:
         decisions: list[Event] = []

@@ -131,8 +131,7 @@ class SessionRunner:
         against)."""
         self._record_input(self.session)
         handled = 0
-        engine, venue, quiet_slot = self.engine, self.venue, self.engine.quiet_slot
-        scan = scan and engine.can_scan
+        venue, quiet_slot = self.venue, self.engine.quiet_slot
         for page in pages:
             index, size = 0, len(page)
             encoded = all(stored is not None for _, stored in page)

@@ -58,14 +58,32 @@ def run(
     return stored, log.commits, observer
 
 
-@settings(max_examples=60, deadline=None)
+TIGHT = RiskLimits(
+    max_trade_pct=Decimal(50),
+    max_strategy_exposure_pct=Decimal(60),
+    max_price_jump_pct=Decimal(2),
+    drawdown_warning_pct=Decimal("0.5"),
+    drawdown_halt_pct=Decimal(1),
+    drawdown_emergency_pct=Decimal(2),
+    daily_loss_warning_pct=Decimal("0.5"),
+    daily_loss_halt_pct=Decimal(1),
+    strategy_drawdown_halt_pct=Decimal("1.5"),
+    adaptive_window=3,
+)
+"""Limits a random market trips: price jumps refused, breakers up to EMERGENCY (a flatten)."""
+RISK = st.sampled_from(
+    [None, RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60)), TIGHT]
+)
+
+
+@settings(max_examples=80, deadline=None)
 @given(
     MOVES,
     PARAMS,
     COSTS,
     EXITS,
     st.booleans(),
-    st.booleans(),
+    RISK,
     st.integers(1, 60),
     st.integers(1, 50),
     st.booleans(),
@@ -76,7 +94,7 @@ def test_scanning_quiet_bars_changes_nothing(
     costs: tuple[str, str],
     exits: dict[str, Decimal],
     close_at_end: bool,
-    full_risk: bool,
+    limits: RiskLimits | None,
     page_size: int,
     batch_size: int,
     read_back: bool,
@@ -87,9 +105,7 @@ def test_scanning_quiet_bars_changes_nothing(
         fee_bps=Decimal(costs[0]),
         slippage_bps=Decimal(costs[1]),
         close_at_end=close_at_end,
-        limits=RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60))
-        if full_risk
-        else None,
+        limits=limits,
         **exits,
     )
     codec = EventCodec()
@@ -140,3 +156,20 @@ def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
     assert signals >= 10, "the series crosses often"
     assert scanned >= len(inputs) - 2 * signals, "every bar but the fills' went through a scan"
     assert len(calls) <= 2 * signals + 2, "one scan per quiet stretch, not one per bar"
+
+
+def test_scans_with_the_full_risk_engine_stop_at_refusals_and_breaker_changes() -> None:
+    """Guarded scans meet what the risk engine does on a bar (a refused price, a breaker's change,
+    an EMERGENCY flatten) and still record exactly what one bar at a time does."""
+    cfg = config(params=(("fast", "2"), ("size", "3"), ("slow", "4")), limits=TIGHT)
+    moves = [4, -1, 3, -30, 2, 2, -3, 5, 30, -2, -4, 1, 3, -5, 6, -30, 30, 2, -2, 1] * 6
+    inputs: list[Input] = list(
+        BarsFromRows(Source("test", "digest", bar_rows(rows_from(moves))), cfg.venue, cfg.symbol)
+    )
+    one_by_one = run(inputs, cfg, 50, 40, scan=False)
+    scanned = run(inputs, cfg, 50, 40, scan=True)
+    topics = [topic for topic, _ in scanned[0]]
+    assert "risk.MarketData.Refused" in topics and "risk.Breaker.Changed" in topics
+    assert scanned[0] == one_by_one[0] and scanned[1] == one_by_one[1]
+    assert scanned[2].digest.hexdigest() == one_by_one[2].digest.hexdigest()
+    assert [str(e) for e in scanned[2].equity] == [str(e) for e in one_by_one[2].equity]
