@@ -31,11 +31,11 @@ def bars(count: int, start_version: int = 1, stream: UUID = STREAM) -> list[Bar]
     ]
 
 
-def rejected_row() -> MarketDataRejected:
-    """A refused row of the factory stream (version 1,000)."""
+def rejected_row(version: int = 1_000) -> MarketDataRejected:
+    """A refused row of the factory stream (at ``version``, 1,000 unless given)."""
     return MarketDataRejected(
         originator_id=STREAM,
-        originator_version=1_000,
+        originator_version=version,
         venue="kraken",
         symbol="BTC/USD",
         kind="bar",

@@ -94,6 +94,8 @@ class ReportObserver(SessionObserver):
 
     def after_bars(self, inputs: Sequence[Input], start: int, stop: int, engine: Engine) -> None:
         """``after_bar`` over a scan's bars: with one strategy, the same sums in one loop."""
+        if stop <= start:
+            return
         if len(engine.slots) != 1:
             super().after_bars(inputs, start, stop, engine)
             return

@@ -25,6 +25,7 @@ from infrastructure.config import load_settings
 from infrastructure.store.codec import EventCodec
 from infrastructure.venues.simulated import SimulatedVenue
 from tests.engine_helpers import bar_rows, config
+from tests.factories import rejected_row
 from tests.properties.test_engine_determinism import COSTS, EXITS, MOVES, PARAMS, rows_from
 
 
@@ -87,6 +88,7 @@ RISK = st.sampled_from(
     st.integers(1, 60),
     st.integers(1, 50),
     st.booleans(),
+    st.lists(st.integers(0, 200), max_size=6),
 )
 def test_scanning_quiet_bars_changes_nothing(
     moves: list[int],
@@ -98,6 +100,7 @@ def test_scanning_quiet_bars_changes_nothing(
     page_size: int,
     batch_size: int,
     read_back: bool,
+    refused_at: list[int],
 ) -> None:
     fast, slow = params
     cfg = config(
@@ -115,6 +118,9 @@ def test_scanning_quiet_bars_changes_nothing(
     if read_back:  # as a backtest reads them from a log: StoredBar, with their bytes
         states = [codec.encode(event) for event, _ in inputs]
         inputs = list(zip(codec.decode_many(Bar.TOPIC, states, StoredBar), states, strict=True))
+    for number, position in enumerate(sorted(refused_at, reverse=True)):  # rows refused on the way in
+        refused = rejected_row(1_000 + number)
+        inputs.insert(min(position, len(inputs)), (refused, codec.encode(refused) if read_back else None))
 
     one_by_one = run(inputs, cfg, page_size, batch_size, scan=False)
     scanned = run(inputs, cfg, page_size, batch_size, scan=True)
