@@ -42,8 +42,13 @@ class SessionObserver:
         """Called for every bar once the engine has finished with it."""
 
     def after_bars(self, inputs: Sequence[Input], start: int, stop: int, engine: Engine) -> None:
-        """``after_bar`` for the bars ``inputs[start:stop]``, which the engine handled in one scan
-        (so its cash and positions were the same after each of them)."""
+        """``after_bar`` for the bars ``inputs[start:stop]``, which the engine handled in one scan.
+
+        Called once the scan is over: the engine is as after the scan's last bar (and any order
+        it placed). Its cash and positions were the same after each bar of the run, so an
+        observer of those (the report's) sees what ``after_bar`` would have shown bar by bar;
+        one that reads other engine state bar by bar (``last_bar``, orders, the risk engine's
+        marks) sees the run's end state and must not rely on it."""
         after_bar, bars = self.after_bar, cast(Sequence[tuple[AnyBar, bytes | None]], inputs)
         for index in range(start, stop):
             after_bar(bars[index][0], engine)

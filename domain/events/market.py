@@ -7,12 +7,13 @@ it (for imported history, where we never saw it live, it equals ``ts_event``).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 
+from domain.errors import InvalidMarketData
 from domain.events.base import Event, event_topic
 
 DataKind = Literal["bar", "trade", "quote"]
@@ -49,7 +50,10 @@ class StoredBar(MarketEvent, frozen=True, kw_only=True):
 
     The values are the bar's own (the same text gives the same Decimal), and its fields are the
     bar's, in the bar's order, so it even encodes to the bar's bytes. Not a topic of its own:
-    the log holds bars; this is one way of reading them."""
+    the log holds bars; this is one way of reading them. The codec writes every Decimal as its
+    text; text that is not a number (a corrupt or foreign log) is refused when first asked
+    for, with ``InvalidMarketData`` naming the bar (``replay verify``, which decodes whole bars,
+    refuses such a log outright)."""
 
     TOPIC: ClassVar[str] = "market.Bar"
 
@@ -62,22 +66,32 @@ class StoredBar(MarketEvent, frozen=True, kw_only=True):
     @property
     def open(self) -> Decimal:
         """The bar's open."""
-        return Decimal(self.open_text)
+        return self._number("open", self.open_text)
 
     @property
     def high(self) -> Decimal:
         """The bar's high."""
-        return Decimal(self.high_text)
+        return self._number("high", self.high_text)
 
     @property
     def low(self) -> Decimal:
         """The bar's low."""
-        return Decimal(self.low_text)
+        return self._number("low", self.low_text)
 
     @property
     def volume(self) -> Decimal:
         """The bar's volume."""
-        return Decimal(self.volume_text)
+        return self._number("volume", self.volume_text)
+
+    def _number(self, field: str, text: str) -> Decimal:
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise InvalidMarketData(
+                "not_a_number",
+                f"the stored bar {self.originator_id} v{self.originator_version} ({self.symbol}) has "
+                f"{field} {text!r}, not a number: the log is corrupt",
+            ) from None
 
 
 AnyBar = Bar | StoredBar

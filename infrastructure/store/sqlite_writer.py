@@ -17,6 +17,7 @@ events they leave unlinked are linked by the next batch).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sqlite3
 import subprocess
@@ -150,8 +151,9 @@ class SQLiteWriterProcess:
         self._from_writer: IO[bytes] = self._process.stdout
         self._reader = reader
         self._in_flight = 0
-        self._failed = False
-        """A batch failed (and was reported): the writer refuses every later one."""
+        self._failed = ""
+        """Why the writer failed (a batch rolled back, or the process gone), once reported: it
+        takes no more batches, and draining what was in flight raises nothing more."""
         self._last = reader.last_notification_id()
 
     def append(self, events: Sequence[Event]) -> int:
@@ -169,19 +171,23 @@ class SQLiteWriterProcess:
             [(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
         )
         if self._failed:
-            raise StoreError("an earlier batch failed and was rolled back: the writer takes no more")
+            raise StoreError(f"the log writer takes no more batches: {self._failed}")
         while self._in_flight >= IN_FLIGHT:
             self._answer()
         try:
             _send_encoded(self._to_writer, message)
         except BrokenPipeError:
-            raise StoreError(f"the log writer has stopped (exit code {self._process.poll()})") from None
+            self._failed = f"the log writer has stopped (exit code {self._process.poll()})"
+            raise StoreError(self._failed) from None
         self._in_flight += 1
         return self._last
 
     def flush(self) -> int:
-        """Wait for the batches in flight; return the last notification id."""
+        """Wait for the batches in flight; return the last notification id (raises once the
+        writer has failed: its last id is not the log's last any more)."""
         self._wait()
+        if self._failed:
+            raise StoreError(self._failed)
         return self._last
 
     def close(self) -> None:
@@ -189,7 +195,8 @@ class SQLiteWriterProcess:
         try:
             self._wait()
         finally:
-            self._to_writer.close()
+            with contextlib.suppress(BrokenPipeError):  # a writer already gone (reported before)
+                self._to_writer.close()
             self._process.wait(timeout=60)
 
     def _wait(self) -> None:
@@ -197,17 +204,21 @@ class SQLiteWriterProcess:
             self._answer()
 
     def _answer(self) -> None:
-        """The oldest batch's answer."""
+        """The oldest batch's answer; the first failure is raised, later ones only drained."""
         self._in_flight -= 1
         answer = _receive(self._from_writer)
-        if answer is None:
-            raise StoreError(f"the log writer stopped (exit code {self._process.wait()}); see its stderr")
+        if answer is None:  # the process is gone: nothing more will be answered
+            self._in_flight = 0
+            if not self._failed:
+                self._failed = f"the log writer stopped (exit code {self._process.wait()}); see its stderr"
+                raise StoreError(self._failed)
+            return
         status, value = answer
         if status == "ok":
             self._last = int(value)
-        elif not self._failed:  # later batches are refused for it: reported once
-            self._failed = True
-            raise StoreError(f"the log writer failed; the batch was rolled back: {value}")
+        elif not self._failed:  # the writer refuses every later batch for it
+            self._failed = f"the log writer failed; the batch was rolled back: {value}"
+            raise StoreError(self._failed)
 
     def stream_head(self, originator_id: UUID) -> Event | None:
         """Read through the reader (after the batches in flight)."""

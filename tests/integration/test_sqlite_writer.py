@@ -12,6 +12,7 @@ from domain.ids import Symbol, Venue
 from infrastructure.bootstrap import bulk_appender, last_appended, open_ledger
 from infrastructure.errors import StoreError
 from infrastructure.feeds.synthetic import SyntheticMarket
+from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_writer import SQLiteWriterProcess
 from tests.conftest import settings_for
 from tests.factories import bars
@@ -82,3 +83,38 @@ def test_after_a_failed_batch_no_later_batch_is_written(
                 last_appended(appender, 0)
         assert store.log.last_notification_id() == 3, "nothing after the failed batch: no gap in the log"
         assert verify_chain(store.log).intact  # type: ignore[arg-type]
+
+
+def test_a_dead_writer_is_reported_once_and_takes_no_more_batches(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store:
+        writer = SQLiteWriterProcess(str(settings.sqlite_path), store.log, codec=EventCodec())
+        writer.append(bars(3))
+        writer.flush()
+        writer.append(bars(2, start_version=4))  # in flight when the process dies
+        writer._process.kill()  # as on an out-of-memory kill
+        writer._process.wait()
+        with pytest.raises(StoreError, match="stopped"):
+            writer.flush()
+        with pytest.raises(StoreError, match="takes no more batches"):
+            writer.append(bars(2, start_version=6))
+        writer.close()  # quiet: the failure was reported
+        assert store.log.last_notification_id() in (3, 5)  # the batch in flight may have committed
+
+
+def test_a_writer_found_dead_on_sending_is_reported_and_closes_quietly(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store:
+        writer = SQLiteWriterProcess(str(settings.sqlite_path), store.log, codec=EventCodec())
+        writer._process.kill()
+        writer._process.wait()
+        with pytest.raises(StoreError, match="has stopped"):
+            writer.append(bars(2))
+        with pytest.raises(StoreError, match="takes no more batches"):
+            writer.append(bars(2, start_version=3))
+        writer.close()
+        assert store.log.last_notification_id() == 0

@@ -165,8 +165,8 @@ def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
 
 
 def test_scans_with_the_full_risk_engine_stop_at_refusals_and_breaker_changes() -> None:
-    """Guarded scans meet what the risk engine does on a bar (a refused price, a breaker's change,
-    an EMERGENCY flatten) and still record exactly what one bar at a time does."""
+    """Guarded scans meet what the risk engine does on a bar (a refused price, a breaker's change)
+    and still record exactly what one bar at a time does."""
     cfg = config(params=(("fast", "2"), ("size", "3"), ("slow", "4")), limits=TIGHT)
     moves = [4, -1, 3, -30, 2, 2, -3, 5, 30, -2, -4, 1, 3, -5, 6, -30, 30, 2, -2, 1] * 6
     inputs: list[Input] = list(

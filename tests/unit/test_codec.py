@@ -2,8 +2,10 @@ import zlib
 from decimal import Decimal
 from uuid import UUID
 
+import msgspec
 import pytest
 
+from domain.errors import InvalidMarketData
 from domain.events import Bar, MarketDataRejected, StoredBar
 from infrastructure.store.codec import COMPRESSED_MARKER, EventCodec, UndecodableEvent, UnknownTopic
 from projections.partial import BarClose
@@ -136,3 +138,14 @@ def test_decoding_many_keeps_decodes_errors() -> None:
         codec.decode_many(Bar.TOPIC, [good, good[:-3]], StoredBar)
     compressed = COMPRESSED_MARKER + zlib.compress(good)
     assert codec.decode_many(Bar.TOPIC, [compressed], Bar) == [bar()]
+
+
+def test_a_stored_bar_whose_text_is_not_a_number_is_refused_when_used() -> None:
+    codec = EventCodec()
+    corrupt = msgspec.msgpack.encode({**msgspec.to_builtins(bar()), "open": "abc"})
+    (stored,) = codec.decode_many(Bar.TOPIC, [corrupt], StoredBar)
+    assert stored.close == Decimal("1.5")
+    with pytest.raises(InvalidMarketData, match="has open 'abc', not a number"):
+        stored.open  # noqa: B018
+    with pytest.raises(UndecodableEvent):
+        codec.decode(Bar.TOPIC, corrupt)

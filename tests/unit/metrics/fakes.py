@@ -59,8 +59,9 @@ class FakeLog:
     def read_states(
         self, topic: str, after: int = 0, page_size: int = 10_000
     ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
-        matching = [(i, b"") for i, e in enumerate(self.events, 1) if i > after and topic == e.TOPIC]
-        yield [i for i, _ in matching], [state for _, state in matching]
+        ids = [i for i, e in enumerate(self.events, 1) if i > after and topic == e.TOPIC]
+        for start in range(0, len(ids), page_size):
+            yield ids[start : start + page_size], [b""] * len(ids[start : start + page_size])
 
     def last_notification_id(self) -> int:
         return len(self.events)
