@@ -9,6 +9,7 @@ from application.backtest import BacktestConfig, BacktestReport, BarsFromRows, r
 from application.ingest import Source, SourceRow
 from application.ports import EventLog
 from domain.ids import Symbol, Venue
+from domain.risk.limits import RiskLimits
 from infrastructure.store.codec import EventCodec
 from infrastructure.venues.simulated import SimulatedVenue
 
@@ -42,6 +43,25 @@ def config(**overrides: object) -> BacktestConfig:
     )
     values.update(overrides)
     return BacktestConfig(**values)  # type: ignore[arg-type]
+
+
+def generated_config(
+    params: tuple[int, int],
+    costs: tuple[str, str],
+    exits: dict[str, Decimal],
+    close_at_end: bool,
+    limits: RiskLimits | None,
+) -> BacktestConfig:
+    """A session from generated parts: sma_cross fast/slow, fee and slippage bps, exits, limits."""
+    fast, slow = params
+    return config(
+        params=(("fast", str(fast)), ("size", "3"), ("slow", str(slow))),
+        fee_bps=Decimal(costs[0]),
+        slippage_bps=Decimal(costs[1]),
+        close_at_end=close_at_end,
+        limits=limits,
+        **exits,
+    )
 
 
 def run(log: EventLog, rows: list[SourceRow], cfg: BacktestConfig | None = None) -> BacktestReport:

@@ -56,21 +56,7 @@ def test_appends_by_another_writer_in_between_are_linked_by_the_next_batch(
     assert report.intact and report.links == report.events == 8 and report.unchained == 0
 
 
-def test_a_failed_batch_is_rolled_back_and_reported_at_the_next_call(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    settings = settings_for("sqlite", tmp_path, request)
-    with open_ledger(settings) as store:
-        with bulk_appender(store) as appender:
-            appender.append(bars(3))
-            appender.append(bars(2, start_version=3))  # version 3 is taken
-            with pytest.raises(StoreError, match=r"rolled back.*IntegrityError"):
-                last_appended(appender, 0)
-        assert store.log.last_notification_id() == 3
-        assert verify_chain(store.log).intact  # type: ignore[arg-type]
-
-
-def test_after_a_failed_batch_no_later_batch_is_written(
+def test_a_failed_batch_is_rolled_back_reported_later_and_nothing_after_it_is_written(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     settings = settings_for("sqlite", tmp_path, request)
@@ -81,6 +67,8 @@ def test_after_a_failed_batch_no_later_batch_is_written(
             appender.append(bars(2, start_version=5))  # sent before the failure is known; fine alone
             with pytest.raises(StoreError, match=r"rolled back.*IntegrityError"):
                 last_appended(appender, 0)
+            with pytest.raises(StoreError, match="takes no more batches"):
+                appender.append(bars(2, start_version=7))
         assert store.log.last_notification_id() == 3, "nothing after the failed batch: no gap in the log"
         assert verify_chain(store.log).intact  # type: ignore[arg-type]
 

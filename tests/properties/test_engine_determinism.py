@@ -15,7 +15,7 @@ from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
 from infrastructure.store.codec import EventCodec
-from tests.engine_helpers import bar_rows, config, run
+from tests.engine_helpers import bar_rows, generated_config, run
 
 MOVES = st.lists(st.integers(min_value=-30, max_value=30), min_size=40, max_size=160)
 PARAMS = st.tuples(st.integers(1, 4), st.integers(1, 5)).map(lambda p: (p[0], p[0] + p[1]))
@@ -54,17 +54,8 @@ def test_same_inputs_same_digest_and_replay_reproduces_every_decision(
     close_at_end: bool,
     full_risk: bool,
 ) -> None:
-    fast, slow = params
-    cfg = config(
-        params=(("fast", str(fast)), ("size", "3"), ("slow", str(slow))),
-        fee_bps=Decimal(costs[0]),
-        slippage_bps=Decimal(costs[1]),
-        close_at_end=close_at_end,
-        limits=RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60), adaptive_window=3)
-        if full_risk
-        else None,
-        **exits,
-    )
+    limits = RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60), adaptive_window=3)
+    cfg = generated_config(params, costs, exits, close_at_end, limits if full_risk else None)
     rows = bar_rows(rows_from(moves))
     with memory_log() as first, memory_log() as second:
         a = run(first.log, rows, cfg)

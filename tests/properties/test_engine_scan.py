@@ -24,7 +24,7 @@ from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
 from infrastructure.store.codec import EventCodec
 from infrastructure.venues.simulated import SimulatedVenue
-from tests.engine_helpers import bar_rows, config
+from tests.engine_helpers import bar_rows, config, generated_config
 from tests.factories import rejected_row
 from tests.properties.test_engine_determinism import COSTS, EXITS, MOVES, PARAMS, rows_from
 
@@ -102,15 +102,7 @@ def test_scanning_quiet_bars_changes_nothing(
     read_back: bool,
     refused_at: list[int],
 ) -> None:
-    fast, slow = params
-    cfg = config(
-        params=(("fast", str(fast)), ("size", "3"), ("slow", str(slow))),
-        fee_bps=Decimal(costs[0]),
-        slippage_bps=Decimal(costs[1]),
-        close_at_end=close_at_end,
-        limits=limits,
-        **exits,
-    )
+    cfg = generated_config(params, costs, exits, close_at_end, limits)
     codec = EventCodec()
     inputs: list[Input] = list(
         BarsFromRows(Source("test", "digest", bar_rows(rows_from(moves))), cfg.venue, cfg.symbol)
