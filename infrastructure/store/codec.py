@@ -111,18 +111,17 @@ class EventCodec:
             if topic not in self._decoders:
                 raise UnknownTopic(f"unknown event topic {topic!r}")
             decoder = self._as_type[(topic, as_type)] = msgspec.msgpack.Decoder(as_type)
-        decode = decoder.decode
+        decode, decoders = decoder.decode, {topic: decoder}
         decoded: list[T] = []
         append = decoded.append
         try:
             for data in states:
-                append(
-                    decode(data)
-                    if data[:1] != COMPRESSED_MARKER
-                    else self._decode({topic: decoder}, topic, data)
-                )
+                if data and data[0] == _MARKER_BYTE:
+                    append(self._decode(decoders, topic, data))
+                else:
+                    append(decode(data))
         except msgspec.DecodeError:
-            self._decode({topic: decoder}, topic, states[len(decoded)])  # raises its UndecodableEvent
+            self._decode(decoders, topic, states[len(decoded)])  # raises its UndecodableEvent
             raise
         return decoded
 

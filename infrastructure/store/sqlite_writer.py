@@ -164,7 +164,7 @@ class SQLiteWriterProcess:
         return self.append_encoded([(e, encode(e)) for e in events])
 
     def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
-        """Send the batch; return the last notification id known so far (the previous batch's).
+        """Send the batch; return the last notification id known so far (an earlier batch's).
 
         The batch is encoded before waiting for an earlier one, while the writer still works."""
         message = _ENCODER.encode(
