@@ -65,7 +65,10 @@ class CheckpointingLog:
         return last
 
     def finish(self) -> None:
-        """Deferred: sign the checkpoint the last append made due, if any (before closing the inner log)."""
+        """Deferred: sign the checkpoint the last append made due, if any (before closing the inner
+        log), over everything appended: the batches in flight are waited for first."""
+        if self.deferred and self.checkpoints is not None:
+            self.inner.last_notification_id()
         self._sign_deferred()
 
     def stream_head(self, originator_id: UUID) -> Event | None:

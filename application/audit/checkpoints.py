@@ -39,19 +39,39 @@ class Signer(Protocol):
 def sign_checkpoint(log: EventLog, trail: AuditTrail, signer: Signer, signed_at: str) -> CheckpointSigned:
     """Bring the chain up to date, sign its head, record the checkpoint (and chain it too)."""
     trail.extend_chain()
-    head_id, head = trail.chain_head()
     previous = log.stream_head(CHECKPOINTS)
+    checkpoint = sign_head(
+        log,
+        trail.chain_head(),
+        previous if isinstance(previous, CheckpointSigned) else None,
+        signer,
+        signed_at,
+    )
+    trail.extend_chain()
+    return checkpoint
+
+
+def sign_head(
+    log: EventLog,
+    head: tuple[int, bytes],
+    previous: CheckpointSigned | None,
+    signer: Signer,
+    signed_at: str,
+) -> CheckpointSigned:
+    """Sign ``head``, a (notification id, hash) the chain has had, and record the checkpoint after
+    ``previous`` (the log's last one). Reads nothing of the log: a writer that chains its own
+    batches and reports each one's head is not made to wait for those in flight."""
+    head_id, head_hash = head
     checkpoint = CheckpointSigned(
         originator_id=CHECKPOINTS,
         originator_version=(previous.originator_version if previous else 0) + 1,
         head_id=head_id,
-        head_hash=head,
-        signature=signer.sign(checkpoint_message(head_id, head)),
+        head_hash=head_hash,
+        signature=signer.sign(checkpoint_message(head_id, head_hash)),
         public_key=signer.public_key,
         signed_at=signed_at,
     )
     log.append([checkpoint])
-    trail.extend_chain()
     return checkpoint
 
 

@@ -15,10 +15,11 @@ count its new links).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from application.audit.checkpoints import CHECKPOINTS, Signer, sign_checkpoint
+from application.audit.checkpoints import CHECKPOINTS, Signer, sign_checkpoint, sign_head
 from application.errors import ApplicationError
 from application.ports import AuditTrail, EventLog
 from domain.events import CheckpointSigned
@@ -60,9 +61,18 @@ class PeriodicCheckpoints:
     """Counts events since the log's last checkpoint and signs the chain's head when one is due."""
 
     def __init__(
-        self, log: EventLog, trail: AuditTrail, signer: Signer, policy: CheckpointPolicy, now: datetime
+        self,
+        log: EventLog,
+        trail: AuditTrail,
+        signer: Signer,
+        policy: CheckpointPolicy,
+        now: datetime,
+        committed_head: Callable[[], tuple[int, bytes]] | None = None,
     ) -> None:
+        """``committed_head``: for a log only this process appends to, whose writer chains each
+        batch and reports its head: the head to sign without waiting for the batches in flight."""
         self.log, self.trail, self.signer, self.policy = log, trail, signer, policy
+        self.committed_head = committed_head
         last = log.stream_head(CHECKPOINTS)
         self.last: CheckpointSigned | None = last if isinstance(last, CheckpointSigned) else None
         self.since = _moment(self.last.signed_at, now) if self.last else now
@@ -98,10 +108,17 @@ class PeriodicCheckpoints:
         return (now - self.since).total_seconds()
 
     def sign_if_due(self, now: datetime) -> CheckpointSigned | None:
-        """Sign the chain's head if the policy says a checkpoint is due now."""
+        """Sign the chain's head if the policy says a checkpoint is due now (with a committed head:
+        once that head is past the last checkpoint's; until then the checkpoint stays due)."""
         if not self.policy.due(self.events_since, self.seconds_since(now)):
             return None
-        signed = sign_checkpoint(self.log, self.trail, self.signer, now.isoformat())
+        if self.committed_head is None:
+            signed = sign_checkpoint(self.log, self.trail, self.signer, now.isoformat())
+        else:
+            head = self.committed_head()
+            if self.last is not None and head[0] <= self.last.head_id:
+                return None
+            signed = sign_head(self.log, head, self.last, self.signer, now.isoformat())
         self.last, self.since, self.counted_upto, self.events_since = signed, now, signed.head_id, 0
         self.signed.append(signed)
         return signed

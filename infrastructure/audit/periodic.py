@@ -14,6 +14,7 @@ from application.audit.periodic import CheckpointPolicy, PeriodicCheckpoints
 from application.ports import AuditTrail, EventLog
 from infrastructure.audit.signing import FileSigner, key_path
 from infrastructure.config import Settings
+from infrastructure.store.sqlite_writer import SQLiteWriterProcess
 
 
 def wall_clock() -> datetime:
@@ -69,5 +70,8 @@ def checkpointing(
     policy, trail = policy_of(settings), trail_or_none(log)
     if not policy.enabled or trail is None:
         return CheckpointingLog(log, None, clock)
-    checkpoints = PeriodicCheckpoints(log, trail, LazySigner(settings), policy, clock())
+    # A pipelined writer of a log only this process appends to (a backtest's own) reports the head
+    # of each batch it committed: its checkpoints sign that, without waiting for the batches in flight.
+    committed = log.committed_head if deferred and isinstance(log, SQLiteWriterProcess) else None
+    checkpoints = PeriodicCheckpoints(log, trail, LazySigner(settings), policy, clock(), committed)
     return CheckpointingLog(log, checkpoints, clock, deferred=deferred)

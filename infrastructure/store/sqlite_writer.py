@@ -33,7 +33,7 @@ from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.errors import StoreError
 from infrastructure.store.codec import EventCodec
-from infrastructure.store.sqlite_chain import insert_chained
+from infrastructure.store.sqlite_chain import chain_head, insert_chained
 
 LOCK_TIMEOUT_SECONDS = 30
 """How long a batch waits for another process's write transaction (the ledger's own setting)."""
@@ -108,13 +108,15 @@ def serve(path: str, synchronous: str, chained: bool) -> None:
         try:
             database.execute("BEGIN IMMEDIATE")
             cursor = database.cursor()
+            head: tuple[int, bytes] | None = None
             if chained:
                 last = insert_chained(cursor, rows, [bytes.fromhex(row[0]) for row in rows])
+                head = chain_head(cursor)
             else:
                 cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", rows)
                 last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
             database.execute("COMMIT")
-            _send(sink, ["ok", last])
+            _send(sink, ["ok", last, head])
         except sqlite3.Error as error:
             database.execute("ROLLBACK")
             failed = f"{type(error).__name__}: {error}"
@@ -155,6 +157,8 @@ class SQLiteWriterProcess:
         """Why the writer failed (a batch rolled back, or the process gone), once reported: it
         takes no more batches, and draining what was in flight raises nothing more."""
         self._last = reader.last_notification_id()
+        self._head: tuple[int, bytes] | None = None
+        """The chain's head after the last batch answered (None before the first)."""
 
     def append(self, events: Sequence[Event]) -> int:
         """Encode and send the batch (needs the codec); return the last id known so far."""
@@ -213,9 +217,11 @@ class SQLiteWriterProcess:
                 self._failed = f"the log writer stopped (exit code {self._process.wait()}); see its stderr"
                 raise StoreError(self._failed)
             return
-        status, value = answer
+        status, value, *head = answer
         if status == "ok":
             self._last = int(value)
+            if head and head[0] is not None:
+                self._head = (int(head[0][0]), bytes(head[0][1]))
         elif not self._failed:  # the writer refuses every later batch for it
             self._failed = f"the log writer failed; the batch was rolled back: {value}"
             raise StoreError(self._failed)
@@ -270,6 +276,12 @@ class SQLiteWriterProcess:
         head: Any = getattr(self._reader, "chain_head")  # noqa: B009 -- the reader is an AuditTrail
         result: tuple[int, bytes] = head()
         return result
+
+    def committed_head(self) -> tuple[int, bytes]:
+        """The chain's head as of the last batch answered, without waiting for those in flight: a
+        head the log has had, which a checkpoint may sign (``PeriodicCheckpoints``). Before any
+        answer, the reader's head (after the batches in flight)."""
+        return self._head if self._head is not None else self.chain_head()
 
     def count_by_topic(self) -> dict[str, int]:
         """Through the reader (after the batches in flight)."""

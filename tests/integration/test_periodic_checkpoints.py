@@ -25,7 +25,7 @@ from infrastructure.audit.periodic import checkpointing
 from infrastructure.audit.signing import FileSigner, signature_valid
 from infrastructure.bootstrap import LedgerStore, log_file_settings, migrate, open_ledger
 from infrastructure.cli.backtest import execute
-from infrastructure.config import Settings
+from infrastructure.config import Settings, load_settings
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_writer import SQLiteWriterProcess
 from infrastructure.venues.simulated import SimulatedVenue
@@ -202,3 +202,42 @@ def test_deferred_checkpoints_are_signed_before_the_next_append_and_at_finish(
         assert topics == ["Bar"] * 5 + ["CheckpointSigned"] + ["Bar"] * 5 + ["CheckpointSigned"]
         assert [c.head_id for c in log.signed] == [5, 11]
         assert_signed_and_chained(store, log.signed)
+
+
+class _NoTrail:
+    """A trail that must not be asked: signing a committed head reads nothing of the log."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"the trail was asked for {name}")
+
+
+def test_a_committed_head_is_signed_without_reading_the_log_and_only_once_it_moved(
+    tmp_path: Path,
+) -> None:
+    policy = CheckpointPolicy(every_events=2)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    heads = iter([(2, b"a" * 32), (2, b"a" * 32), (5, b"b" * 32)])
+    with open_ledger(load_settings({}, store="memory")) as store:
+        checkpoints = PeriodicCheckpoints(
+            store.log,
+            _NoTrail(),
+            FileSigner(tmp_path / "k.pem"),
+            policy,
+            t0,
+            lambda: next(heads),  # type: ignore[arg-type]
+        )
+        checkpoints.count(2)
+        first = checkpoints.sign_if_due(t0)
+        assert first is not None and (first.head_id, first.head_hash, first.originator_version) == (
+            2,
+            b"a" * 32,
+            1,
+        )
+        checkpoints.count(3)
+        assert checkpoints.sign_if_due(t0) is None, (
+            "the committed head has not moved past the last checkpoint"
+        )
+        second = checkpoints.sign_if_due(t0)  # still due: signed once the head moved
+        assert second is not None and (second.head_id, second.originator_version) == (5, 2)
+        assert signature_valid(second.public_key, checkpoint_message(5, b"b" * 32), second.signature)
+        assert [r.event for page in store.log.read() for r in page] == [first, second]
