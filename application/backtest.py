@@ -233,12 +233,16 @@ def run_backtest(
     code_version: str,
     venue_factory: Callable[[SessionStarted], SimulatedExchange],
     on_progress: Callable[[int], None] | None = None,
+    after_session: Callable[[], None] | None = None,
 ) -> BacktestReport:
-    """Run the session into ``log`` and build the report."""
+    """Run the session into ``log`` and build the report. ``after_session`` is called once the
+    session's last event is in the log, before the report is built (the end of a bulk load)."""
     session = config.session(source, code_version)
     observer = ReportObserver()
     runner = SessionRunner(log, codec, session, venue_factory(session), observer)
     runner.run_pages(inputs.pages(), on_progress)
+    if after_session is not None:
+        after_session()
     trades = observer.trades
     stats: dict[str, Any] = compute_stats(
         observer.timestamps, observer.equity, config.cash, trades.closed, observer.bars_in_market

@@ -72,26 +72,31 @@ def ledger_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def migrate(settings: Settings) -> list[str]:
-    """Apply pending migrations to the configured store; return what was applied now."""
+def migrate(settings: Settings, *, bulk_load: bool = False) -> list[str]:
+    """Apply pending migrations to the configured store; return what was applied now
+    (``bulk_load``: see ``open_ledger``)."""
     if settings.store == "sqlite":
         _ensure_data_dir(settings)
-        return migrate_sqlite(str(settings.sqlite_path))
+        return migrate_sqlite(str(settings.sqlite_path), bulk_load=bulk_load)
     if settings.store == "postgres":
         return migrate_postgres(settings.postgres.conninfo(), settings.postgres.schema)
     return []
 
 
 @contextmanager
-def open_ledger(settings: Settings, chained: bool = True) -> Iterator[LedgerStore]:
+def open_ledger(
+    settings: Settings, chained: bool = True, *, bulk_load: bool = False
+) -> Iterator[LedgerStore]:
     """Open the configured ledger; closes its connections on exit.
 
     Every append links its events into the hash chain in its own transaction;
     ``chained=False`` leaves them for ``extend_chain`` (only for measuring the chain's cost).
+    ``bulk_load``: a new SQLite file that one writer fills (a backtest's own log) is created
+    without its stream key, which that writer builds at the end (``stream_key``).
     """
     codec = EventCodec()
     if settings.store == "sqlite":
-        migrate(settings)
+        migrate(settings, bulk_load=bulk_load)
     elif settings.store == "postgres":
         _require_migrated(settings)
     ledger = Ledger(ledger_env(settings), codec)

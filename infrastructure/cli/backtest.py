@@ -220,7 +220,9 @@ def execute(
     """Run the backtest into a new run directory under the data directory; return the report.
 
     The run's log is written by a second process (both cores work); the engine's
-    process reads the inputs, decides, and builds the report. Checkpoints are signed
+    process reads the inputs, decides, and builds the report. The log is a bulk load: its
+    stream key is built once the session is in it, while the report is built (``stream_key``).
+    Checkpoints are signed
     between its commits as the settings' periodic policy asks (with the settings' key).
     """
     codec = EventCodec()
@@ -231,7 +233,7 @@ def execute(
     columns = [SpinnerColumn(), TextColumn("backtesting {task.completed:,} bars"), TimeElapsedColumn()]
     with (
         bulk_work_gc(),
-        open_ledger(run_settings(run_dir)) as run,
+        open_ledger(run_settings(run_dir), bulk_load=True) as run,
         Progress(*columns, console=console, transient=True) as progress,
     ):
         task = progress.add_task("backtest")
@@ -242,20 +244,37 @@ def execute(
         # batch rather than right after the one that made it due (see ``CheckpointingLog``).
         writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, codec=codec)
         run_log = checkpointing(writer, settings, deferred=True)
+        build_key = writer.build_stream_key  # a bulk load: the key is built after the session
         try:
             if data is not None:
                 inputs: BarsFromRows | BarsFromLog = BarsFromRows(
                     csv_source(data, "bar"), config.venue, config.symbol
                 )
                 result = run_backtest(
-                    run_log, codec, config, inputs, source_name, version, venue_factory, on_progress
+                    run_log,
+                    codec,
+                    config,
+                    inputs,
+                    source_name,
+                    version,
+                    venue_factory,
+                    on_progress,
+                    build_key,
                 )
             else:
                 source_settings = log_file_settings(log) if log is not None else settings
                 with open_ledger(source_settings) as source:
                     inputs = BarsFromLog(source.log, codec, config.symbol, source_name)
                     result = run_backtest(
-                        run_log, codec, config, inputs, source_name, version, venue_factory, on_progress
+                        run_log,
+                        codec,
+                        config,
+                        inputs,
+                        source_name,
+                        version,
+                        venue_factory,
+                        on_progress,
+                        build_key,
                     )
             run_log.finish()
         finally:

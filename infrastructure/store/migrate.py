@@ -17,6 +17,7 @@ import psycopg
 from psycopg import sql
 
 from infrastructure.errors import MigrationError
+from infrastructure.store.stream_key import create_keyless_table, ensure_stream_key
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 VERSION_TABLE = "memesnipe_schema_version"
@@ -133,11 +134,17 @@ def _quote(identifier: str) -> str:
 # SQLite ---------------------------------------------------------------------
 
 
-def migrate_sqlite(path: str) -> list[str]:
-    """Apply pending migrations to the SQLite file at ``path``; return the names applied now."""
+def migrate_sqlite(path: str, *, bulk_load: bool = False) -> list[str]:
+    """Apply pending migrations to the SQLite file at ``path``; return the names applied now.
+
+    ``bulk_load``: a fresh file's events table is created without its stream key, which the
+    load builds at its end (``stream_key``); otherwise a file left without it (a load that
+    stopped) gets it now."""
     applied_now: list[str] = []
     conn = sqlite3.connect(path, isolation_level=None)
     try:
+        if bulk_load:
+            create_keyless_table(conn)
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
             "name TEXT NOT NULL, checksum TEXT NOT NULL, "
@@ -164,6 +171,8 @@ def migrate_sqlite(path: str) -> list[str]:
                 conn.execute("ROLLBACK")
                 raise
             applied_now.append(f"{migration.version:04d}_{migration.name}")
+        if not bulk_load:
+            ensure_stream_key(conn)
     except sqlite3.Error as e:
         raise MigrationError(f"migration of {path} failed: {e}") from e
     finally:

@@ -34,6 +34,7 @@ from domain.events import Event
 from infrastructure.errors import StoreError
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_chain import chain_head, insert_chained
+from infrastructure.store.stream_key import DuplicateStreamVersion, build_stream_key
 
 LOCK_TIMEOUT_SECONDS = 30
 """How long a batch waits for another process's write transaction (the ledger's own setting)."""
@@ -90,7 +91,9 @@ def _read_ahead(stream: IO[bytes], batches: queue.Queue[bytes | None]) -> None:
 
 def serve(path: str, synchronous: str, chained: bool) -> None:
     """The writer's loop: batches of rows in on stdin, (status, last rowid) out on stdout, in
-    order. After a batch fails, every later one is refused (so nothing after the gap commits)."""
+    order; an empty message asks for the stream key after a bulk load (``stream_key``), answered
+    the same way. After a batch fails, every later one is refused (so nothing after the gap
+    commits)."""
     database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
     database.execute("PRAGMA journal_mode=WAL")
     database.execute(f"PRAGMA synchronous={synchronous}")
@@ -104,11 +107,18 @@ def serve(path: str, synchronous: str, chained: bool) -> None:
         if failed:
             _send(sink, ["error", f"an earlier batch failed, so this one was not written: {failed}"])
             continue
-        rows = _ROWS.decode(message)
         try:
             database.execute("BEGIN IMMEDIATE")
             cursor = database.cursor()
             head: tuple[int, bytes] | None = None
+            if not message:
+                build_stream_key(cursor)
+                last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
+                head = chain_head(cursor) if chained else None
+                database.execute("COMMIT")
+                _send(sink, ["ok", last, head])
+                continue
+            rows = _ROWS.decode(message)
             if chained:
                 last = insert_chained(cursor, rows, [bytes.fromhex(row[0]) for row in rows])
                 head = chain_head(cursor)
@@ -117,7 +127,7 @@ def serve(path: str, synchronous: str, chained: bool) -> None:
                 last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0]
             database.execute("COMMIT")
             _send(sink, ["ok", last, head])
-        except sqlite3.Error as error:
+        except (sqlite3.Error, DuplicateStreamVersion) as error:
             database.execute("ROLLBACK")
             failed = f"{type(error).__name__}: {error}"
             _send(sink, ["error", failed])
@@ -174,6 +184,11 @@ class SQLiteWriterProcess:
         message = _ENCODER.encode(
             [(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
         )
+        self._post(message)
+        return self._last
+
+    def _post(self, message: bytes) -> None:
+        # Send once fewer than IN_FLIGHT wait for an answer.
         if self._failed:
             raise StoreError(f"the log writer takes no more batches: {self._failed}")
         while self._in_flight >= IN_FLIGHT:
@@ -184,7 +199,13 @@ class SQLiteWriterProcess:
             self._failed = f"the log writer has stopped (exit code {self._process.poll()})"
             raise StoreError(self._failed) from None
         self._in_flight += 1
-        return self._last
+
+    def build_stream_key(self) -> None:
+        """Ask for the log's stream key to be built after the batches sent so far: the end of a
+        bulk load (``stream_key``), overlapping what this process does next. Later batches are
+        inserted under the key; a failure (a stream version claimed twice) is raised like a
+        batch's, at a later call."""
+        self._post(b"")
 
     def flush(self) -> int:
         """Wait for the batches in flight; return the last notification id (raises once the

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from infrastructure.config import Settings
+from infrastructure.store.stream_key import has_stream_key
 from tests.integration.test_ingest import MIXED
 
 MEMESNIPE = str(Path(sys.executable).parent / "memesnipe")
@@ -215,6 +216,8 @@ def test_backtest_writes_report_html_and_a_log_that_replays_identically(tmp_path
     assert html.count("data:image/png;base64,") == 3 and "http" not in html.split("<body>")[1][:200]
     manifest = json.loads((Path(report["log"]).parent / "manifest.json").read_text())
     assert manifest["digest"] == report["digest"] and manifest["inputs"]["sha256"]
+    with sqlite3.connect(report["log"]) as database:  # bulk-loaded, its stream key built at the end
+        assert has_stream_key(database.cursor())
 
     second = run(*args, "--report", str(tmp_path / "r2.json"))
     assert second.returncode == 0, second.stderr
