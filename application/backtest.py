@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import msgspec
+import numpy as np
 
 from application.engine.engine import Input
 from application.engine.session import PAGE, SessionRunner, pages_of
@@ -105,9 +106,16 @@ class BacktestReport:
     breakers: list[dict[str, Any]] = field(default_factory=list)
     log: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    _document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (Decimal as exact strings, times as ISO-8601 UTC)."""
+        """JSON-ready form (Decimal as exact strings, times as ISO-8601 UTC). Built at the first
+        call and kept (a 1M-bar report's takes about 0.4 s): change nothing in a report after."""
+        if self._document is None:
+            self._document = self._build_document()
+        return self._document
+
+    def _build_document(self) -> dict[str, Any]:
         return {
             "run": {
                 "session_id": str(self.session.originator_id),
@@ -126,7 +134,7 @@ class BacktestReport:
             "trades": [_trip(t) for t in self.trades],
             "open_positions": [_trip(t) for t in self.open_positions],
             "equity": {
-                "time_ms": [ts // 1_000_000 for ts in self.timestamps],
+                "time_ms": (np.asarray(self.timestamps, dtype=np.int64) // 1_000_000).tolist(),
                 "value": [str(e) for e in self.equity],
             },
             "stats": self.stats,
@@ -236,13 +244,12 @@ def run_backtest(
     after_session: Callable[[], None] | None = None,
 ) -> BacktestReport:
     """Run the session into ``log`` and build the report. ``after_session`` is called once the
-    session's last event is in the log, before the report is built (the end of a bulk load)."""
+    session's last batch is handed to the log, before the report is built (the end of a bulk
+    load, which the log's writer then does while the report is built)."""
     session = config.session(source, code_version)
     observer = ReportObserver()
     runner = SessionRunner(log, codec, session, venue_factory(session), observer)
-    runner.run_pages(inputs.pages(), on_progress)
-    if after_session is not None:
-        after_session()
+    runner.run_pages(inputs.pages(), on_progress, on_recorded=after_session)
     trades = observer.trades
     stats: dict[str, Any] = compute_stats(
         observer.timestamps, observer.equity, config.cash, trades.closed, observer.bars_in_market

@@ -61,7 +61,7 @@ from infrastructure.reports.html import write_html
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_chain import insert_events
-from infrastructure.store.sqlite_writer import CACHE_KIB, CHECKPOINT_PAGES, SQLiteWriterProcess
+from infrastructure.store.sqlite_writer import CACHE_KIB, SQLiteWriterProcess
 from infrastructure.venues.simulated import SimulatedVenue
 
 Number = TypeVar("Number", float, Decimal)
@@ -211,7 +211,7 @@ def insert_alone(items: list[tuple[_Row, bytes]], tmp: Path) -> float:
     database.execute("PRAGMA journal_mode=WAL")
     database.execute("PRAGMA synchronous=NORMAL")
     database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    database.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
+    database.execute("PRAGMA wal_autocheckpoint=0")  # the writer checkpoints on a thread of its own
     rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, bytearray(s)) for e, s in items]
     start = time.perf_counter()
     cursor = database.cursor()

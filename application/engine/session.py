@@ -56,7 +56,8 @@ class SessionObserver:
 
 @dataclass
 class SessionResult:
-    """How many events the session recorded and the last notification id."""
+    """How many events the session recorded, and the notification id the log's last append
+    returned (a pipelined log's is an earlier batch's: flush it for the last)."""
 
     events: int
     inputs: int
@@ -129,11 +130,13 @@ class SessionRunner:
         on_progress: Callable[[int], None] | None = None,
         *,
         scan: bool = True,
+        on_recorded: Callable[[], None] | None = None,
     ) -> SessionResult:
         """Record the session start, every input and what it causes, then the end.
 
         ``scan=False`` hands every bar to the engine alone (the reference the scans are tested
-        against)."""
+        against). ``on_recorded`` is called once the last batch is handed to the log (a
+        pipelined log may still be committing it: nothing here waits for it)."""
         self._record_input(self.session)
         handled = 0
         venue, quiet_slot = self.venue, self.engine.quiet_slot
@@ -169,7 +172,8 @@ class SessionRunner:
         for report in self.venue.on_session_end():
             self._record_input(report)
         self._commit()
-        self._result.last_notification_id = self.log.last_notification_id()
+        if on_recorded is not None:
+            on_recorded()
         self._result.inputs = self._result.events - self._result.decisions
         if on_progress:
             on_progress(handled)

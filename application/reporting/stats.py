@@ -52,7 +52,7 @@ def compute_stats(
 ) -> dict[str, float | int | str | None]:
     """Every statistic of the report, keyed by name (None where undefined)."""
     ts = np.asarray(timestamps, dtype=np.int64)
-    curve = np.asarray([float(e) for e in equity], dtype=np.float64)
+    curve = np.fromiter(map(float, equity), dtype=np.float64, count=len(equity))
     final = equity[-1] if equity else starting_cash
     stats: dict[str, float | int | str | None] = {
         "starting_cash": str(starting_cash),
@@ -73,6 +73,24 @@ def compute_stats(
     return stats
 
 
+class _Moments:
+    """The sample moments the return statistics share, each computed once (a 1M-bar curve's
+    statistics took 0.4 s when each statistic recomputed its own; powers by multiplication)."""
+
+    def __init__(self, returns: np.ndarray) -> None:
+        self.n = len(returns)
+        self.mean = float(np.mean(returns))
+        centered = returns - self.mean
+        squared = centered * centered
+        total = float(np.sum(squared))
+        self.second = total / self.n  # population variance
+        self.std = math.sqrt(total / (self.n - 1)) if self.n > 1 else 0.0  # ddof=1, as np.std sums
+        self.third = float(np.mean(squared * centered))
+        self.fourth = float(np.mean(squared * squared))
+        downside = np.minimum(returns, 0.0)
+        self.downside = math.sqrt(float(np.mean(downside * downside)))
+
+
 def _return_stats(returns: np.ndarray, ppy: float) -> dict[str, float | None]:
     if len(returns) < 2 or ppy <= 0:
         return {
@@ -81,33 +99,30 @@ def _return_stats(returns: np.ndarray, ppy: float) -> dict[str, float | None]:
             "sortino": None,
             "probabilistic_sharpe": None,
         }
-    std = float(np.std(returns, ddof=1))
-    mean = float(np.mean(returns))
-    downside = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2)))
+    moments = _Moments(returns)
+    std, mean, downside = moments.std, moments.mean, moments.downside
     root = math.sqrt(ppy)
     return {
         "annualized_volatility_pct": _pct(std * root),
         "sharpe": round(mean / std * root, 6) if std > 0 else None,
         "sortino": round(mean / downside * root, 6) if downside > 0 else None,
-        "probabilistic_sharpe": probabilistic_sharpe(returns),
+        "probabilistic_sharpe": _probabilistic_sharpe(moments),
     }
 
 
 def probabilistic_sharpe(returns: np.ndarray, benchmark: float = 0.0) -> float | None:
     """The probability that the true per-period Sharpe ratio of ``returns`` exceeds ``benchmark``
     (see the module's definitions); None for fewer than three returns or no variation."""
-    n = len(returns)
-    if n < 3:
+    return _probabilistic_sharpe(_Moments(returns), benchmark) if len(returns) >= 3 else None
+
+
+def _probabilistic_sharpe(moments: _Moments, benchmark: float = 0.0) -> float | None:
+    n, std, second = moments.n, moments.std, moments.second
+    if n < 3 or std <= 0 or second <= 0:
         return None
-    mean = float(np.mean(returns))
-    std = float(np.std(returns, ddof=1))
-    centered = returns - mean
-    second = float(np.mean(centered**2))
-    if std <= 0 or second <= 0:
-        return None
-    sharpe = mean / std
-    skew = float(np.mean(centered**3)) / second**1.5
-    kurtosis = float(np.mean(centered**4)) / second**2
+    sharpe = moments.mean / std
+    skew = moments.third / second**1.5
+    kurtosis = moments.fourth / second**2
     spread = 1.0 - skew * sharpe + (kurtosis - 1.0) / 4.0 * sharpe**2
     if spread <= 0:
         return None

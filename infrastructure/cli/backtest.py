@@ -276,9 +276,10 @@ def execute(
                         on_progress,
                         build_key,
                     )
+            result.log = str(run_dir / "ledger.sqlite")
+            result.to_dict()  # the document, while the writer builds the key and commits the last batches
             run_log.finish()
         finally:
             writer.close()
-    result.log = str(run_dir / "ledger.sqlite")
     (run_dir / "manifest.json").write_text(json.dumps(manifest(result), indent=2))
     return result

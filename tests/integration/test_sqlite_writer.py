@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from infrastructure.bootstrap import bulk_appender, last_appended, open_ledger
 from infrastructure.errors import StoreError
 from infrastructure.feeds.synthetic import SyntheticMarket
 from infrastructure.store.codec import EventCodec
-from infrastructure.store.sqlite_writer import SQLiteWriterProcess
+from infrastructure.store.sqlite_writer import PIPE_BYTES, SQLiteWriterProcess
 from tests.conftest import settings_for
 from tests.factories import bars
 
@@ -108,3 +110,31 @@ def test_a_writer_found_dead_on_sending_is_reported_and_closes_quietly(
             writer.append(bars(2, start_version=3))
         writer.close()
         assert store.log.last_notification_id() == 0
+
+
+def test_the_writer_copies_committed_pages_into_the_file_while_it_runs(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store:
+        writer = SQLiteWriterProcess(str(settings.sqlite_path), store.log, codec=EventCodec())
+        before = settings.sqlite_path.stat().st_size
+        for start in range(1, 6_001, 2_000):
+            writer.append(bars(2_000, start_version=start))
+        writer.flush()
+        deadline = time.monotonic() + 10
+        while settings.sqlite_path.stat().st_size <= before and time.monotonic() < deadline:
+            time.sleep(0.02)  # the checkpointer's thread copies after each commit, not at once
+        grown = settings.sqlite_path.stat().st_size
+        assert writer._process.poll() is None, "still running: the copy is not the one at close"
+        writer.close()
+    assert grown > before + 6_000 * 150, "the WAL's pages reached the database file during the run"
+
+
+def test_the_pipe_to_the_writer_holds_a_mebibyte(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store:
+        writer = SQLiteWriterProcess(str(settings.sqlite_path), store.log, codec=EventCodec())
+        size = fcntl.fcntl(writer._to_writer.fileno(), fcntl.F_GETPIPE_SZ)
+        writer.close()
+    assert size == PIPE_BYTES == 1 << 20
