@@ -109,8 +109,10 @@ class BacktestReport:
     _document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (Decimal as exact strings, times as ISO-8601 UTC). Built at the first
-        call and kept (a 1M-bar report's takes about 0.4 s): change nothing in a report after."""
+        """The document of the report, ready for ``msgspec.json`` (Decimal as exact strings: the
+        equity curve's values stay Decimal, which that encoder writes so, rather than a million
+        str objects), times as ISO-8601 UTC. Built at the first call and kept (a 1M-bar report's
+        took about 0.4 s): change nothing in a report after."""
         if self._document is None:
             self._document = self._build_document()
         return self._document
@@ -135,7 +137,7 @@ class BacktestReport:
             "open_positions": [_trip(t) for t in self.open_positions],
             "equity": {
                 "time_ms": (np.asarray(self.timestamps, dtype=np.int64) // 1_000_000).tolist(),
-                "value": [str(e) for e in self.equity],
+                "value": self.equity,  # Decimal: msgspec writes each as its exact string
             },
             "stats": self.stats,
             "denials": self.denials,

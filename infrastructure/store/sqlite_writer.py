@@ -59,9 +59,17 @@ def _send_encoded(stream: IO[bytes], data: bytes) -> None:
     stream.flush()
 
 
-_ROWS = msgspec.msgpack.Decoder(list[tuple[str, int, str, bytearray]])
-"""A batch's rows; states as bytearray, which sqlite3 binds as a BLOB without first looking
-for an adapter (for bytes it tries one, and the failed lookup costs more than the copy)."""
+_COLUMNS = msgspec.msgpack.Decoder(tuple[list[str], list[int], list[str], list[bytearray]])
+"""A batch as four columns (originator ids, versions, topics, states): building them is cheaper
+for the sender than a tuple per row, and the writer zips them into rows in C. States as
+bytearray, which sqlite3 binds as a BLOB without first looking for an adapter (for bytes it
+tries one, and the failed lookup costs more than the copy)."""
+
+
+def _rows(message: bytes) -> tuple[list[tuple[str, int, str, bytearray]], list[str]]:
+    # The batch's rows and their originator ids.
+    originators, versions, topics, states = _COLUMNS.decode(message)
+    return list(zip(originators, versions, topics, states, strict=True)), originators
 
 
 def _receive(stream: IO[bytes], decoder: msgspec.msgpack.Decoder[Any] | None = None) -> Any:
@@ -155,10 +163,10 @@ def _write(
         if not message:
             build_stream_key(cursor)
         elif chained:
-            rows = _ROWS.decode(message)
-            insert_chained(cursor, rows, [bytes.fromhex(row[0]) for row in rows])
+            rows, originators = _rows(message)
+            insert_chained(cursor, rows, list(map(bytes.fromhex, originators)))
         else:
-            cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", _ROWS.decode(message))
+            cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", _rows(message)[0])
         last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
         head = chain_head(cursor) if chained else None
     except BaseException:
@@ -249,7 +257,12 @@ class SQLiteWriterProcess:
 
         The batch is encoded before waiting for an earlier one, while the writer still works."""
         message = _ENCODER.encode(
-            [(e.originator_id, e.originator_version, e.TOPIC, data) for e, data in items]
+            (
+                [e.originator_id for e, _ in items],
+                [e.originator_version for e, _ in items],
+                [e.TOPIC for e, _ in items],
+                [data for _, data in items],
+            )
         )
         self._post(message)
         return self._last
