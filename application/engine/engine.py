@@ -219,10 +219,10 @@ class Engine:
         """``scan`` with the full risk engine: ``on_bar``'s steps for each bar, without its dispatch."""
         risk, symbol, held = self.risk, slot.symbol, slot.quantity
         assert risk is not None
-        admit, mark, logic_on_bar, last_bar = (
+        admit, mark, logic_scan, last_bar = (
             self._admit(symbol),
             risk.on_bar,
-            slot.logic.on_bar,
+            slot.logic.scan,  # a scan of the one bar: on_bar without building its input
             self.last_bar,
         )
         for index in range(start, stop):
@@ -235,7 +235,7 @@ class Engine:
                 if risk.emergency:
                     changes += self._flatten_if_needed(bar)
                 return index + 1, self._strategies_see(bar, (slot,), changes or None)
-            wanted = logic_on_bar(bar, held)
+            wanted = logic_scan(bars, index, index + 1, held)[1]
             if wanted is not None:
                 purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
                 return index + 1, self._act(slot, wanted, bar, purpose)
