@@ -245,37 +245,19 @@ def execute(
         writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, codec=codec)
         run_log = checkpointing(writer, settings, deferred=True)
         build_key = writer.build_stream_key  # a bulk load: the key is built after the session
+
+        def run_on(inputs: BarsFromRows | BarsFromLog) -> BacktestReport:
+            return run_backtest(
+                run_log, codec, config, inputs, source_name, version, venue_factory, on_progress, build_key
+            )
+
         try:
             if data is not None:
-                inputs: BarsFromRows | BarsFromLog = BarsFromRows(
-                    csv_source(data, "bar"), config.venue, config.symbol
-                )
-                result = run_backtest(
-                    run_log,
-                    codec,
-                    config,
-                    inputs,
-                    source_name,
-                    version,
-                    venue_factory,
-                    on_progress,
-                    build_key,
-                )
+                result = run_on(BarsFromRows(csv_source(data, "bar"), config.venue, config.symbol))
             else:
                 source_settings = log_file_settings(log) if log is not None else settings
                 with open_ledger(source_settings) as source:
-                    inputs = BarsFromLog(source.log, codec, config.symbol, source_name)
-                    result = run_backtest(
-                        run_log,
-                        codec,
-                        config,
-                        inputs,
-                        source_name,
-                        version,
-                        venue_factory,
-                        on_progress,
-                        build_key,
-                    )
+                    result = run_on(BarsFromLog(source.log, codec, config.symbol, source_name))
             result.log = str(run_dir / "ledger.sqlite")
             result.to_dict()  # the document, while the writer builds the key and commits the last batches
             run_log.finish()
