@@ -4,9 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser bench bench-ingest bench-backtest bench-audit bench-api clean
+.PHONY: demo test lint browser openssl-headers bench bench-ingest bench-backtest bench-audit bench-api clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock infrastructure/store/_chain.c | openssl-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -22,6 +22,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+openssl-headers:  ## OpenSSL's headers (Debian libssl-dev) for the C chain linker, installed when missing
+	@[ -f /usr/include/openssl/sha.h ] || ! command -v apt-get >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing libssl-dev (Debian) for the C chain linker"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libssl-dev >/dev/null; } \
+	  || echo "no OpenSSL headers: the hash chain is linked in Python (slower; see README)"
 
 browser:  ## Chromium + ChromeDriver (Debian) for the dashboard's browser test, installed when missing
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \

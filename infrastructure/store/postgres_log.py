@@ -22,9 +22,10 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 
 from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
-from domain.audit.chain import GENESIS, links
+from domain.audit.chain import GENESIS
 from domain.events import Event
-from infrastructure.store.chain_blocks import merged, pack, unpack
+from infrastructure.store.chain_blocks import merged, unpack
+from infrastructure.store.chain_linker import link_block
 from infrastructure.store.codec import EventCodec
 
 TABLE = "ledger_events"
@@ -129,17 +130,24 @@ class PostgresEventLog:
         # an earlier append left events unlinked, the new rows are read back and linked.
         after, head = self._chain_head_in(cursor)
         before = self._max_id_in(cursor)
-        predicted: list[tuple[int, bytes, int, bytes]] = []
+        predicted = b""
         with cursor.copy(self._copy) as copy:
             copy.set_types(["uuid", "int8", "text", "bytea"])
             write_row = copy.write_row
             for e, data in items:
                 write_row((e.originator_id, e.originator_version, e.TOPIC, data))
             if after == before:
-                predicted = links(head, _canonical_fields(before + 1, items))
+                predicted, _ = link_block(
+                    head,
+                    range(before + 1, before + 1 + len(items)),
+                    _originators(items),
+                    [e.originator_version for e, _ in items],
+                    [e.TOPIC for e, _ in items],
+                    [data for _, data in items],
+                )
         last = self._current_id(cursor)
-        if predicted and predicted[-1][0] == last:
-            cursor.execute(self._insert_block, (last, predicted[0][0], pack(predicted)))
+        if predicted and last == before + len(items):
+            cursor.execute(self._insert_block, (last, before + 1, predicted))
         else:
             self._link_after(cursor, *self._chain_head_in(cursor))
         return last
@@ -175,10 +183,10 @@ class PostgresEventLog:
             rows = cursor.execute(self._events_after, (after, 50_000)).fetchall()
             if not rows:
                 return added
-            linked = links(head, [(r[0], r[1].bytes, r[2], r[3], r[4]) for r in rows])
-            cursor.execute(self._insert_block, (linked[-1][0], linked[0][0], pack(linked)))
-            head = linked[-1][3]
-            added += len(linked)
+            ids, originators, versions, topics, states = zip(*rows, strict=True)
+            body, head = link_block(head, ids, [o.bytes for o in originators], versions, topics, states)
+            cursor.execute(self._insert_block, (ids[-1], ids[0], body))
+            added += len(rows)
             after = rows[-1][0]
 
     def chain_head(self) -> tuple[int, bytes]:
@@ -309,16 +317,14 @@ class PostgresEventLog:
         return {topic: int(count) for topic, count in rows}
 
 
-def _canonical_fields(
-    first_id: int, items: Sequence[tuple[Event, bytes]]
-) -> Iterator[tuple[int, bytes, int, str, bytes]]:
-    # What ``links`` hashes, one event at a time, ids from ``first_id`` on; an originator's
-    # 16 bytes are computed once per batch (a batch is mostly one stream).
-    originators: dict[UUID, bytes] = {}
-    notification_id = first_id
-    for e, data in items:
-        originator = originators.get(e.originator_id)
+def _originators(items: Sequence[tuple[Event, bytes]]) -> list[bytes]:
+    # The events' originator ids as 16 bytes, each computed once per batch (a batch is mostly
+    # one stream).
+    known: dict[UUID, bytes] = {}
+    out = []
+    for e, _ in items:
+        originator = known.get(e.originator_id)
         if originator is None:
-            originator = originators[e.originator_id] = e.originator_id.bytes
-        yield notification_id, originator, e.originator_version, e.TOPIC, data
-        notification_id += 1
+            originator = known[e.originator_id] = e.originator_id.bytes
+        out.append(originator)
+    return out

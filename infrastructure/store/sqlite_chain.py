@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from itertools import chain
 from typing import Any
 
-from domain.audit.chain import GENESIS, links
-from infrastructure.store.chain_blocks import last_hash, pack
+from domain.audit.chain import GENESIS
+from infrastructure.store.chain_blocks import last_hash
+from infrastructure.store.chain_linker import link_block
 
 PAGE = 50_000
 ROWS_PER_INSERT = 100
@@ -46,22 +47,20 @@ def extend_chain(cursor: Any) -> int:
         rows = cursor.fetchall()
         if not rows:
             return added
-        fromhex = bytes.fromhex
-        linked = links(head, [(r[0], fromhex(r[1]), r[2], r[3], r[4]) for r in rows])
-        _store_block(cursor, linked)
-        head = linked[-1][3]
-        added += len(linked)
+        ids, originators, versions, topics, states = zip(*rows, strict=True)
+        head = _store_block(cursor, head, ids, originators, versions, topics, states)
+        added += len(rows)
         after = rows[-1][0]
 
 
-def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]], originators: Sequence[bytes]) -> int:
+def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]], originators: Sequence[bytes | str]) -> int:
     """Insert (originator hex, version, topic, state) rows and their block of links, in the caller's
     write transaction; return the last rowid.
 
-    ``originators`` are the rows' originator ids as 16 bytes. The links are computed from the
-    rows in hand rather than read back: SQLite gives each new row the largest rowid plus one,
-    which the rowids before and after the insert confirm (else the rows are read back after all).
-    Events a previous writer left unlinked are linked first.
+    ``originators`` are the rows' originator ids (16 bytes, or the rows' own hex). The links are
+    computed from the rows in hand rather than read back: SQLite gives each new row the largest
+    rowid plus one, which the rowids before and after the insert confirm (else the rows are read
+    back after all). Events a previous writer left unlinked are linked first.
     """
     after, head = chain_head(cursor)
     cursor.execute("SELECT MAX(rowid) FROM stored_events")
@@ -75,18 +74,25 @@ def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]], originators: Sequ
     if last - before != len(rows):
         extend_chain(cursor)
         return last
-    first = before + 1
-    linked = links(head, [(first + i, originators[i], row[1], row[2], row[3]) for i, row in enumerate(rows)])
-    _store_block(cursor, linked)
+    _, versions, topics, states = zip(*rows, strict=True)
+    _store_block(cursor, head, range(before + 1, last + 1), originators, versions, topics, states)
     return last
 
 
-def _store_block(cursor: Any, linked: Sequence[tuple[int, bytes, int, bytes]]) -> None:
-    # the body as bytearray: bound as a BLOB without sqlite3's adapter lookup
-    cursor.execute(
-        "INSERT INTO stored_chain_blocks VALUES (?,?,?)",
-        (linked[-1][0], linked[0][0], bytearray(pack(linked))),
-    )
+def _store_block(
+    cursor: Any,
+    head: bytes,
+    ids: Sequence[int],
+    originators: Sequence[bytes | str],
+    versions: Sequence[int],
+    topics: Sequence[str],
+    states: Sequence[bytes],
+) -> bytes:
+    # Link the events after ``head`` and store their block; the new head. The body as bytearray:
+    # bound as a BLOB without sqlite3's adapter lookup.
+    body, new_head = link_block(head, ids, originators, versions, topics, states)
+    cursor.execute("INSERT INTO stored_chain_blocks VALUES (?,?,?)", (ids[-1], ids[0], bytearray(body)))
+    return new_head
 
 
 def insert_events(cursor: Any, rows: Sequence[Sequence[Any]]) -> None:

@@ -164,7 +164,7 @@ def _write(
             build_stream_key(cursor)
         elif chained:
             rows, originators = _rows(message)
-            insert_chained(cursor, rows, list(map(bytes.fromhex, originators)))
+            insert_chained(cursor, rows, originators)
         else:
             cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", _rows(message)[0])
         last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
