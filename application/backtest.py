@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import msgspec
 import numpy as np
 
+from application.engine.bar_pages import BarPage
 from application.engine.engine import Input
 from application.engine.session import PAGE, SessionRunner, pages_of
 from application.ingest import IngestRequest, Source, ValidatedRows
@@ -24,7 +25,7 @@ from application.ports import Codec, EventLog, SimulatedExchange
 from application.reporting.observer import ReportObserver
 from application.reporting.stats import compute_stats
 from application.reporting.trades import RoundTrip
-from domain.events import Bar, SessionStarted, StoredBar, StrategyConfig
+from domain.events import Bar, BarClose, SessionStarted, StoredBar, StrategyConfig
 from domain.ids import Symbol, Venue, derive_id
 from domain.market.values import format_timestamp
 from domain.risk.limits import RiskLimits
@@ -168,7 +169,7 @@ class BacktestInputs(Protocol):
 
     def __iter__(self) -> Iterator[Input]: ...
 
-    def pages(self) -> Iterator[Sequence[Input]]:
+    def pages(self) -> Iterator[Sequence[Input] | BarPage]:
         """The same inputs, a page at a time."""
         ...
 
@@ -203,31 +204,58 @@ class BarsFromRows:
 
 
 class BarsFromLog:
-    """The bars of one symbol from an existing log, digested as stored."""
+    """The bars of one symbol from an existing log, digested as stored.
 
-    def __init__(self, log: EventLog, codec: Codec, symbol: Symbol, name: str) -> None:
+    ``by_reference``: each bar comes with its notification id in this log instead of its bytes,
+    for a run log whose writer copies the rows from here itself (``SQLiteWriterProcess``'s
+    ``source``). ``closes_only`` (with ``by_reference``): pages are ``BarPage``s, each bar read as
+    its close (``BarClose``) and decoded whole only where asked."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        codec: Codec,
+        symbol: Symbol,
+        name: str,
+        *,
+        by_reference: bool = False,
+        closes_only: bool = False,
+    ) -> None:
+        if closes_only and not by_reference:
+            raise ValueError("closes_only needs by_reference: a log records a bar by its identity")
         self.log, self.codec, self.symbol, self.name = log, codec, symbol, name
+        self.by_reference, self.closes_only = by_reference, closes_only
         self.hash = hashlib.sha256()
         self.count = 0
 
     def __iter__(self) -> Iterator[Input]:
         for page in self.pages():
-            yield from page
+            yield from page.whole() if isinstance(page, BarPage) else page
 
-    def pages(self) -> Iterator[Sequence[Input]]:
-        """The symbol's bars, a page of the log at a time (read back as ``StoredBar``)."""
+    def pages(self) -> Iterator[Sequence[Input] | BarPage]:
+        """The symbol's bars, a page of the log at a time (read back as ``StoredBar``, or in
+        ``BarPage``s)."""
         decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
-        for _, states in self.log.read_states(topic, 0, PAGE):
-            bars = decode(topic, states, StoredBar)
-            if all(bar.symbol == symbol for bar in bars):
-                page: list[Input] = list(zip(bars, states, strict=True))
-            else:  # a log of several symbols: this one's bars
-                page = [(bar, state) for bar, state in zip(bars, states, strict=True) if bar.symbol == symbol]
-                states = [state for _, state in page]  # type: ignore[misc]
+        as_type: type[StoredBar | BarClose] = BarClose if self.closes_only else StoredBar
+        for ids, states in self.log.read_states(topic, 0, PAGE):
+            bars = decode(topic, states, as_type)
+            recorded: Sequence[bytes | int] = ids if self.by_reference else states
+            if not all(bar.symbol == symbol for bar in bars):  # a log of several symbols: this one's
+                mine = [index for index, bar in enumerate(bars) if bar.symbol == symbol]
+                bars, states = [bars[i] for i in mine], [states[i] for i in mine]
+                recorded = [recorded[i] for i in mine]
             self.hash.update(b"".join(states))
-            self.count += len(page)
-            if page:
-                yield page
+            self.count += len(bars)
+            if not bars:
+                continue
+            entries = list(zip(bars, recorded, strict=True))
+            if self.closes_only:
+                yield BarPage(entries, states, self._whole)  # type: ignore[arg-type]
+            else:
+                yield entries  # type: ignore[misc]
+
+    def _whole(self, state: bytes) -> StoredBar:
+        return self.codec.decode_many(Bar.TOPIC, (state,), StoredBar)[0]
 
     def description(self) -> dict[str, Any]:
         """The source log and the SHA-256 over the stored bytes of the bars used."""

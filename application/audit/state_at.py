@@ -71,7 +71,7 @@ def _describe(engine: Engine, state: RiskState, last_bar_ts: int | None) -> Risk
     state.positions = {slot.strategy_id: slot.quantity for slot in engine.slots}
     state.last_market_data_age_ns = state.at_ns - last_bar_ts if last_bar_ts is not None else None
     risk = engine.risk
-    if risk is None or not engine.last_bar:
+    if risk is None or not engine.last_close:
         return state
     manager = risk.manager
     state.equity = risk.equity(engine)

@@ -50,8 +50,10 @@ from domain.trading.protective import ProtectiveExits
 from domain.trading.risk_gate import LIMITS_VERSION, RiskCheck, check_order
 
 NO_DECISIONS: tuple[Event, ...] = ()
-Input = tuple[Event, bytes | None]
-"""An input event and, when it was read from a log, its stored bytes (so it is not encoded again)."""
+Input = tuple[Event, bytes | int | None]
+"""An input event and, when it was read from a log, what the log records for it: its stored bytes
+(so it is not encoded again), or, for a bar whose run log copies the rows from the source log
+itself, its notification id there (see ``BarsFromLog``)."""
 _ZERO = Decimal(0)
 _BPS = Decimal(10_000)
 
@@ -98,7 +100,8 @@ class Engine:
         self._slot_by_id = {slot.strategy_id: slot for slot in self.slots}
         self.orders: dict[UUID, TrackedOrder] = {}
         self.reserved_cash = _ZERO
-        self.last_bar: dict[str, AnyBar] = {}
+        self.last_close: dict[str, Decimal] = {}
+        """Each symbol's last close the engine saw (what orders are sized at and positions marked at)."""
         self.outbox: list[OrderSubmitted] = []
         self.fills_applied = 0
         limits = session.limits
@@ -139,7 +142,7 @@ class Engine:
         risk = self.risk
         if risk is not None and (refusal := self._admit(bar.symbol)(bar)) is not None:
             return [risk.refused(bar, refusal)]  # neither the strategies nor the marks see it
-        self.last_bar[bar.symbol] = bar
+        self.last_close[bar.symbol] = bar.close
         slots = self._by_symbol.get(bar.symbol)
         if not slots:
             return NO_DECISIONS
@@ -192,7 +195,12 @@ class Engine:
         return slot
 
     def scan(
-        self, slot: StrategySlot, inputs: Sequence[Input], start: int, stop: int
+        self,
+        slot: StrategySlot,
+        inputs: Sequence[Input],
+        start: int,
+        stop: int,
+        bar_at: Callable[[int], AnyBar] | None = None,
     ) -> tuple[int, Sequence[Event]]:
         """``on_bar`` over the bars ``inputs[start:stop]``, all of ``slot``'s symbol (the caller
         checked), while they cause nothing, for ``slot`` as ``quiet_slot`` gave it: the index after
@@ -200,18 +208,24 @@ class Engine:
 
         Exactly ``on_bar``'s work in the state ``quiet_slot`` vouches for. With the basic gate only
         the strategy sees each bar (its position cannot change: no order is open), in one call,
-        and the symbol's last bar is noted once, before any order is sized from it. With the
+        and the symbol's last close is noted once, before any order is sized from it. With the
         full risk engine each bar is guarded and marked first, as ``on_bar`` does. Stops after
-        the first bar that causes something, with its decisions."""
+        the first bar that causes something, with its decisions.
+
+        ``bar_at``: the inputs hold only the bars' closes (``BarClose``, basic gate only) and this
+        gives the whole bar at an index, which the bar that acts is recorded as the cause of."""
         bars = cast(Sequence[tuple[AnyBar, object]], inputs)
         if self.risk is not None:
+            if bar_at is not None:
+                raise ValueError("the risk engine checks every bar whole: scan whole bars")
             return self._scan_guarded(slot, bars, start, stop)
         index, wanted = slot.logic.scan(bars, start, stop, slot.quantity)
-        bar = self.last_bar[slot.symbol] = bars[index - 1][0]
+        last = bars[index - 1][0]
+        self.last_close[slot.symbol] = last.close
         if wanted is None:
             return index, NO_DECISIONS
         purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
-        return index, self._act(slot, wanted, bar, purpose)
+        return index, self._act(slot, wanted, last if bar_at is None else bar_at(index - 1), purpose)
 
     def _scan_guarded(
         self, slot: StrategySlot, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int
@@ -219,17 +233,17 @@ class Engine:
         """``scan`` with the full risk engine: ``on_bar``'s steps for each bar, without its dispatch."""
         risk, symbol, held = self.risk, slot.symbol, slot.quantity
         assert risk is not None
-        admit, mark, logic_scan, last_bar = (
+        admit, mark, logic_scan, last_close = (
             self._admit(symbol),
             risk.on_bar,
             slot.logic.scan,  # a scan of the one bar: on_bar without building its input
-            self.last_bar,
+            self.last_close,
         )
         for index in range(start, stop):
             bar = bars[index][0]
             if (refusal := admit(bar)) is not None:
                 return index + 1, [risk.refused(bar, refusal)]
-            last_bar[symbol] = bar
+            last_close[symbol] = bar.close
             changes = mark(self, bar)
             if changes or risk.emergency:  # on_bar's own steps from here
                 if risk.emergency:
@@ -247,7 +261,7 @@ class Engine:
             return decisions
         for slot in self.slots:
             open_quantity = slot.quantity - slot.pending_sells
-            if open_quantity > 0 and self.risk.must_flatten(slot) and slot.symbol in self.last_bar:
+            if open_quantity > 0 and self.risk.must_flatten(slot) and slot.symbol in self.last_close:
                 intent = StrategyIntent("close", open_quantity, "EMERGENCY: flatten every position", ())
                 decisions += self._act(slot, intent, cause, "flatten")
         return decisions
@@ -285,7 +299,7 @@ class Engine:
         )
         order_id = derive_id("order", slot.stream_text, str(slot.signals))
         side: Side = "buy" if intent.action == "buy" else "sell"
-        price = self.last_bar[symbol].close
+        price = self.last_close[symbol]
         session = self.session
         check = check_order(
             side,
@@ -449,7 +463,7 @@ class Engine:
         decisions: list[Event] = []
         for slot in self.slots:
             held = self.position(slot.strategy_id) - slot.pending_sells
-            if held > 0 and slot.config.symbol in self.last_bar:
+            if held > 0 and slot.config.symbol in self.last_close:
                 intent = StrategyIntent("close", held, f"session ended: {ended.reason}", ())
                 decisions += self._act(slot, intent, ended, "close_at_end")
         return decisions

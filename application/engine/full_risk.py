@@ -79,12 +79,12 @@ class FullRisk:
         total = engine.account.cash
         for slot in engine.slots:
             if slot.quantity:
-                total += slot.quantity * engine.last_bar[slot.symbol].close
+                total += slot.quantity * engine.last_close[slot.symbol]
         return total
 
     def exposure(self, engine: Engine, slot: StrategySlot) -> Decimal:
         """The strategy's position at market plus what its open buys may add."""
-        held = abs(slot.quantity) * engine.last_bar[slot.symbol].close if slot.quantity else _ZERO
+        held = abs(slot.quantity) * engine.last_close[slot.symbol] if slot.quantity else _ZERO
         return held + slot.pending_buy_notional
 
     def on_bar(self, engine: Engine, bar: AnyBar) -> list[Event]:

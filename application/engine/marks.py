@@ -97,7 +97,7 @@ class Marks:
             quantity = slot.quantity
             if quantity:
                 flat = False
-                close = engine.last_bar[slot.symbol].close
+                close = engine.last_close[slot.symbol]
                 cost = positions[slot.strategy_id].cost_basis
                 long = _Held(slot.strategy_id, cash, quantity, cost, value) if quantity > 0 else None
                 held = quantity * close  # the position's own quantity times the mark
@@ -109,7 +109,7 @@ class Marks:
         if self.manager.calm_until and (flat or single_long):
             self._calm_fills, self._calm_cash, self._held = fills, cash, long
             if long is not None:
-                self._low, self._high = self._band(long, engine.last_bar[bar.symbol].close)
+                self._low, self._high = self._band(long, engine.last_close[bar.symbol])
         else:
             self._calm_fills, self._calm_cash, self._held = -1, None, None
         return changes

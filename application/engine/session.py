@@ -11,7 +11,9 @@ Inputs come in pages. While the engine is quiet for a bar's symbol (see
 ``Engine.quiet_slot``), a run of that symbol's bars goes through ``Engine.scan``
 and the observer's ``after_bars`` in one call each, up to the first bar that
 causes something: the same work, decisions and log as one bar at a time, without
-a round of calls per bar.
+a round of calls per bar. A page of a log's bars may come as a ``BarPage`` (closes,
+whole bars decoded where asked): scans take its closes, and every other path the
+whole bar.
 
 Commits are grouped (``batch_size`` events per transaction). With the
 simulated venue nothing leaves the process, so an order is simulated in the
@@ -26,10 +28,14 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import cast
 
+from application.engine.bar_pages import BarPage
 from application.engine.engine import Engine, Input, StrategySlot
 from application.ports import Codec, EventLog, SimulatedExchange
-from domain.events import AnyBar, Bar, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
+from domain.events import AnyBar, Bar, BarClose, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
 from domain.ids import derive_id
+
+_BARS = (StoredBar, Bar, BarClose)
+"""The types a bar comes as (``type(event) in _BARS``: identity tests, the fastest)."""
 
 
 class SessionObserver:
@@ -44,10 +50,13 @@ class SessionObserver:
     def after_bars(self, inputs: Sequence[Input], start: int, stop: int, engine: Engine) -> None:
         """``after_bar`` for the bars ``inputs[start:stop]``, which the engine handled in one scan.
 
+        The bars are as the page holds them: where it holds closes (``BarPage``), a scan's bars,
+        and the last one given to ``after_bar``, are ``BarClose`` (symbol, time and close).
+
         Called once the scan is over: the engine is as after the scan's last bar (and any order
         it placed). Its cash and positions were the same after each bar of the run, so an
         observer of those (the report's) sees what ``after_bar`` would have shown bar by bar;
-        one that reads other engine state bar by bar (``last_bar``, orders, the risk engine's
+        one that reads other engine state bar by bar (``last_close``, orders, the risk engine's
         marks) sees the run's end state and must not rely on it."""
         after_bar, bars = self.after_bar, cast(Sequence[tuple[AnyBar, bytes | None]], inputs)
         for index in range(start, stop):
@@ -72,15 +81,16 @@ PAGE = 20_000
 def symbol_runs(page: Sequence[Input]) -> list[int] | None:
     """For each input of ``page``, the end of the run of one symbol's bars it is in (its own index
     for an input that is not a bar); None when the whole page is one symbol's bars."""
-    first = page[0][0] if page else None
-    if first is not None and (type(first) is StoredBar or type(first) is Bar):
+    bars = cast(Sequence[tuple[AnyBar, object]], page)  # each checked before its symbol is read
+    first = bars[0][0] if bars else None
+    if first is not None and type(first) in _BARS:
         symbol = first.symbol
-        if all((type(e) is StoredBar or type(e) is Bar) and e.symbol == symbol for e, _ in page):
+        if all(type(e) in _BARS and e.symbol == symbol for e, _ in bars):
             return None
-    ends, end, current = [0] * len(page), len(page), None
-    for index in range(len(page) - 1, -1, -1):
-        event = page[index][0]
-        if type(event) is StoredBar or type(event) is Bar:
+    ends, end, current = [0] * len(bars), len(bars), None
+    for index in range(len(bars) - 1, -1, -1):
+        event = bars[index][0]
+        if type(event) in _BARS:
             if event.symbol != current:
                 end, current = index + 1, event.symbol
         else:
@@ -115,7 +125,8 @@ class SessionRunner:
         self.venue = venue
         self.observer = observer or SessionObserver()
         self.batch_size = batch_size
-        self._batch: list[tuple[Event, bytes]] = []
+        self._batch: list[tuple[Event, bytes | int]] = []
+        """What the next commit appends: each event with its bytes, or a copied bar's source id."""
         self._last_ts = 0
         """The time of the last bar (the session ends then)."""
         self._result = SessionResult(0, 0, 0, 0)
@@ -126,7 +137,7 @@ class SessionRunner:
 
     def run_pages(
         self,
-        pages: Iterable[Sequence[Input]],
+        pages: Iterable[Sequence[Input] | BarPage],
         on_progress: Callable[[int], None] | None = None,
         *,
         scan: bool = True,
@@ -140,23 +151,29 @@ class SessionRunner:
         self._record_input(self.session)
         handled = 0
         venue, quiet_slot = self.venue, self.engine.quiet_slot
-        for page in pages:
+        closes_only = scan and self.engine.risk is None  # the risk engine checks every bar's fields
+        for given in pages:
+            bar_at: Callable[[int], AnyBar] | None = None
+            if isinstance(given, BarPage):
+                page = cast(Sequence[Input], given.entries) if closes_only else given.whole()
+                bar_at = given.bar if closes_only else None
+            else:
+                page = given
             index, size = 0, len(page)
             encoded = all(stored is not None for _, stored in page)
             runs = symbol_runs(page) if scan else None
             while index < size:
                 event, stored = page[index]
-                kind = type(event)
-                if kind is not StoredBar and kind is not Bar:
-                    self._record_input(event, stored)
+                if type(event) not in _BARS:
+                    self._record_input(event, cast(bytes | None, stored))  # only bars are copied
                     index += 1
                 elif scan and venue.idle() and (slot := quiet_slot(cast(AnyBar, event).symbol)) is not None:
                     stop = min(size if runs is None else runs[index], index + max(self._room(), 1))
-                    end = self._scan(slot, page, index, stop, encoded)
+                    end = self._scan(slot, page, index, stop, encoded, bar_at)
                     handled += end - index - 1
                     index = end
                 else:
-                    self._one_bar(cast(AnyBar, event), stored)
+                    self._one_bar(cast(AnyBar, event) if bar_at is None else bar_at(index), stored)
                     index += 1
                 handled += 1
                 if len(self._batch) >= self.batch_size:
@@ -183,13 +200,22 @@ class SessionRunner:
         """Events the batch takes before it commits."""
         return self.batch_size - len(self._batch)
 
-    def _scan(self, slot: StrategySlot, page: Sequence[Input], start: int, stop: int, encoded: bool) -> int:
+    def _scan(
+        self,
+        slot: StrategySlot,
+        page: Sequence[Input],
+        start: int,
+        stop: int,
+        encoded: bool,
+        bar_at: Callable[[int], AnyBar] | None,
+    ) -> int:
         """A run of one symbol's bars through ``Engine.scan``, up to the first that causes something
-        (recorded, with what it caused); the index after the last bar handled."""
+        (recorded, with what it caused); the index after the last bar handled. ``bar_at`` gives
+        the whole bar where the page holds closes (``BarPage``)."""
         engine, observer = self.engine, self.observer
-        end, decisions = engine.scan(slot, page, start, stop)
+        end, decisions = engine.scan(slot, page, start, stop, bar_at)
         if encoded:  # read from a log: the bytes come with the bars
-            self._batch.extend(page[start:end])  # type: ignore[arg-type]
+            self._batch.extend(page[start:end])  # type: ignore[arg-type]  # none is None
         else:
             append, encode = self._batch.append, self.encode
             for bar, stored in page[start:end]:
@@ -205,7 +231,7 @@ class SessionRunner:
             observer.after_bars(page, start, end, engine)
         return end
 
-    def _one_bar(self, bar: AnyBar, stored: bytes | None) -> None:
+    def _one_bar(self, bar: AnyBar, stored: bytes | int | None) -> None:
         """One bar: the venue's fills first, then the bar, what it causes, and the marks."""
         reports = self.venue.on_bar(bar)
         if reports:
@@ -246,4 +272,5 @@ class SessionRunner:
         if self._batch:
             batch, self._batch = self._batch, []
             self._result.events += len(batch)
-            self._result.last_notification_id = self.log.append_encoded(batch)
+            # Copied bars (a source id, not bytes) only go to a log whose writer copies them.
+            self._result.last_notification_id = self.log.append_encoded(batch)  # type: ignore[arg-type]

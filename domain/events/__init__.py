@@ -9,6 +9,7 @@ from domain.events.base import ALL_EVENT_TYPES, Event, event_topic
 from domain.events.market import (
     AnyBar,
     Bar,
+    BarClose,
     MarketDataImported,
     MarketDataRejected,
     Quote,
@@ -40,6 +41,7 @@ __all__ = [
     "ALL_EVENT_TYPES",
     "AnyBar",
     "Bar",
+    "BarClose",
     "BreakerChanged",
     "CheckpointSigned",
     "Event",

@@ -98,6 +98,19 @@ AnyBar = Bar | StoredBar
 """A bar as the engine takes it: decoded whole, or read back for the engine (``StoredBar``)."""
 
 
+class BarClose(msgspec.Struct, frozen=True, gc=False):
+    """A stored bar read for a strategy's scan of quiet bars: its symbol, time and close, all that
+    such a scan and the report's marks ask of a bar. Decoding these three fields costs about half
+    of a ``StoredBar`` (its id, version, venue, receipt time and the texts of the other prices
+    are skipped); the whole bar is decoded from its stored bytes where more is asked (a bar that
+    acts, a fill, a protective exit, the risk engine: see ``BarPage``). Not an event: one way of
+    reading a bar, which the log records as itself."""
+
+    symbol: str
+    ts_event: int
+    close: Decimal
+
+
 @event_topic("market.TradeTick")
 class TradeTick(MarketEvent, frozen=True, kw_only=True):
     """One public trade printed by a venue."""

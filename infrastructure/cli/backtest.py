@@ -21,7 +21,7 @@ from infrastructure.audit.periodic import checkpointing
 from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
 from infrastructure.cli.context import console, settings_of
 from infrastructure.config import Settings
-from infrastructure.errors import ConfigError
+from infrastructure.errors import ConfigError, StoreError
 from infrastructure.feeds.csv_source import csv_source
 from infrastructure.reports.html import write_html
 from infrastructure.runtime import bulk_work_gc
@@ -209,6 +209,18 @@ def write_reports(result: BacktestReport, report: Path | None = None, html: Path
     console.print(f"html report: {html or run_dir / 'report.html'}", highlight=False, soft_wrap=True)
 
 
+def _check_copies(writer: SQLiteWriterProcess, bars: BarsFromLog) -> None:
+    """The bars the writer copied from the source are the bars the engine read (same bytes, same
+    order): else the source changed under the run, and the run's log is not what the engine saw."""
+    writer.flush()
+    read = (bars.hash.hexdigest(), bars.count)
+    if writer.copied != read and not (writer.copied is None and bars.count == 0):
+        raise StoreError(
+            f"the source log changed during the run: the engine read {read[1]:,} bars (sha256 "
+            f"{read[0][:16]}...), the run's log copied {writer.copied}; rerun the backtest"
+        )
+
+
 def execute(
     settings: Settings,
     config: BacktestConfig,
@@ -222,12 +234,17 @@ def execute(
     The run's log is written by a second process (both cores work); the engine's
     process reads the inputs, decides, and builds the report. The log is a bulk load: its
     stream key is built once the session is in it, while the report is built (``stream_key``).
+    Bars from a SQLite log are copied into it by that process from the source file itself
+    (``source_copies``), the engine reading only their closes where it can (``BarPage``).
     Checkpoints are signed
     between its commits as the settings' periodic policy asks (with the settings' key).
     """
     codec = EventCodec()
     version = code_version()
     source_name = str(data or log or f"store {settings.describe_store()}")
+    source_settings = log_file_settings(log) if log is not None else settings
+    from_sqlite = data is None and source_settings.store == "sqlite"
+    copied_from = str(source_settings.sqlite_path) if from_sqlite else None
     session = config.session(source_name, version)
     run_dir = new_run_dir(settings.data_dir / "runs", session)
     columns = [SpinnerColumn(), TextColumn("backtesting {task.completed:,} bars"), TimeElapsedColumn()]
@@ -242,7 +259,7 @@ def execute(
         # Checkpoints go through the writer too (one connection writes the run log: no second
         # connection's commit checkpoints the writer's WAL here), each signed before the next
         # batch rather than right after the one that made it due (see ``CheckpointingLog``).
-        writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, codec=codec)
+        writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, codec=codec, source=copied_from)
         run_log = checkpointing(writer, settings, deferred=True)
         build_key = writer.build_stream_key  # a bulk load: the key is built after the session
 
@@ -255,12 +272,21 @@ def execute(
             if data is not None:
                 result = run_on(BarsFromRows(csv_source(data, "bar"), config.venue, config.symbol))
             else:
-                source_settings = log_file_settings(log) if log is not None else settings
                 with open_ledger(source_settings) as source:
-                    result = run_on(BarsFromLog(source.log, codec, config.symbol, source_name))
+                    bars = BarsFromLog(
+                        source.log,
+                        codec,
+                        config.symbol,
+                        source_name,
+                        by_reference=copied_from is not None,
+                        closes_only=copied_from is not None and config.limits is None,
+                    )
+                    result = run_on(bars)
             result.log = str(run_dir / "ledger.sqlite")
             result.to_dict()  # the document, while the writer builds the key and commits the last batches
             run_log.finish()
+            if copied_from is not None:
+                _check_copies(writer, bars)
         finally:
             writer.close()
     (run_dir / "manifest.json").write_text(json.dumps(manifest(result), indent=2))

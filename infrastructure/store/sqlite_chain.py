@@ -53,14 +53,13 @@ def extend_chain(cursor: Any) -> int:
         after = rows[-1][0]
 
 
-def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]], originators: Sequence[bytes | str]) -> int:
+def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]]) -> int:
     """Insert (originator hex, version, topic, state) rows and their block of links, in the caller's
     write transaction; return the last rowid.
 
-    ``originators`` are the rows' originator ids (16 bytes, or the rows' own hex). The links are
-    computed from the rows in hand rather than read back: SQLite gives each new row the largest
-    rowid plus one, which the rowids before and after the insert confirm (else the rows are read
-    back after all). Events a previous writer left unlinked are linked first.
+    The links are computed from the rows in hand rather than read back: SQLite gives each new row
+    the largest rowid plus one, which the rowids before and after the insert confirm (else the
+    rows are read back after all). Events a previous writer left unlinked are linked first.
     """
     after, head = chain_head(cursor)
     cursor.execute("SELECT MAX(rowid) FROM stored_events")
@@ -74,7 +73,7 @@ def insert_chained(cursor: Any, rows: Sequence[Sequence[Any]], originators: Sequ
     if last - before != len(rows):
         extend_chain(cursor)
         return last
-    _, versions, topics, states = zip(*rows, strict=True)
+    originators, versions, topics, states = zip(*rows, strict=True)
     _store_block(cursor, head, range(before + 1, last + 1), originators, versions, topics, states)
     return last
 

@@ -61,7 +61,7 @@ class SQLiteEventLog:
             try:
                 if self._chained:
                     cursor.sqlite_cursor.row_factory = None
-                    last: int = insert_chained(cursor, rows, [e.originator_id.bytes for e, _ in items])
+                    last: int = insert_chained(cursor, rows)
                 else:
                     cursor.executemany(f"INSERT INTO {TABLE} VALUES (?,?,?,?)", rows)
                     cursor.execute(f"SELECT MAX(rowid) FROM {TABLE}")

@@ -34,8 +34,9 @@ from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.errors import StoreError
 from infrastructure.store.codec import EventCodec
+from infrastructure.store.source_copies import Row, SourceMissing, SourceRows, split_batch
 from infrastructure.store.sqlite_chain import chain_head, insert_chained
-from infrastructure.store.stream_key import DuplicateStreamVersion, build_stream_key
+from infrastructure.store.stream_key import build_stream_key
 
 LOCK_TIMEOUT_SECONDS = 30
 """How long a batch waits for another process's write transaction (the ledger's own setting)."""
@@ -59,17 +60,25 @@ def _send_encoded(stream: IO[bytes], data: bytes) -> None:
     stream.flush()
 
 
-_COLUMNS = msgspec.msgpack.Decoder(tuple[list[str], list[int], list[str], list[bytearray]])
-"""A batch as four columns (originator ids, versions, topics, states): building them is cheaper
-for the sender than a tuple per row, and the writer zips them into rows in C. States as
-bytearray, which sqlite3 binds as a BLOB without first looking for an adapter (for bytes it
-tries one, and the failed lookup costs more than the copy)."""
+_COLUMNS = msgspec.msgpack.Decoder(
+    tuple[list[str], list[int], list[str], list[bytearray], list[tuple[int, int, int]]]
+)
+"""A batch as four columns (originator ids, versions, topics, states) and the rows it copies from
+the source (``source_copies``): building columns is cheaper for the sender than a tuple per row,
+and the writer zips them into rows in C. States as bytearray, which sqlite3 binds as a BLOB
+without first looking for an adapter (for bytes it tries one, and the failed lookup costs more
+than the copy)."""
 
 
-def _rows(message: bytes) -> tuple[list[tuple[str, int, str, bytearray]], list[str]]:
-    # The batch's rows and their originator ids.
-    originators, versions, topics, states = _COLUMNS.decode(message)
-    return list(zip(originators, versions, topics, states, strict=True)), originators
+def _rows(message: bytes, source: SourceRows | None) -> list[Row]:
+    # The batch's rows, in order, with the copied ones read from the source.
+    originators, versions, topics, states, copies = _COLUMNS.decode(message)
+    inline: list[Row] = list(zip(originators, versions, topics, states, strict=True))
+    if not copies:
+        return inline
+    if source is None:
+        raise SourceMissing("the batch copies rows from a source, and this writer was given none")
+    return source.merge(inline, copies)
 
 
 def _receive(stream: IO[bytes], decoder: msgspec.msgpack.Decoder[Any] | None = None) -> Any:
@@ -153,7 +162,7 @@ class _Checkpointer:
 
 
 def _write(
-    database: sqlite3.Connection, message: bytes, chained: bool
+    database: sqlite3.Connection, message: bytes, chained: bool, source: SourceRows | None
 ) -> tuple[int, tuple[int, bytes] | None]:
     """One message in its own transaction: a batch of rows (inserted and linked), or the stream
     key (empty); the last rowid and the chain's head after it."""
@@ -163,10 +172,9 @@ def _write(
         if not message:
             build_stream_key(cursor)
         elif chained:
-            rows, originators = _rows(message)
-            insert_chained(cursor, rows, originators)
+            insert_chained(cursor, _rows(message, source))
         else:
-            cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", _rows(message)[0])
+            cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", _rows(message, source))
         last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
         head = chain_head(cursor) if chained else None
     except BaseException:
@@ -176,11 +184,11 @@ def _write(
     return last, head
 
 
-def serve(path: str, synchronous: str, chained: bool) -> None:
-    """The writer's loop: batches of rows in on stdin, (status, last rowid) out on stdout, in
-    order; an empty message asks for the stream key after a bulk load (``stream_key``), answered
-    the same way. After a batch fails, every later one is refused (so nothing after the gap
-    commits)."""
+def serve(path: str, synchronous: str, chained: bool, source_path: str | None = None) -> None:
+    """The writer's loop: batches of rows in on stdin, (status, last rowid, chain head, digest and
+    count of the rows copied from ``source_path`` so far) out on stdout, in order; an empty
+    message asks for the stream key after a bulk load (``stream_key``), answered the same way.
+    After a batch fails, every later one is refused (so nothing after the gap commits)."""
     sys.setswitchinterval(SWITCH_SECONDS)
     database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
     database.execute("PRAGMA journal_mode=WAL")
@@ -188,6 +196,7 @@ def serve(path: str, synchronous: str, chained: bool) -> None:
     database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     database.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
     checkpointer = _Checkpointer(path)
+    source = SourceRows(source_path) if source_path else None
     sink = sys.stdout.buffer
     batches: queue.Queue[bytes | None] = queue.Queue(maxsize=IN_FLIGHT)
     threading.Thread(target=_read_ahead, args=(sys.stdin.buffer, batches), daemon=True).start()
@@ -197,14 +206,17 @@ def serve(path: str, synchronous: str, chained: bool) -> None:
             _send(sink, ["error", f"an earlier batch failed, so this one was not written: {failed}"])
             continue
         try:
-            last, head = _write(database, message, chained)
-        except (sqlite3.Error, DuplicateStreamVersion) as error:
+            last, head = _write(database, message, chained, source)
+        except (sqlite3.Error, StoreError) as error:
             failed = f"{type(error).__name__}: {error}"
             _send(sink, ["error", failed])
             continue
         checkpointer.committed()
-        _send(sink, ["ok", last, head])
+        copied = (source.digest, source.copied) if source is not None else None
+        _send(sink, ["ok", last, head, copied])
     checkpointer.stop()
+    if source is not None:
+        source.close()
     database.close()
 
 
@@ -219,16 +231,30 @@ class SQLiteWriterProcess:
         synchronous: str = "NORMAL",
         chained: bool = True,
         codec: EventCodec | None = None,
+        source: str | None = None,
     ) -> None:
         """``reader``: the same file's log, for reads; ``synchronous``: FULL for the main ledger,
         NORMAL for a run log; ``chained=False`` only to measure the chain's cost; ``codec``
-        lets ``append`` take events (else only ``append_encoded``)."""
+        lets ``append`` take events (else only ``append_encoded``); ``source``: a SQLite log
+        that batches may copy rows from (an item whose second part is the row's notification id
+        there: ``source_copies``)."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
         mode = "chained" if chained else "unchained"
         self._codec = codec
-        self._process = subprocess.Popen(  # noqa: S603 -- our own module and our own file
-            [sys.executable, "-m", "infrastructure.store.sqlite_writer", path, synchronous, mode],
+        self._copies = source is not None
+        self.copied: tuple[str, int] | None = None
+        """The digest and count of the rows copied from the source, as of the last batch answered."""
+        self._process = subprocess.Popen(  # noqa: S603 -- our own module and our own files
+            [
+                sys.executable,
+                "-m",
+                "infrastructure.store.sqlite_writer",
+                path,
+                synchronous,
+                mode,
+                *([source] if source is not None else []),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -252,18 +278,23 @@ class SQLiteWriterProcess:
         encode = self._codec.encode
         return self.append_encoded([(e, encode(e)) for e in events])
 
-    def append_encoded(self, items: Sequence[tuple[Event, bytes]]) -> int:
+    def append_encoded(self, items: Sequence[tuple[Event, bytes | int]]) -> int:
         """Send the batch; return the last notification id known so far (an earlier batch's).
+        With a source, an item may name a row to copy from there (its id instead of bytes).
 
         The batch is encoded before waiting for an earlier one, while the writer still works."""
-        message = _ENCODER.encode(
-            (
-                [e.originator_id for e, _ in items],
-                [e.originator_version for e, _ in items],
-                [e.TOPIC for e, _ in items],
-                [data for _, data in items],
+        if self._copies:
+            message = _ENCODER.encode(split_batch(items))
+        else:
+            message = _ENCODER.encode(
+                (
+                    [e.originator_id for e, _ in items],
+                    [e.originator_version for e, _ in items],
+                    [e.TOPIC for e, _ in items],
+                    [data for _, data in items],
+                    (),
+                )
             )
-        )
         self._post(message)
         return self._last
 
@@ -318,11 +349,14 @@ class SQLiteWriterProcess:
                 self._failed = f"the log writer stopped (exit code {self._process.wait()}); see its stderr"
                 raise StoreError(self._failed)
             return
-        status, value, *head = answer
+        status, value, *rest = answer
         if status == "ok":
             self._last = int(value)
-            if head and head[0] is not None:
-                self._head = (int(head[0][0]), bytes(head[0][1]))
+            head, copied = rest
+            if head is not None:
+                self._head = (int(head[0]), bytes(head[1]))
+            if copied is not None:
+                self.copied = (str(copied[0]), int(copied[1]))
         elif not self._failed:  # the writer refuses every later batch for it
             self._failed = f"the log writer failed; the batch was rolled back: {value}"
             raise StoreError(self._failed)
@@ -391,4 +425,4 @@ class SQLiteWriterProcess:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], sys.argv[2], sys.argv[3] == "chained")
+    serve(sys.argv[1], sys.argv[2], sys.argv[3] == "chained", sys.argv[4] if len(sys.argv) > 4 else None)

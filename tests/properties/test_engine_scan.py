@@ -2,8 +2,9 @@
 
 ``SessionRunner.run_pages`` hands a run of bars to ``Engine.scan`` while nothing can happen
 but a strategy's signal; with ``scan=False`` every bar goes through ``on_bar``. Whatever the
-market, costs, exits, risk, page and batch sizes, and whether the bars are whole or read back
-as ``StoredBar``: the same log, byte for byte and in the same commits, and the same report.
+market, costs, exits, risk, page and batch sizes, and whether the bars are whole, read back
+as ``StoredBar``, or read as closes (``BarPage``) and recorded by reference: the same log, byte
+for byte and in the same commits, and the same report.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.backtest import BarsFromRows
+from application.engine.bar_pages import BarPage
 from application.engine.engine import Input
 from application.engine.session import SessionRunner
 from application.ingest import Source
 from application.reporting.observer import ReportObserver
-from domain.events import Bar, StoredBar
+from domain.events import Bar, BarClose, StoredBar
 from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
@@ -44,17 +46,64 @@ class CommitCounter:
         return self.log.last_notification_id()  # type: ignore[attr-defined, no-any-return]
 
 
+class CopyingLog(CommitCounter):
+    """A log whose batches may name a bar by its id in a source (as a run log copying from the
+    source does): each such item is stored as the source's bar and bytes."""
+
+    def __init__(self, log: object, source: dict[int, tuple[StoredBar, bytes]]) -> None:
+        super().__init__(log)
+        self.source = source
+
+    def append_encoded(self, items: list[tuple[object, bytes]]) -> int:
+        resolved = [self.source[data] if isinstance(data, int) else (event, data) for event, data in items]
+        assert all(isinstance(event, StoredBar | BarClose) for event, data in items if isinstance(data, int))
+        return super().append_encoded(resolved)  # type: ignore[arg-type]
+
+
+def closes_pages(
+    inputs: list[Input], page_size: int
+) -> tuple[list[BarPage], dict[int, tuple[StoredBar, bytes]]]:
+    """Bars as ``BarsFromLog(by_reference=True, closes_only=True)`` gives them: pages of closes,
+    each bar named by an id in a source (ids 1000 apart in some places: a source of many symbols)."""
+    codec = EventCodec()
+    states = [codec.encode(event) for event, _ in inputs]
+    ids = [10 + i + 1000 * (i % 7 == 3) + 1000 * (i // 7) for i in range(len(states))]
+    closes = codec.decode_many(Bar.TOPIC, states, BarClose)
+    whole = codec.decode_many(Bar.TOPIC, states, StoredBar)
+
+    def decode(state: bytes) -> StoredBar:
+        return codec.decode_many(Bar.TOPIC, [state], StoredBar)[0]
+
+    pages = [
+        BarPage(
+            list(zip(closes[i : i + page_size], ids[i : i + page_size], strict=True)),
+            states[i : i + page_size],
+            decode,
+        )
+        for i in range(0, len(states), page_size)
+    ]
+    return pages, {source_id: (bar, state) for source_id, bar, state in zip(ids, whole, states, strict=True)}
+
+
 def run(
-    inputs: list[Input], cfg: object, page_size: int, batch_size: int, scan: bool
+    inputs: list[Input] | list[BarPage],
+    cfg: object,
+    page_size: int,
+    batch_size: int,
+    scan: bool,
+    source: dict[int, tuple[StoredBar, bytes]] | None = None,
 ) -> tuple[list[tuple[str, bytes]], list[int], ReportObserver]:
     session = cfg.session("test", "test-version")  # type: ignore[attr-defined]
     venue = SimulatedVenue(session.venue, session.originator_id, session.fee_rate, session.slippage_bps)
     observer = ReportObserver()
     with open_ledger(load_settings({}, store="memory")) as store:
-        log = CommitCounter(store.log)
+        log = CommitCounter(store.log) if source is None else CopyingLog(store.log, source)
         runner = SessionRunner(log, EventCodec(), session, venue, observer, batch_size=batch_size)  # type: ignore[arg-type]
-        pages = [inputs[i : i + page_size] for i in range(0, len(inputs), page_size)]
-        runner.run_pages(pages, scan=scan)
+        if source is None:
+            pages = [inputs[i : i + page_size] for i in range(0, len(inputs), page_size)]
+        else:
+            pages = inputs  # type: ignore[assignment]
+        runner.run_pages(pages, scan=scan)  # type: ignore[arg-type]
         stored = [(r.topic, r.state) for page in store.log.read_stored() for r in page]
     return stored, log.commits, observer
 
@@ -128,6 +177,39 @@ def test_scanning_quiet_bars_changes_nothing(
     assert ours.last_close == reference.last_close
 
 
+@settings(max_examples=60, deadline=None)
+@given(MOVES, PARAMS, COSTS, EXITS, st.booleans(), RISK, st.integers(1, 60), st.integers(1, 50))
+def test_scanning_closes_and_recording_bars_by_reference_changes_nothing(
+    moves: list[int],
+    params: tuple[int, int],
+    costs: tuple[str, str],
+    exits: dict[str, Decimal],
+    close_at_end: bool,
+    limits: RiskLimits | None,
+    page_size: int,
+    batch_size: int,
+) -> None:
+    """Pages of closes (whole bars decoded only where asked; with the risk engine, every bar) and
+    bars recorded by their source id give the log and report of whole bars one at a time."""
+    cfg = generated_config(params, costs, exits, close_at_end, limits)
+    codec = EventCodec()
+    bars = list(BarsFromRows(Source("test", "digest", bar_rows(rows_from(moves))), cfg.venue, cfg.symbol))
+    states = [codec.encode(event) for event, _ in bars]
+    whole: list[Input] = list(zip(codec.decode_many(Bar.TOPIC, states, StoredBar), states, strict=True))
+    pages, source = closes_pages(whole, page_size)
+
+    one_by_one = run(whole, cfg, page_size, batch_size, scan=False)
+    scanned = run(pages, cfg, page_size, batch_size, scan=True, source=source)
+
+    assert scanned[0] == one_by_one[0], "the same events, in the same order, with the same bytes"
+    assert scanned[1] == one_by_one[1], "in the same commits"
+    ours, reference = scanned[2], one_by_one[2]
+    assert ours.timestamps == reference.timestamps
+    assert [str(e) for e in ours.equity] == [str(e) for e in reference.equity]
+    assert ours.trades.closed == reference.trades.closed
+    assert ours.digest.hexdigest() == reference.digest.hexdigest()
+
+
 def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
     """The scans are taken (not silently skipped): a quiet series goes through in few calls."""
     cfg = config(params=(("fast", "2"), ("size", "1"), ("slow", "3")))
@@ -142,8 +224,8 @@ def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
         calls: list[tuple[int, int]] = []
         scan = runner.engine.scan
 
-        def counting(slot, page, start, stop):  # type: ignore[no-untyped-def]
-            end, decisions = scan(slot, page, start, stop)
+        def counting(slot, page, start, stop, bar_at=None):  # type: ignore[no-untyped-def]
+            end, decisions = scan(slot, page, start, stop, bar_at)
             calls.append((end - start, len(decisions)))
             return end, decisions
 

@@ -109,7 +109,7 @@ def test_stale_or_jumping_bars_are_refused_and_unseen_by_strategies() -> None:
     assert "600.0 ms old" in refused.message
     [jump] = engine.handle(bar(3, "13"))
     assert isinstance(jump, MarketDataRefused) and jump.reason == "price_deviation"
-    assert engine.last_bar["T/USD"].close == 10
+    assert engine.last_close["T/USD"] == 10
 
 
 def test_risk_mode_caps_quantity_times_stop_distance() -> None:
