@@ -20,7 +20,8 @@ Recorded = bytes | int
 
 @dataclass(frozen=True, slots=True)
 class BarPage:
-    """One page of a symbol's bars, read as closes (see the module)."""
+    """One page of one symbol's bars, read as closes (see the module); each bar has what the log
+    records for it (never None)."""
 
     entries: list[tuple[BarClose, Recorded]]
     """Each bar's close and what the log records for it, in log order."""

@@ -154,14 +154,15 @@ class SessionRunner:
         closes_only = scan and self.engine.risk is None  # the risk engine checks every bar's fields
         for given in pages:
             bar_at: Callable[[int], AnyBar] | None = None
-            if isinstance(given, BarPage):
+            if isinstance(given, BarPage):  # one symbol's bars, each with what the log records
                 page = cast(Sequence[Input], given.entries) if closes_only else given.whole()
                 bar_at = given.bar if closes_only else None
+                encoded, runs = True, None
             else:
                 page = given
+                encoded = all(stored is not None for _, stored in page)
+                runs = symbol_runs(page) if scan else None
             index, size = 0, len(page)
-            encoded = all(stored is not None for _, stored in page)
-            runs = symbol_runs(page) if scan else None
             while index < size:
                 event, stored = page[index]
                 if type(event) not in _BARS:
