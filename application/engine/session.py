@@ -174,8 +174,17 @@ class SessionRunner:
                     handled += end - index - 1
                     index = end
                 else:
-                    self._one_bar(cast(AnyBar, event) if bar_at is None else bar_at(index), stored)
-                    index += 1
+                    bar = cast(AnyBar, event) if bar_at is None else bar_at(index)
+                    filled = self._venue_fills(bar)
+                    if filled and scan and venue.idle() and (slot := quiet_slot(bar.symbol)) is not None:
+                        # The fills left the engine quiet: the bar starts a scan, as after them.
+                        stop = min(size if runs is None else runs[index], index + max(self._room(), 1))
+                        end = self._scan(slot, page, index, stop, encoded, bar_at)
+                        handled += end - index - 1
+                        index = end
+                    else:
+                        self._bar_after_fills(bar, stored)
+                        index += 1
                 handled += 1
                 if len(self._batch) >= self.batch_size:
                     self._commit()
@@ -232,12 +241,16 @@ class SessionRunner:
             observer.after_bars(page, start, end, engine)
         return end
 
-    def _one_bar(self, bar: AnyBar, stored: bytes | int | None) -> None:
-        """One bar: the venue's fills first, then the bar, what it causes, and the marks."""
+    def _venue_fills(self, bar: AnyBar) -> bool:
+        """The venue's fills on ``bar`` (what it does before the engine sees the bar), recorded and
+        handled; whether there were any."""
         reports = self.venue.on_bar(bar)
-        if reports:
-            for report in reports:
-                self._record_input(report)
+        for report in reports:
+            self._record_input(report)
+        return bool(reports)
+
+    def _bar_after_fills(self, bar: AnyBar, stored: bytes | int | None) -> None:
+        """One bar after the venue's fills on it: the bar, what it causes, and the marks."""
         self._last_ts = bar.ts_event
         self._batch.append((bar, self.encode(bar) if stored is None else stored))
         decisions = self.engine.on_bar(bar)
