@@ -68,12 +68,15 @@ class PeriodicCheckpoints:
         policy: CheckpointPolicy,
         now: datetime,
         committed_head: Callable[[], tuple[int, bytes]] | None = None,
+        *,
+        new_log: bool = False,
     ) -> None:
         """``committed_head``: for a log only this process appends to, whose writer chains each
-        batch and reports its head: the head to sign without waiting for the batches in flight."""
+        batch and reports its head: the head to sign without waiting for the batches in flight.
+        ``new_log``: the log is new (no checkpoint to look for: nothing is read)."""
         self.log, self.trail, self.signer, self.policy = log, trail, signer, policy
         self.committed_head = committed_head
-        last = log.stream_head(CHECKPOINTS)
+        last = None if new_log else log.stream_head(CHECKPOINTS)
         self.last: CheckpointSigned | None = last if isinstance(last, CheckpointSigned) else None
         self.since = _moment(self.last.signed_at, now) if self.last else now
         """When the last checkpoint was signed (or, with none yet, when counting began)."""
@@ -116,8 +119,8 @@ class PeriodicCheckpoints:
             signed = sign_checkpoint(self.log, self.trail, self.signer, now.isoformat())
         else:
             head = self.committed_head()
-            if self.last is not None and head[0] <= self.last.head_id:
-                return None
+            if head[0] <= (self.last.head_id if self.last is not None else 0):
+                return None  # nothing committed past the last checkpoint yet
             signed = sign_head(self.log, head, self.last, self.signer, now.isoformat())
         self.last, self.since, self.counted_upto, self.events_since = signed, now, signed.head_id, 0
         self.signed.append(signed)

@@ -72,6 +72,15 @@ def checkpointing(
         return CheckpointingLog(log, None, clock)
     # A pipelined writer of a log only this process appends to (a backtest's own) reports the head
     # of each batch it committed: its checkpoints sign that, without waiting for the batches in flight.
-    committed = log.committed_head if deferred and isinstance(log, SQLiteWriterProcess) else None
-    checkpoints = PeriodicCheckpoints(log, trail, LazySigner(settings), policy, clock(), committed)
+    writer = log if deferred and isinstance(log, SQLiteWriterProcess) else None
+    committed = writer.committed_head if writer is not None else None
+    checkpoints = PeriodicCheckpoints(
+        log,
+        trail,
+        LazySigner(settings),
+        policy,
+        clock(),
+        committed,
+        new_log=writer is not None and writer.alone,
+    )
     return CheckpointingLog(log, checkpoints, clock, deferred=deferred)

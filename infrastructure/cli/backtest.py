@@ -18,7 +18,7 @@ from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
 from domain.risk.limits import InvalidLimits, RiskLimits
 from infrastructure.audit.periodic import checkpointing
-from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
+from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
 from infrastructure.cli.context import console, settings_of
 from infrastructure.config import Settings
 from infrastructure.errors import ConfigError, StoreError
@@ -232,7 +232,8 @@ def execute(
     """Run the backtest into a new run directory under the data directory; return the report.
 
     The run's log is written by a second process (both cores work); the engine's
-    process reads the inputs, decides, and builds the report. The log is a bulk load: its
+    process reads the inputs, decides, and builds the report. The log is a bulk load into a new
+    file only that process opens until it is done (no WAL meanwhile: ``sqlite_writer``); its
     stream key is built once the session is in it, while the report is built (``stream_key``).
     Bars from a SQLite log are copied into it by that process from the source file itself
     (``source_copies``), the engine reading only their closes where it can (``BarPage``).
@@ -247,10 +248,11 @@ def execute(
     copied_from = str(source_settings.sqlite_path) if from_sqlite else None
     session = config.session(source_name, version)
     run_dir = new_run_dir(settings.data_dir / "runs", session)
+    run_path = run_settings(run_dir).sqlite_path
+    migrate(run_settings(run_dir), bulk_load=True)  # the new file's tables; nothing keeps it open
     columns = [SpinnerColumn(), TextColumn("backtesting {task.completed:,} bars"), TimeElapsedColumn()]
     with (
         bulk_work_gc(),
-        open_ledger(run_settings(run_dir), bulk_load=True) as run,
         Progress(*columns, console=console, transient=True) as progress,
     ):
         task = progress.add_task("backtest")
@@ -259,7 +261,7 @@ def execute(
         # Checkpoints go through the writer too (one connection writes the run log: no second
         # connection's commit checkpoints the writer's WAL here), each signed before the next
         # batch rather than right after the one that made it due (see ``CheckpointingLog``).
-        writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, codec=codec, source=copied_from)
+        writer = SQLiteWriterProcess(str(run_path), None, codec=codec, source=copied_from)
         run_log = checkpointing(writer, settings, deferred=True)
         build_key = writer.build_stream_key  # a bulk load: the key is built after the session
 
@@ -282,7 +284,7 @@ def execute(
                         closes_only=copied_from is not None and config.limits is None,
                     )
                     result = run_on(bars)
-            result.log = str(run_dir / "ledger.sqlite")
+            result.log = str(run_path)
             result.to_dict()  # the document, while the writer builds the key and commits the last batches
             run_log.finish()
             if copied_from is not None:

@@ -11,8 +11,10 @@ the key, and building it afterwards cost 0.66 us an event (``bench/backtest.py``
 
 A duplicate (stream, version) is then refused when the key is built rather than at its
 insert: the load fails as a whole, naming the pair. A load that stopped before its end leaves
-a file without the key; the next ordinary open builds it (``ensure_stream_key``), so the
-file is an ordinary log from then on.
+a file without the key; the next ordinary open checks the file and builds it
+(``ensure_stream_key``), so the file is an ordinary log from then on. A run log is loaded without
+a WAL (``sqlite_writer``): one whose load was cut in the middle of a commit may be damaged, and
+is then refused, as a failed run to do again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from infrastructure.errors import StoreError
 
 KEY_INDEX = "stored_events_stream_key"
 _COLUMNS = ("originator_id", "originator_version")
+
+
+class UnfinishedLoadDamaged(StoreError):
+    """A bulk load stopped midway and left the file damaged (it was loaded without a WAL): the
+    run that was writing it failed; do it again (a backtest is reproducible from its inputs)."""
 
 
 class DuplicateStreamVersion(StoreError):
@@ -81,6 +88,12 @@ def ensure_stream_key(connection: sqlite3.Connection) -> bool:
     cursor = connection.cursor()
     if not _has_table(cursor) or has_stream_key(cursor):
         return False
+    problems = [row[0] for row in cursor.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        raise UnfinishedLoadDamaged(
+            f"{connection.execute('PRAGMA database_list').fetchone()[2]}: its load stopped midway and "
+            f"left it damaged ({'; '.join(problems)}); rerun the backtest that was writing it"
+        )
     connection.execute("BEGIN IMMEDIATE")
     try:
         built = build_stream_key(cursor)

@@ -96,3 +96,50 @@ def test_an_ordinary_ledger_keeps_its_primary_key_and_gets_no_second_one(
     with open_ledger(settings, bulk_load=True):  # an existing file is never made keyless
         pass
     assert _indexes(settings.sqlite_path) == ["sqlite_autoindex_stored_events_1"]
+
+
+def test_a_damaged_file_whose_load_stopped_is_refused_naming_it(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings, bulk_load=True) as store:
+        store.log.append(bars(400))
+    with sqlite3.connect(settings.sqlite_path) as database:
+        (root,) = database.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'stored_events'"
+        ).fetchone()
+        (page_size,) = database.execute("PRAGMA page_size").fetchone()
+    with open(settings.sqlite_path, "r+b") as file:  # a commit cut short: the table's root page torn
+        file.seek((root - 1) * page_size + 8)
+        file.write(b"\xff" * 64)
+    with pytest.raises(StoreError, match="its load stopped midway and left it damaged"):
+        open_ledger(settings).__enter__()
+
+
+def test_a_writer_filling_a_new_file_alone_loads_it_without_a_wal_and_leaves_it_wal(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings, bulk_load=True):
+        pass  # the new file's tables
+    writer = SQLiteWriterProcess(str(settings.sqlite_path), None, codec=EventCodec())
+    writer.append(bars(5))
+    writer.flush()
+    assert not Path(f"{settings.sqlite_path}-wal").exists(), "the load writes into the file itself"
+    with pytest.raises(StoreError, match="read the file once the writer is closed"):
+        writer.stream_head(bars(1)[0].originator_id)
+    writer.build_stream_key()
+    writer.close()
+    with sqlite3.connect(settings.sqlite_path) as database:
+        assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    with open_ledger(settings) as store:
+        assert [
+            r.event.originator_version for r in store.log.read_stream(bars(1)[0].originator_id, 0, 9)
+        ] == [
+            1,
+            2,
+            3,
+            4,
+            5,
+        ]
+        assert verify_chain(store.log).intact  # type: ignore[arg-type]
