@@ -237,6 +237,7 @@ class BarsFromLog:
         ``BarPage``s)."""
         decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
         as_type: type[StoredBar | BarClose] = BarClose if self.closes_only else StoredBar
+        whole = self.codec.decoder(topic, StoredBar)
         for ids, states in self.log.read_states(topic, 0, PAGE):
             bars = decode(topic, states, as_type)
             recorded: Sequence[bytes | int] = ids if self.by_reference else states
@@ -250,12 +251,9 @@ class BarsFromLog:
                 continue
             entries = list(zip(bars, recorded, strict=True))
             if self.closes_only:
-                yield BarPage(entries, states, self._whole)  # type: ignore[arg-type]
+                yield BarPage(entries, states, whole)  # type: ignore[arg-type]
             else:
                 yield entries  # type: ignore[misc]
-
-    def _whole(self, state: bytes) -> StoredBar:
-        return self.codec.decode_many(Bar.TOPIC, (state,), StoredBar)[0]
 
     def description(self) -> dict[str, Any]:
         """The source log and the SHA-256 over the stored bytes of the bars used."""

@@ -6,7 +6,7 @@ the in-memory implementation rather than mocks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -128,6 +128,10 @@ class Codec(Protocol):
     def decode_many(self, topic: str, states: Sequence[bytes], as_type: type[T]) -> list[T]:
         """Events stored under ``topic``, each decoded into ``as_type``: the topic's class, or a
         struct with some of its fields (e.g. ``StoredBar``); errors as ``decode``'s."""
+        ...
+
+    def decoder(self, topic: str, as_type: type[T]) -> Callable[[bytes], T]:
+        """``decode_many`` for one event at a time (its lookups done once)."""
         ...
 
 

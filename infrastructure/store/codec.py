@@ -15,7 +15,7 @@ struct (``decode_page``'s ``decode_as``): msgspec skips the other fields without
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -106,11 +106,7 @@ class EventCodec:
     def decode_many(self, topic: str, states: Sequence[bytes], as_type: type[T]) -> list[T]:
         """Events stored under ``topic``, each decoded into ``as_type`` (the topic's class, or a struct
         naming some of its fields, as ``decode_page``'s ``decode_as``); errors as ``decode``'s."""
-        decoder = self._as_type.get((topic, as_type))
-        if decoder is None:
-            if topic not in self._decoders:
-                raise UnknownTopic(f"unknown event topic {topic!r}")
-            decoder = self._as_type[(topic, as_type)] = msgspec.msgpack.Decoder(as_type)
+        decoder = self._decoder_as(topic, as_type)
         decode, decoders = decoder.decode, {topic: decoder}
         decoded: list[T] = []
         append = decoded.append
@@ -124,6 +120,30 @@ class EventCodec:
             self._decode(decoders, topic, states[len(decoded)])  # raises its UndecodableEvent
             raise
         return decoded
+
+    def decoder(self, topic: str, as_type: type[T]) -> Callable[[bytes], T]:
+        """``decode_many`` for one event at a time, its lookups done once: for a reader that decodes
+        a few of many events it holds (a page's bars that act)."""
+        decoder = self._decoder_as(topic, as_type)
+        decode, decoders = decoder.decode, {topic: decoder}
+
+        def decode_one(data: bytes) -> T:
+            if data and data[0] != _MARKER_BYTE:
+                try:
+                    return decode(data)  # type: ignore[no-any-return]
+                except msgspec.DecodeError:
+                    pass
+            return self._decode(decoders, topic, data)  # type: ignore[no-any-return]  # its error
+
+        return decode_one
+
+    def _decoder_as(self, topic: str, as_type: type[Any]) -> msgspec.msgpack.Decoder[Any]:
+        decoder = self._as_type.get((topic, as_type))
+        if decoder is None:
+            if topic not in self._decoders:
+                raise UnknownTopic(f"unknown event topic {topic!r}")
+            decoder = self._as_type[(topic, as_type)] = msgspec.msgpack.Decoder(as_type)
+        return decoder
 
     @staticmethod
     def _decode(decoders: Decoders, topic: str, data: bytes) -> Any:

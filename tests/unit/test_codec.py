@@ -140,6 +140,18 @@ def test_decoding_many_keeps_decodes_errors() -> None:
     assert codec.decode_many(Bar.TOPIC, [compressed], Bar) == [bar()]
 
 
+def test_a_decoder_of_one_event_decodes_and_refuses_as_decoding_many() -> None:
+    codec = EventCodec()
+    good = codec.encode(bar())
+    with pytest.raises(UnknownTopic):
+        codec.decoder("market.Nothing", StoredBar)
+    decode = codec.decoder(Bar.TOPIC, StoredBar)
+    assert decode(good) == codec.decode_many(Bar.TOPIC, [good], StoredBar)[0]
+    with pytest.raises(UndecodableEvent, match=r"market\.Bar"):
+        decode(good[:-3])
+    assert codec.decoder(Bar.TOPIC, Bar)(COMPRESSED_MARKER + zlib.compress(good)) == bar()
+
+
 def test_a_stored_bar_whose_text_is_not_a_number_is_refused_when_used() -> None:
     codec = EventCodec()
     corrupt = msgspec.msgpack.encode({**msgspec.to_builtins(bar()), "open": "abc"})
