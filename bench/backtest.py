@@ -12,12 +12,14 @@
 - backtesting.py 0.6 on the same bars (its Backtest.run(), DataFrame built beforehand).
 - the floor: a plain function-scoped Python loop over float closes updating two running
   SMAs, the crossover and a position;
-- the store's limit: reading and decoding the same bars from the store.
+- the store's limit: reading and decoding the same bars from the store, as a backtest reads
+  them (pages of closes, each bar named by its id in the store: ``BarsFromLog``).
 Then the per-bar budget (``--skip-budget`` to leave it out): what one bar may cost for the run
 to be 1.5x backtesting.py, against what the stages that cannot be skipped cost in the same run:
 reading and decoding a bar, the exact floor loop (the same loop over the Decimal closes), the
-engine alone (bars decoded beforehand, nothing stored, report built), the run log's writer
-(its process, fed the run's own rows from memory) and SQLite's inserts of those rows alone; and
+engine alone (bars read beforehand, nothing stored, report built), the run log's writer
+(its process, fed the run's own batches from memory, copying the bars from the store, into a
+new file) and SQLite's inserts of those rows alone; and
 the least CPU a bar needs whatever the engine does (read + decode, the exact floor loop, the
 inserts), spread over both cores.
 Then the determinism checks: a second run gives the same digest, and replay verify passes.
@@ -48,15 +50,15 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from application.backtest import BacktestConfig, BarsFromLog, run_backtest
+from application.engine.bar_pages import BarPage
 from application.engine.engine import Input
 from application.engine.replay import verify
-from application.engine.session import PAGE
 from application.ingest import IngestRequest, ingest
 from application.ports import AuditedEvent
-from domain.events import AnyBar
+from domain.events import AnyBar, Bar
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
-from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
+from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
 from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
@@ -128,19 +130,20 @@ def plain_loop(closes: Sequence[Number], fast: int, slow: int, zero: Number = 0.
 
 
 class _DecodedBars:
-    """Bars decoded beforehand, with their stored bytes: the engine without the store's reads."""
+    """Pages of bars read beforehand as a backtest reads them (``BarPage``s of closes, each bar
+    named by its id in the store): the engine without the store's reads."""
 
-    def __init__(self, inputs: list[Input]) -> None:
-        self.inputs = inputs
+    def __init__(self, pages: list[BarPage]) -> None:
+        self.read = pages
 
     def __iter__(self) -> Iterator[Input]:
-        return iter(self.inputs)
+        return (item for page in self.read for item in page.whole())
 
-    def pages(self) -> Iterator[Sequence[Input]]:
-        return (self.inputs[i : i + PAGE] for i in range(0, len(self.inputs), PAGE))
+    def pages(self) -> Iterator[BarPage]:
+        return iter(self.read)
 
     def description(self) -> dict[str, Any]:
-        return {"source": "memory", "bars": len(self.inputs)}
+        return {"source": "memory", "bars": sum(len(page) for page in self.read)}
 
 
 class _DiscardingLog:
@@ -149,7 +152,7 @@ class _DiscardingLog:
     def __init__(self) -> None:
         self.count = 0
 
-    def append_encoded(self, items: Sequence[tuple[object, bytes]]) -> int:
+    def append_encoded(self, items: Sequence[tuple[object, bytes | int]]) -> int:
         self.count += len(items)
         return self.count
 
@@ -157,14 +160,21 @@ class _DiscardingLog:
         return self.count
 
 
-def engine_alone(inputs: list[Input]) -> float:
-    """Seconds for the engine, venue, observer and report over bars already decoded."""
+def _as_backtests_read(log: Any, codec: EventCodec) -> Iterator[BarPage]:
+    """The bars as ``memesnipe backtest`` reads them from a SQLite store: pages of closes, each bar
+    named by its id (its writer copies the rows), decoded whole only where asked."""
+    bars = BarsFromLog(log, codec, SYMBOL, "store", by_reference=True, closes_only=True)
+    return cast(Iterator[BarPage], bars.pages())
+
+
+def engine_alone(pages: list[BarPage]) -> float:
+    """Seconds for the engine, venue, observer and report over bars already read."""
     start = time.perf_counter()
     run_backtest(
         _DiscardingLog(),  # type: ignore[arg-type]
         EventCodec(),
         CONFIG,
-        _DecodedBars(inputs),
+        _DecodedBars(pages),
         "memory",
         "bench",
         lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps),
@@ -184,23 +194,41 @@ class _Row:
 
 
 def run_rows(run_log: Path) -> list[tuple[_Row, bytes]]:
-    """A finished run's rows as its writer was sent them."""
+    """A finished run's rows, each with its bytes."""
     with open_ledger(log_file_settings(run_log)) as run:
         return [(_Row(r), r.state) for page in run.log.audited_events() for r in page]
 
 
-def writer_alone(items: list[tuple[_Row, bytes]], tmp: Path) -> float:
-    """Seconds for the run log's writer process (insert, link, commit) fed ``items`` from memory."""
+def as_sent(items: list[tuple[_Row, bytes]], source: Path) -> list[tuple[_Row, bytes | int]]:
+    """The run's rows as its writer was sent them: each bar by its id in the source store."""
+    database = sqlite3.connect(source)
+    ids = {
+        (originator, version): rowid
+        for rowid, originator, version in database.execute(
+            "SELECT rowid, originator_id, originator_version FROM stored_events WHERE topic = ?", (Bar.TOPIC,)
+        )
+    }
+    database.close()
+    return [
+        (row, ids[(row.originator_id.hex, row.originator_version)] if row.TOPIC == Bar.TOPIC else state)
+        for row, state in items
+    ]
+
+
+def writer_alone(items: list[tuple[_Row, bytes | int]], tmp: Path, source: Path) -> float:
+    """Seconds for the run log's writer process (copy the bars from the source, insert, link,
+    commit, build the key) fed the run's batches from memory, into a new file, as a run's."""
     target = tmp / "writer-alone"
     target.mkdir()
-    with open_ledger(run_settings(target), bulk_load=True) as fresh:
-        writer = SQLiteWriterProcess(str(fresh.settings.sqlite_path), fresh.log)
-        start = time.perf_counter()
-        for i in range(0, len(items), 20_000):
-            writer.append_encoded(items[i : i + 20_000])  # type: ignore[arg-type]
-        writer.build_stream_key()
-        writer.close()
-        seconds = time.perf_counter() - start
+    settings = run_settings(target)
+    migrate(settings, bulk_load=True)
+    writer = SQLiteWriterProcess(str(settings.sqlite_path), None, source=str(source))
+    start = time.perf_counter()
+    for i in range(0, len(items), 20_000):
+        writer.append_encoded(items[i : i + 20_000])  # type: ignore[arg-type]
+    writer.build_stream_key()
+    writer.close()
+    seconds = time.perf_counter() - start
     shutil.rmtree(target)
     return seconds
 
@@ -208,16 +236,15 @@ def writer_alone(items: list[tuple[_Row, bytes]], tmp: Path) -> float:
 def insert_alone(items: list[tuple[_Row, bytes]], tmp: Path) -> float:
     """Seconds for SQLite alone to insert ``items`` into the log's table and build its stream key
     at the end, as the writer does (same table, pragmas, statements and transactions; no pipe,
-    no hashing)."""
+    no copying from the source, no hashing)."""
     target = tmp / "insert-alone"
     target.mkdir()
-    with open_ledger(run_settings(target), bulk_load=True) as fresh:
-        path = fresh.settings.sqlite_path
-    database = sqlite3.connect(str(path), isolation_level=None)
-    database.execute("PRAGMA journal_mode=WAL")
-    database.execute("PRAGMA synchronous=NORMAL")
+    settings = run_settings(target)
+    migrate(settings, bulk_load=True)
+    database = sqlite3.connect(str(settings.sqlite_path), isolation_level=None)
+    database.execute("PRAGMA journal_mode=MEMORY")  # a new file the writer fills alone
+    database.execute("PRAGMA synchronous=OFF")
     database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    database.execute("PRAGMA wal_autocheckpoint=0")  # the writer checkpoints on a thread of its own
     rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, bytearray(s)) for e, s in items]
     start = time.perf_counter()
     cursor = database.cursor()
@@ -388,12 +415,13 @@ def main() -> None:
         print(f"  (setup: generated and ingested in {time.perf_counter() - start:.1f} s)")
         start = time.perf_counter()
         with bulk_work_gc():
-            count = sum(1 for _ in BarsFromLog(store.log, codec, SYMBOL, "store"))
+            count = sum(len(page) for page in _as_backtests_read(store.log, codec))
         read_seconds = time.perf_counter() - start
         read_rate = line(
             "store limit: read + decode the bars (as the backtest reads them)", count, read_seconds
         )
-        decoded = list(BarsFromLog(store.log, codec, SYMBOL, "store"))
+        read_pages = list(_as_backtests_read(store.log, codec))
+        decoded = list(BarsFromLog(store.log, codec, SYMBOL, "store"))  # whole, for the peers
     bars = [cast(AnyBar, bar) for bar, _ in decoded]
     closes = [float(b.close) for b in bars]
     start = time.perf_counter()
@@ -449,9 +477,10 @@ def main() -> None:
     print(f"  ratio MemeSnipe / plain loop floor: {ours / floor_rate:.3f}")
     print(f"  ratio MemeSnipe / store read limit: {ours / read_rate:.2f}")
     if not args.skip_budget:
-        alone = engine_alone(decoded)
+        alone = engine_alone(read_pages)
         items = run_rows(Path(report["log"]))
-        written, inserted = writer_alone(items, tmp), insert_alone(items, tmp)
+        written = writer_alone(as_sent(items, settings.sqlite_path), tmp, settings.sqlite_path)
+        inserted = insert_alone(items, tmp)
         per_bar = f"{len(items) / n:.2f} rows a bar"
         del items
         print_budget(
@@ -467,7 +496,7 @@ def main() -> None:
             },
             {"read + decode": read_seconds, "exact floor": exact_seconds, "SQLite insert": inserted},
         )
-    del decoded
+    del decoded, read_pages
 
     again = run_in_child(tmp)
     print(
