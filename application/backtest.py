@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Protocol
 
 import msgspec
@@ -25,6 +26,7 @@ from application.ports import Codec, EventLog, SimulatedExchange
 from application.reporting.observer import ReportObserver
 from application.reporting.stats import compute_stats
 from application.reporting.trades import RoundTrip
+from application.threaded_digest import ThreadedSha256
 from domain.events import Bar, BarClose, SessionStarted, StoredBar, StrategyConfig
 from domain.ids import Symbol, Venue, derive_id
 from domain.market.values import format_timestamp
@@ -225,7 +227,8 @@ class BarsFromLog:
             raise ValueError("closes_only needs by_reference: a log records a bar by its identity")
         self.log, self.codec, self.symbol, self.name = log, codec, symbol, name
         self.by_reference, self.closes_only = by_reference, closes_only
-        self.hash = hashlib.sha256()
+        self.hash = ThreadedSha256()
+        """SHA-256 over the stored bytes of the bars read, in order (hashed beside the engine)."""
         self.count = 0
 
     def __iter__(self) -> Iterator[Input]:
@@ -238,10 +241,11 @@ class BarsFromLog:
         decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
         as_type: type[StoredBar | BarClose] = BarClose if self.closes_only else StoredBar
         whole = self.codec.decoder(topic, StoredBar)
+        symbol_of = attrgetter("symbol")
         for ids, states in self.log.read_states(topic, 0, PAGE):
             bars = decode(topic, states, as_type)
             recorded: Sequence[bytes | int] = ids if self.by_reference else states
-            if not all(bar.symbol == symbol for bar in bars):  # a log of several symbols: this one's
+            if set(map(symbol_of, bars)) != {symbol}:  # a log of several symbols: this one's
                 mine = [index for index, bar in enumerate(bars) if bar.symbol == symbol]
                 bars, states = [bars[i] for i in mine], [states[i] for i in mine]
                 recorded = [recorded[i] for i in mine]
@@ -254,6 +258,7 @@ class BarsFromLog:
                 yield BarPage(entries, states, whole)  # type: ignore[arg-type]
             else:
                 yield entries  # type: ignore[misc]
+        self.hash.close()
 
     def description(self) -> dict[str, Any]:
         """The source log and the SHA-256 over the stored bytes of the bars used."""
