@@ -110,6 +110,7 @@ class BacktestReport:
     log: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
     _document: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _json: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The document of the report, ready for ``msgspec.json`` (Decimal as exact strings: the
@@ -119,6 +120,13 @@ class BacktestReport:
         if self._document is None:
             self._document = self._build_document()
         return self._document
+
+    def to_json(self) -> bytes:
+        """The document as JSON (kept too: a 1M-bar report's took about 0.14 s, which a backtest
+        spends while its log's writer finishes rather than after)."""
+        if self._json is None:
+            self._json = msgspec.json.encode(self.to_dict())
+        return self._json
 
     def _build_document(self) -> dict[str, Any]:
         return {

@@ -45,8 +45,6 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-import msgspec
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from application.backtest import BacktestConfig, BarsFromLog, run_backtest
@@ -336,7 +334,7 @@ def one_run(data_dir: Path, risk_on: bool, html: bool) -> dict[str, Any]:
         settings, dataclasses.replace(CONFIG, limits=NON_BINDING) if risk_on else CONFIG, from_store=True
     )
     document = outcome.to_dict()
-    (data_dir / f"report-{'risk' if risk_on else 'basic'}.json").write_bytes(msgspec.json.encode(document))
+    (data_dir / f"report-{'risk' if risk_on else 'basic'}.json").write_bytes(outcome.to_json())
     seconds = time.perf_counter() - start
     own_after, writer_after = _cpu_seconds()
     html_seconds = None

@@ -200,7 +200,7 @@ def write_reports(result: BacktestReport, report: Path | None = None, html: Path
     """JSON and HTML reports into the run directory, and also where asked."""
     document = result.to_dict()
     run_dir = Path(result.log).parent
-    encoded = msgspec.json.encode(document)
+    encoded = result.to_json()
     for path in {run_dir / "report.json", *([report] if report else [])}:
         path.write_bytes(encoded)
     for path in {run_dir / "report.html", *([html] if html else [])}:
@@ -285,7 +285,7 @@ def execute(
                     )
                     result = run_on(bars)
             result.log = str(run_path)
-            result.to_dict()  # the document, while the writer builds the key and commits the last batches
+            result.to_json()  # the document, while the writer builds the key and commits the last batches
             run_log.finish()
             if copied_from is not None:
                 _check_copies(writer, bars)
