@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint browser openssl-headers bench bench-ingest bench-backtest bench-audit bench-api clean
 
-$(STAMP): pyproject.toml requirements.lock infrastructure/store/_chain.c | openssl-headers
+$(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c | openssl-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -248,8 +248,9 @@ def execute(
     copied_from = str(source_settings.sqlite_path) if from_sqlite else None
     session = config.session(source_name, version)
     run_dir = new_run_dir(settings.data_dir / "runs", session)
-    run_path = run_settings(run_dir).sqlite_path
-    migrate(run_settings(run_dir), bulk_load=True)  # the new file's tables; nothing keeps it open
+    run_log_settings = run_settings(run_dir)
+    run_path = run_log_settings.sqlite_path
+    migrate(run_log_settings, bulk_load=True)  # the new file's tables; nothing keeps it open
     columns = [SpinnerColumn(), TextColumn("backtesting {task.completed:,} bars"), TimeElapsedColumn()]
     with (
         bulk_work_gc(),
@@ -258,9 +259,9 @@ def execute(
         task = progress.add_task("backtest")
         on_progress = lambda done: progress.update(task, completed=done)  # noqa: E731
         venue_factory = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
-        # Checkpoints go through the writer too (one connection writes the run log: no second
-        # connection's commit checkpoints the writer's WAL here), each signed before the next
-        # batch rather than right after the one that made it due (see ``CheckpointingLog``).
+        # Checkpoints go through the writer too (the run log's only connection until it is done),
+        # each signed before the next batch rather than right after the one that made it due
+        # (see ``CheckpointingLog``).
         writer = SQLiteWriterProcess(str(run_path), None, codec=codec, source=copied_from)
         run_log = checkpointing(writer, settings, deferred=True)
         build_key = writer.build_stream_key  # a bulk load: the key is built after the session
