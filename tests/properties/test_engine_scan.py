@@ -92,7 +92,7 @@ def run(
     batch_size: int,
     scan: bool,
     source: dict[int, tuple[StoredBar, bytes]] | None = None,
-) -> tuple[list[tuple[str, bytes]], list[int], ReportObserver]:
+) -> Run:
     session = cfg.session("test", "test-version")  # type: ignore[attr-defined]
     venue = SimulatedVenue(session.venue, session.originator_id, session.fee_rate, session.slippage_bps)
     observer = ReportObserver()
@@ -106,6 +106,22 @@ def run(
         runner.run_pages(pages, scan=scan)  # type: ignore[arg-type]
         stored = [(r.topic, r.state) for page in store.log.read_stored() for r in page]
     return stored, log.commits, observer
+
+
+Run = tuple[list[tuple[str, bytes]], list[int], ReportObserver]
+
+
+def assert_the_same_run(ours: Run, reference: Run) -> None:
+    """The same log, byte for byte and in the same commits, and the same report."""
+    assert ours[0] == reference[0], "the same events, in the same order, with the same bytes"
+    assert ours[1] == reference[1], "in the same commits"
+    report, expected = ours[2], reference[2]
+    assert report.timestamps == expected.timestamps
+    assert [str(e) for e in report.equity] == [str(e) for e in expected.equity]
+    assert report.bars_in_market == expected.bars_in_market
+    assert report.trades.closed == expected.trades.closed
+    assert report.digest.hexdigest() == expected.digest.hexdigest()
+    assert report.last_close == expected.last_close
 
 
 TIGHT = RiskLimits(
@@ -165,16 +181,7 @@ def test_scanning_quiet_bars_changes_nothing(
 
     one_by_one = run(inputs, cfg, page_size, batch_size, scan=False)
     scanned = run(inputs, cfg, page_size, batch_size, scan=True)
-
-    assert scanned[0] == one_by_one[0], "the same events, in the same order, with the same bytes"
-    assert scanned[1] == one_by_one[1], "in the same commits"
-    ours, reference = scanned[2], one_by_one[2]
-    assert ours.timestamps == reference.timestamps
-    assert [str(e) for e in ours.equity] == [str(e) for e in reference.equity]
-    assert ours.bars_in_market == reference.bars_in_market
-    assert ours.trades.closed == reference.trades.closed
-    assert ours.digest.hexdigest() == reference.digest.hexdigest()
-    assert ours.last_close == reference.last_close
+    assert_the_same_run(scanned, one_by_one)
 
 
 @settings(max_examples=60, deadline=None)
@@ -200,14 +207,7 @@ def test_scanning_closes_and_recording_bars_by_reference_changes_nothing(
 
     one_by_one = run(whole, cfg, page_size, batch_size, scan=False)
     scanned = run(pages, cfg, page_size, batch_size, scan=True, source=source)
-
-    assert scanned[0] == one_by_one[0], "the same events, in the same order, with the same bytes"
-    assert scanned[1] == one_by_one[1], "in the same commits"
-    ours, reference = scanned[2], one_by_one[2]
-    assert ours.timestamps == reference.timestamps
-    assert [str(e) for e in ours.equity] == [str(e) for e in reference.equity]
-    assert ours.trades.closed == reference.trades.closed
-    assert ours.digest.hexdigest() == reference.digest.hexdigest()
+    assert_the_same_run(scanned, one_by_one)
 
 
 def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
