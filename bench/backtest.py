@@ -33,40 +33,40 @@ import dataclasses
 import json
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
-from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from application.backtest import BacktestConfig, BarsFromLog, run_backtest
-from application.engine.bar_pages import BarPage
-from application.engine.engine import Input
+from application.backtest import BacktestConfig, BarsFromLog
 from application.engine.replay import verify
 from application.ingest import IngestRequest, ingest
-from application.ports import AuditedEvent
-from domain.events import AnyBar, Bar
+from bench.backtest_budget import (
+    as_backtests_read,
+    as_sent,
+    engine_alone,
+    insert_alone,
+    print_budget,
+    run_rows,
+    writer_alone,
+)
+from domain.events import AnyBar
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
-from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
+from infrastructure.bootstrap import log_file_settings, open_ledger
 from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
 from infrastructure.reports.html import write_html
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
-from infrastructure.store.sqlite_chain import insert_events
-from infrastructure.store.sqlite_writer import CACHE_KIB, SQLiteWriterProcess
-from infrastructure.store.stream_key import build_stream_key
-from infrastructure.venues.simulated import SimulatedVenue
 
 Number = TypeVar("Number", float, Decimal)
 
@@ -127,162 +127,11 @@ def plain_loop(closes: Sequence[Number], fast: int, slow: int, zero: Number = 0.
     return trades
 
 
-class _DecodedBars:
-    """Pages of bars read beforehand as a backtest reads them (``BarPage``s of closes, each bar
-    named by its id in the store): the engine without the store's reads."""
-
-    def __init__(self, pages: list[BarPage]) -> None:
-        self.read = pages
-
-    def __iter__(self) -> Iterator[Input]:
-        return (item for page in self.read for item in page.whole())
-
-    def pages(self) -> Iterator[BarPage]:
-        return iter(self.read)
-
-    def description(self) -> dict[str, Any]:
-        return {"source": "memory", "bars": sum(len(page) for page in self.read)}
-
-
-class _DiscardingLog:
-    """Takes the session's batches and keeps nothing: the engine without the run log's writer."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def append_encoded(self, items: Sequence[tuple[object, bytes | int]]) -> int:
-        self.count += len(items)
-        return self.count
-
-    def last_notification_id(self) -> int:
-        return self.count
-
-
-def _as_backtests_read(log: Any, codec: EventCodec) -> Iterator[BarPage]:
-    """The bars as ``memesnipe backtest`` reads them from a SQLite store: pages of closes, each bar
-    named by its id (its writer copies the rows), decoded whole only where asked."""
-    bars = BarsFromLog(log, codec, SYMBOL, "store", by_reference=True, closes_only=True)
-    return cast(Iterator[BarPage], bars.pages())
-
-
-def engine_alone(pages: list[BarPage]) -> float:
-    """Seconds for the engine, venue, observer and report over bars already read."""
-    start = time.perf_counter()
-    run_backtest(
-        _DiscardingLog(),  # type: ignore[arg-type]
-        EventCodec(),
-        CONFIG,
-        _DecodedBars(pages),
-        "memory",
-        "bench",
-        lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps),
-    )
-    return time.perf_counter() - start
-
-
-class _Row:
-    """What the writer reads of an event besides its bytes: stream, version, topic."""
-
-    __slots__ = ("TOPIC", "originator_id", "originator_version")
-
-    def __init__(self, record: AuditedEvent) -> None:
-        self.originator_id = UUID(bytes=record.originator_id)
-        self.originator_version = record.originator_version
-        self.TOPIC = record.topic
-
-
-def run_rows(run_log: Path) -> list[tuple[_Row, bytes]]:
-    """A finished run's rows, each with its bytes."""
-    with open_ledger(log_file_settings(run_log)) as run:
-        return [(_Row(r), r.state) for page in run.log.audited_events() for r in page]
-
-
-def as_sent(items: list[tuple[_Row, bytes]], source: Path) -> list[tuple[_Row, bytes | int]]:
-    """The run's rows as its writer was sent them: each bar by its id in the source store."""
-    database = sqlite3.connect(source)
-    ids = {
-        (originator, version): rowid
-        for rowid, originator, version in database.execute(
-            "SELECT rowid, originator_id, originator_version FROM stored_events WHERE topic = ?", (Bar.TOPIC,)
-        )
-    }
-    database.close()
-    return [
-        (row, ids[(row.originator_id.hex, row.originator_version)] if row.TOPIC == Bar.TOPIC else state)
-        for row, state in items
-    ]
-
-
-def writer_alone(items: list[tuple[_Row, bytes | int]], tmp: Path, source: Path) -> float:
-    """Seconds for the run log's writer process (copy the bars from the source, insert, link,
-    commit, build the key) fed the run's batches from memory, into a new file, as a run's."""
-    target = tmp / "writer-alone"
-    target.mkdir()
-    settings = run_settings(target)
-    migrate(settings, bulk_load=True)
-    writer = SQLiteWriterProcess(str(settings.sqlite_path), None, source=str(source))
-    start = time.perf_counter()
-    for i in range(0, len(items), 20_000):
-        writer.append_encoded(items[i : i + 20_000])  # type: ignore[arg-type]
-    writer.build_stream_key()
-    writer.close()
-    seconds = time.perf_counter() - start
-    shutil.rmtree(target)
-    return seconds
-
-
-def insert_alone(items: list[tuple[_Row, bytes]], tmp: Path) -> float:
-    """Seconds for SQLite alone to insert ``items`` into the log's table and build its stream key
-    at the end, as the writer does (same table, pragmas, statements and transactions; no pipe,
-    no copying from the source, no hashing)."""
-    target = tmp / "insert-alone"
-    target.mkdir()
-    settings = run_settings(target)
-    migrate(settings, bulk_load=True)
-    database = sqlite3.connect(str(settings.sqlite_path), isolation_level=None)
-    database.execute("PRAGMA journal_mode=MEMORY")  # a new file the writer fills alone
-    database.execute("PRAGMA synchronous=OFF")
-    database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    rows = [(e.originator_id.hex, e.originator_version, e.TOPIC, bytearray(s)) for e, s in items]
-    start = time.perf_counter()
-    cursor = database.cursor()
-    for i in range(0, len(rows), 20_000):
-        database.execute("BEGIN IMMEDIATE")
-        insert_events(cursor, rows[i : i + 20_000])
-        database.execute("COMMIT")
-    database.execute("BEGIN IMMEDIATE")
-    build_stream_key(cursor)
-    database.execute("COMMIT")
-    seconds = time.perf_counter() - start
-    database.close()
-    shutil.rmtree(target)
-    return seconds
-
-
 def _cpu_seconds() -> tuple[float, float]:
     """CPU seconds (user + system) used so far by this process and by its finished children (the
     run-log writers): which of the two processes bounds a run."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
-
-
-def print_budget(
-    bars: int, peer_seconds: float | None, stages: dict[str, float], irreducible: dict[str, float]
-) -> None:
-    """Microseconds a bar may cost for each goal, what each stage costs, and the least CPU a bar
-    needs whatever the engine does (the ``irreducible`` stages), spread over two cores."""
-    print("\nper-bar budget (microseconds per bar, this run):")
-    if peer_seconds is not None:
-        print(f"  {'allowed for 1.5x backtesting.py':<72} {peer_seconds / bars / 1.5 * 1e6:8.2f}")
-    print(f"  {'allowed for 120,000 bars/s':<72} {1e6 / 120_000:8.2f}")
-    for label, seconds in stages.items():
-        print(f"  {label:<72} {seconds / bars * 1e6:8.2f}")
-    least = sum(irreducible.values()) / bars * 1e6
-    print(f"  {'least CPU a bar needs: ' + ' + '.join(irreducible):<72} {least:8.2f}")
-    print(
-        f"  {'  ...spread perfectly over both cores':<72} {least / 2:8.2f}"
-        f"  ({2e6 / least:,.0f} bars/s at best)"
-    )
 
 
 def backtesting_py(bars: list[AnyBar]) -> tuple[float, int] | None:
@@ -413,12 +262,12 @@ def main() -> None:
         print(f"  (setup: generated and ingested in {time.perf_counter() - start:.1f} s)")
         start = time.perf_counter()
         with bulk_work_gc():
-            count = sum(len(page) for page in _as_backtests_read(store.log, codec))
+            count = sum(len(page) for page in as_backtests_read(store.log, codec, SYMBOL))
         read_seconds = time.perf_counter() - start
         read_rate = line(
             "store limit: read + decode the bars (as the backtest reads them)", count, read_seconds
         )
-        read_pages = list(_as_backtests_read(store.log, codec))
+        read_pages = list(as_backtests_read(store.log, codec, SYMBOL))
         decoded = list(BarsFromLog(store.log, codec, SYMBOL, "store"))  # whole, for the peers
     bars = [cast(AnyBar, bar) for bar, _ in decoded]
     closes = [float(b.close) for b in bars]
@@ -475,7 +324,7 @@ def main() -> None:
     print(f"  ratio MemeSnipe / plain loop floor: {ours / floor_rate:.3f}")
     print(f"  ratio MemeSnipe / store read limit: {ours / read_rate:.2f}")
     if not args.skip_budget:
-        alone = engine_alone(read_pages)
+        alone = engine_alone(read_pages, CONFIG)
         items = run_rows(Path(report["log"]))
         written = writer_alone(as_sent(items, settings.sqlite_path), tmp, settings.sqlite_path)
         inserted = insert_alone(items, tmp)
