@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
@@ -30,8 +31,12 @@ class ReportObserver(SessionObserver):
 
     def __init__(self) -> None:
         self.digest = DecisionDigest()
-        self.timestamps: list[int] = []
+        self.timestamps = array("q")
+        """Each bar's time (ns), in a machine array the statistics read without a copy."""
         self.equity: list[Decimal] = []
+        self.curve = array("d")
+        """The equity curve as floats, for the statistics: converted where a value is computed,
+        once for a stretch of equal values (a 1M-bar curve converted whole took 0.3-0.6 s)."""
         self.bars_in_market = 0
         self.trades = TradeTracker()
         self.last_close: dict[str, Decimal] = {}
@@ -90,6 +95,7 @@ class ReportObserver(SessionObserver):
                 equity += quantity * last_close.get(slot.symbol, _ZERO)
         self.timestamps.append(bar.ts_event)
         self.equity.append(equity)
+        self.curve.append(float(equity))
         self.bars_in_market += in_market
 
     def after_bars(self, inputs: Sequence[Input], start: int, stop: int, engine: Engine) -> None:
@@ -101,15 +107,18 @@ class ReportObserver(SessionObserver):
             return
         slot = engine.slots[0]
         quantity, cash = slot.quantity, engine.account.cash
-        timestamps, equity = self.timestamps, self.equity
+        timestamps, equity, curve = self.timestamps, self.equity, self.curve
         bars = cast(Sequence[tuple[AnyBar, bytes | None]], inputs)  # bars of the strategy's symbol (a scan's)
         if quantity:
             for index in range(start, stop):
                 bar = bars[index][0]
                 timestamps.append(bar.ts_event)
-                equity.append(cash + quantity * bar.close)
+                value = cash + quantity * bar.close
+                equity.append(value)
+                curve.append(float(value))
             self.bars_in_market += stop - start
         else:
             timestamps.extend([bars[index][0].ts_event for index in range(start, stop)])
             equity.extend([cash] * (stop - start))
+            curve.extend([float(cash)] * (stop - start))
         self.last_close[slot.symbol] = bars[stop - 1][0].close

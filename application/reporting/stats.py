@@ -49,27 +49,34 @@ def compute_stats(
     starting_cash: Decimal,
     trades: Sequence[RoundTrip],
     bars_in_market: int,
+    curve: Sequence[float] | None = None,
 ) -> dict[str, float | int | str | None]:
-    """Every statistic of the report, keyed by name (None where undefined)."""
+    """Every statistic of the report, keyed by name (None where undefined). ``curve``: the equity
+    as floats, where the caller has them (each ``float`` of its Decimal); else converted here."""
     ts = np.asarray(timestamps, dtype=np.int64)
-    curve = np.fromiter(map(float, equity), dtype=np.float64, count=len(equity))
+    if curve is None:
+        points = np.fromiter(map(float, equity), dtype=np.float64, count=len(equity))
+    else:
+        points = np.asarray(curve, dtype=np.float64)
+        if len(points) != len(equity):
+            raise ValueError(f"the float curve has {len(points)} points, the equity {len(equity)}")
     final = equity[-1] if equity else starting_cash
     stats: dict[str, float | int | str | None] = {
         "starting_cash": str(starting_cash),
         "final_equity": str(final),
         "total_return_pct": _pct(float(final / starting_cash) - 1.0) if starting_cash else None,
-        "bars": len(curve),
+        "bars": len(points),
     }
     ppy = periods_per_year(ts)
     stats["periods_per_year"] = round(ppy, 4)
     years = (int(ts[-1]) - int(ts[0])) / NS / SECONDS_PER_YEAR if len(ts) > 1 else 0.0
     ratio = float(final / starting_cash) if starting_cash else 0.0
     stats["cagr_pct"] = _cagr_pct(ratio, years)
-    returns = np.diff(curve) / curve[:-1] if len(curve) > 1 else np.empty(0)
+    returns = np.diff(points) / points[:-1] if len(points) > 1 else np.empty(0)
     stats.update(_return_stats(returns, ppy))
-    stats.update(_drawdown(ts, curve))
+    stats.update(_drawdown(ts, points))
     stats.update(_trade_stats(trades))
-    stats["exposure_time_pct"] = _pct(bars_in_market / len(curve)) if len(curve) else None
+    stats["exposure_time_pct"] = _pct(bars_in_market / len(points)) if len(points) else None
     return stats
 
 

@@ -118,6 +118,9 @@ def assert_the_same_run(ours: Run, reference: Run) -> None:
     report, expected = ours[2], reference[2]
     assert report.timestamps == expected.timestamps
     assert [str(e) for e in report.equity] == [str(e) for e in expected.equity]
+    assert list(report.curve) == list(expected.curve) == [float(e) for e in expected.equity], (
+        "floats of the equity"
+    )
     assert report.bars_in_market == expected.bars_in_market
     assert report.trades.closed == expected.trades.closed
     assert report.digest.hexdigest() == expected.digest.hexdigest()

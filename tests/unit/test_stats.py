@@ -103,3 +103,13 @@ def test_the_longest_drawdown_matches_the_definition_walked_bar_by_bar(
     ts = list(itertools.accumulate(gap * DAY * NS for _, gap in points))
     stats = compute_stats(ts, [Decimal(v) for v in equity], Decimal(1), [], 0)
     assert stats["max_drawdown_duration_s"] == _longest_drawdown_bar_by_bar(ts, equity)
+
+
+def test_a_given_float_curve_gives_the_statistics_of_the_decimal_one() -> None:
+    ts = [i * DAY * NS for i in range(6)]
+    equity = [Decimal(v) for v in ("100", "100.1", "99.37", "104.2", "101.05", "110.003")]
+    from_decimals = compute_stats(ts, equity, Decimal(100), [trip("3")], 4)
+    given_curve = compute_stats(ts, equity, Decimal(100), [trip("3")], 4, curve=[float(e) for e in equity])
+    assert given_curve == from_decimals
+    with pytest.raises(ValueError, match="5 points, the equity 6"):
+        compute_stats(ts, equity, Decimal(100), [], 0, curve=[100.0] * 5)
