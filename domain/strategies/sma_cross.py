@@ -78,7 +78,9 @@ class SmaCross:
                 intent = StrategyIntent("close", position, "fast SMA crossed below slow SMA", ())
                 break
         self._fast_sum, self._slow_sum, self._previous_sign = fast_sum, slow_sum, previous
-        return index, intent._replace(values=self._values()) if intent is not None else None
+        if intent is None:
+            return index, None
+        return index, StrategyIntent(intent.action, intent.quantity, intent.reason, self._values())
 
     def _values(self) -> tuple[tuple[str, Decimal], ...]:
         return (("fast_sma", self._fast_sum / self.fast), ("slow_sma", self._slow_sum / self.slow))

@@ -108,6 +108,10 @@ class EventCodec:
         naming some of its fields, as ``decode_page``'s ``decode_as``); errors as ``decode``'s."""
         decoder = self._decoder_as(topic, as_type)
         decode, decoders = decoder.decode, {topic: decoder}
+        try:  # a compressed state starts with a byte no msgpack value starts with: it fails here
+            return list(map(decode, states))
+        except msgspec.DecodeError:
+            pass  # one at a time, as below, decompressing where marked
         decoded: list[T] = []
         append = decoded.append
         try:

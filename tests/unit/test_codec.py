@@ -138,6 +138,7 @@ def test_decoding_many_keeps_decodes_errors() -> None:
         codec.decode_many(Bar.TOPIC, [good, good[:-3]], StoredBar)
     compressed = COMPRESSED_MARKER + zlib.compress(good)
     assert codec.decode_many(Bar.TOPIC, [compressed], Bar) == [bar()]
+    assert codec.decode_many(Bar.TOPIC, [good, compressed, good], Bar) == [bar()] * 3, "mixed, in order"
 
 
 def test_a_decoder_of_one_event_decodes_and_refuses_as_decoding_many() -> None:
