@@ -302,7 +302,9 @@ def main() -> None:
             if not risk_on:
                 ours_this_round = outcome["seconds"]
         peer_run = None if args.skip_peer else backtesting_py(bars)
-        if peer_run is not None:
+        if peer_run is None:
+            args.skip_peer = True  # not installed: said once
+        else:
             peers.append(peer_run)
             round_ratios.append(peer_run[0] / ours_this_round)
     report, with_risk = best[False], best[True]
