@@ -4,9 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser openssl-headers bench bench-ingest bench-backtest bench-audit bench-api clean
+.PHONY: demo test lint browser c-headers bench bench-ingest bench-backtest bench-audit bench-api clean
 
-$(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c | openssl-headers
+$(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c infrastructure/store/_loader.c infrastructure/store/chain_link.h | c-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -23,12 +23,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-openssl-headers:  ## OpenSSL's headers (Debian libssl-dev) for the C chain linker, installed when missing
-	@[ -f /usr/include/openssl/sha.h ] || ! command -v apt-get >/dev/null || { \
+c-headers:  ## OpenSSL's and SQLite's headers (Debian libssl-dev, libsqlite3-dev) for the C modules, installed when missing
+	@[ -f /usr/include/openssl/sha.h ] && [ -f /usr/include/sqlite3.h ] || ! command -v apt-get >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  echo "installing libssl-dev (Debian) for the C chain linker"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libssl-dev >/dev/null; } \
-	  || echo "no OpenSSL headers: the hash chain is linked in Python (slower; see README)"
+	  echo "installing libssl-dev and libsqlite3-dev (Debian) for the C chain linker and run-log loader"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libssl-dev libsqlite3-dev >/dev/null; } \
+	  || echo "no OpenSSL or SQLite headers: the store's C modules are not built, and Python does their work (slower; see README)"
 
 browser:  ## Chromium + ChromeDriver (Debian) for the dashboard's browser test, installed when missing
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \

@@ -20,13 +20,9 @@
  *               len(state) (4) || state), all big-endian (the canonical encoding in chain.py).
  */
 #define PY_SSIZE_T_CLEAN
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include <Python.h>
-#include <openssl/sha.h>
-#include <stdint.h>
-#include <string.h>
 
-#define LINK_SIZE 64
+#include "chain_link.h"
 
 typedef struct {
     uint64_t id;
@@ -36,20 +32,6 @@ typedef struct {
     Py_ssize_t topic_length;
     Py_buffer state;
 } Entry;
-
-static void put_u64(unsigned char *out, uint64_t value) {
-    for (int i = 7; i >= 0; i--) {
-        out[i] = (unsigned char)(value & 0xFF);
-        value >>= 8;
-    }
-}
-
-static int hex_digit(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 static int read_u63(PyObject *item, const char *what, Py_ssize_t index, uint64_t *out) {
     long long value = PyLong_AsLongLong(item);
@@ -75,15 +57,7 @@ static int read_originator(PyObject *item, Py_ssize_t index, unsigned char *out)
         Py_ssize_t length;
         const char *text = PyUnicode_AsUTF8AndSize(item, &length);
         if (text == NULL) return -1;
-        if (length == 32) {
-            int ok = 1;
-            for (int i = 0; i < 16 && ok; i++) {
-                int high = hex_digit(text[2 * i]), low = hex_digit(text[2 * i + 1]);
-                if (high < 0 || low < 0) ok = 0;
-                else out[i] = (unsigned char)(high * 16 + low);
-            }
-            if (ok) return 0;
-        }
+        if (parse_originator_hex(text, (size_t)length, out) == 0) return 0;
         PyErr_Format(PyExc_ValueError, "originator %zd is not 32 hex digits", index);
         return -1;
     }
@@ -159,28 +133,9 @@ static PyObject *link_block(PyObject *module, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         const Entry *entry = &entries[i];
-        unsigned char fixed[34], length[4];
-        put_u64(fixed, entry->id);
-        memcpy(fixed + 8, entry->originator, 16);
-        put_u64(fixed + 24, entry->version);
-        fixed[32] = (unsigned char)(entry->topic_length >> 8);
-        fixed[33] = (unsigned char)(entry->topic_length & 0xFF);
-        uint32_t state_length = (uint32_t)entry->state.len;
-        length[0] = (unsigned char)(state_length >> 24);
-        length[1] = (unsigned char)(state_length >> 16);
-        length[2] = (unsigned char)(state_length >> 8);
-        length[3] = (unsigned char)state_length;
-        SHA256_CTX context;
-        SHA256_Init(&context);
-        SHA256_Update(&context, head, 32);
-        SHA256_Update(&context, fixed, sizeof fixed);
-        SHA256_Update(&context, entry->topic, (size_t)entry->topic_length);
-        SHA256_Update(&context, length, sizeof length);
-        SHA256_Update(&context, entry->state.buf, (size_t)entry->state.len);
-        SHA256_Final(head, &context);
-        unsigned char *link = out + i * LINK_SIZE;
-        memcpy(link, fixed, 32); /* id, originator, version: the body's first 32 bytes */
-        memcpy(link + 32, head, 32);
+        chain_link(head, entry->id, entry->originator, entry->version, entry->topic,
+                   (size_t)entry->topic_length, entry->state.buf, (size_t)entry->state.len,
+                   out + i * LINK_SIZE);
     }
     Py_END_ALLOW_THREADS
     last = PyBytes_FromStringAndSize((const char *)head, 32);

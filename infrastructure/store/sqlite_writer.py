@@ -21,7 +21,9 @@ pages once, into the file, instead of into the WAL and again into the file at ea
 thread is gone). At the end the file is made durable and switched to WAL, like every ledger.
 A load that stops midway (the process killed in a commit, a power cut) may leave the file
 damaged: the backtest has failed then, and the file is refused at its next open
-(``stream_key.ensure_stream_key``); rerun the backtest.
+(``stream_key.ensure_stream_key``); rerun the backtest. Such a file's batches are inserted and
+linked by the C loader where it was built (``bulk_loader``): the same rows, links and copies'
+digest as the Python path, without a Python object per row.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.audit.chain import GENESIS
 from domain.events import Event
 from infrastructure.errors import StoreError
+from infrastructure.store.bulk_loader import Columns, NativeBatches
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.source_copies import Row, SourceMissing, SourceRows, split_batch
 from infrastructure.store.sqlite_chain import chain_head, insert_chained
@@ -70,7 +73,7 @@ def _send_encoded(stream: IO[bytes], data: bytes) -> None:
     stream.flush()
 
 
-_COLUMNS = msgspec.msgpack.Decoder(
+_COLUMNS: msgspec.msgpack.Decoder[Columns] = msgspec.msgpack.Decoder(
     tuple[list[str], list[int], list[str], list[bytearray], list[tuple[int, int, int]]]
 )
 """A batch as four columns (originator ids, versions, topics, states) and the rows it copies from
@@ -80,9 +83,9 @@ without first looking for an adapter (for bytes it tries one, and the failed loo
 than the copy)."""
 
 
-def _rows(message: bytes, source: SourceRows | None) -> list[Row]:
+def _rows(columns: Columns, source: SourceRows | None) -> list[Row]:
     # The batch's rows, in order, with the copied ones read from the source.
-    originators, versions, topics, states, copies = _COLUMNS.decode(message)
+    originators, versions, topics, states, copies = columns
     inline: list[Row] = list(zip(originators, versions, topics, states, strict=True))
     if not copies:
         return inline
@@ -172,19 +175,27 @@ class _Checkpointer:
 
 
 def _write(
-    database: sqlite3.Connection, message: bytes, chained: bool, source: SourceRows | None
+    database: sqlite3.Connection,
+    message: bytes,
+    chained: bool,
+    source: SourceRows | None,
+    native: NativeBatches | None,
 ) -> tuple[int, tuple[int, bytes] | None]:
-    """One message in its own transaction: a batch of rows (inserted and linked), or the stream
-    key (empty); the last rowid and the chain's head after it."""
+    """One message in its own transaction: a batch of rows (inserted and linked, by the C loader
+    when there is one), or the stream key (empty); the last rowid and the chain's head after it."""
+    if native is not None and message:
+        return native.write(_COLUMNS.decode(message))
     database.execute("BEGIN IMMEDIATE")
     try:
         cursor = database.cursor()
         if not message:
             build_stream_key(cursor)
         elif chained:
-            insert_chained(cursor, _rows(message, source))
+            insert_chained(cursor, _rows(_COLUMNS.decode(message), source))
         else:
-            cursor.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", _rows(message, source))
+            cursor.executemany(
+                "INSERT INTO stored_events VALUES (?,?,?,?)", _rows(_COLUMNS.decode(message), source)
+            )
         last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
         head = chain_head(cursor) if chained else None
     except BaseException:
@@ -198,7 +209,8 @@ def serve(
     path: str, synchronous: str, chained: bool, source_path: str | None = None, alone: bool = False
 ) -> None:
     """The writer's loop: batches of rows in on stdin, (status, last rowid, chain head, digest and
-    count of the rows copied from ``source_path`` so far) out on stdout, in order; an empty
+    count of the rows copied from ``source_path`` so far, whether the C loader wrote it) out on
+    stdout, in order; an empty
     message asks for the stream key after a bulk load (``stream_key``), answered the same way.
     After a batch fails, every later one is refused (so nothing after the gap commits).
     ``alone``: a new file only this process opens until it is done (see the module)."""
@@ -213,7 +225,12 @@ def serve(
         database.execute(f"PRAGMA synchronous={synchronous}")
         database.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
         checkpointer = _Checkpointer(path)
-    source = SourceRows(source_path) if source_path else None
+    native = (
+        NativeBatches.open(path, source_path, CACHE_KIB, database)
+        if chained and checkpointer is None
+        else None
+    )
+    source = SourceRows(source_path) if source_path and native is None else None
     sink = sys.stdout.buffer
     batches: queue.Queue[bytes | None] = queue.Queue(maxsize=IN_FLIGHT)
     threading.Thread(target=_read_ahead, args=(sys.stdin.buffer, batches), daemon=True).start()
@@ -223,15 +240,20 @@ def serve(
             _send(sink, ["error", f"an earlier batch failed, so this one was not written: {failed}"])
             continue
         try:
-            last, head = _write(database, message, chained, source)
+            last, head = _write(database, message, chained, source, native)
         except (sqlite3.Error, StoreError) as error:
             failed = f"{type(error).__name__}: {error}"
             _send(sink, ["error", failed])
             continue
         if checkpointer is not None:
             checkpointer.committed()
-        copied = (source.digest, source.copied) if source is not None else None
-        _send(sink, ["ok", last, head, copied])
+        if native is not None:
+            copied: tuple[str, int] | None = native.copied if source_path else None
+        else:
+            copied = (source.digest, source.copied) if source is not None else None
+        _send(sink, ["ok", last, head, copied, native is not None])
+    if native is not None:
+        native.close()
     if checkpointer is not None:
         checkpointer.stop()
     else:  # loaded without a journal: now durable (the switch's commit syncs the file), then WAL
@@ -270,6 +292,8 @@ class SQLiteWriterProcess:
         self._copies = source is not None
         self.copied: tuple[str, int] | None = None
         """The digest and count of the rows copied from the source, as of the last batch answered."""
+        self.native: bool | None = None
+        """Whether the writer loads batches in C (``bulk_loader``), once it has answered one."""
         self._process = subprocess.Popen(  # noqa: S603 -- our own module and our own files
             [
                 sys.executable,
@@ -380,7 +404,7 @@ class SQLiteWriterProcess:
         status, value, *rest = answer
         if status == "ok":
             self._last = int(value)
-            head, copied = rest
+            head, copied, self.native = rest
             if head is not None:
                 self._head = (int(head[0]), bytes(head[1]))
             if copied is not None:

@@ -1,0 +1,470 @@
+/* A run log's batches inserted and linked in C, on a SQLite connection of this module's own:
+ * what sqlite_writer.py's writer does for a batch (sqlite_chain.insert_chained, with the rows it
+ * copies from the source log read by source_copies.SourceRows), with the same rows, the same
+ * block of links and the same digest of the copied rows, without a Python object per row.
+ *
+ * The writer of a new file that it fills alone (a backtest's run log) spent most of its time on
+ * the rows' Python objects: fetching each copied bar from the source as a tuple, handing each row
+ * to sqlite3's executemany, handing each again to the linker. Here a copied row goes from the
+ * source's statement to the insert's as SQLite's own values, and is hashed where it lies; the
+ * whole batch runs without the interpreter lock (the writer's other thread keeps reading the
+ * pipe meanwhile).
+ *
+ * Loader(path, source=None)             open ``path`` (read-write) and ``source`` (read-only)
+ *   .execute(sql)                       run statements on the connection (pragmas, transactions)
+ *   .append(head, before, originators, versions, topics, states, copies) -> (last, head)
+ *       insert one batch into stored_events and its block into stored_chain_blocks, in the
+ *       caller's transaction. ``head``: the chain's hash after row ``before`` (the table's
+ *       last rowid; every row is linked). Inline rows: the four columns (originator's 32 hex
+ *       digits, version, topic, state bytes-like). ``copies``: (position, first source id,
+ *       count) runs of source rows, each put before the inline row at ``position`` (positions
+ *       in increasing order). Returns the last rowid and the chain's hash after it.
+ *   .copied, .copied_digest()           how many source rows were copied, SHA-256 of their states
+ *   .close()
+ * Errors raise LoadError, or MissingSourceRow for a copy naming a row the source lacks.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <sqlite3.h>
+
+#include "chain_link.h"
+
+static PyObject *LoadError;
+static PyObject *MissingSourceRow;
+
+typedef struct {
+    PyObject_HEAD
+    sqlite3 *db;
+    sqlite3 *source;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *block;
+    sqlite3_stmt *fetch;
+    SHA256_CTX copied_hash;
+    long long copied;
+} Loader;
+
+typedef struct {
+    const char *originator;
+    Py_ssize_t originator_length;
+    unsigned char raw[16];
+    sqlite3_int64 version;
+    const char *topic;
+    Py_ssize_t topic_length;
+    Py_buffer state;
+} Row;
+
+typedef struct {
+    Py_ssize_t position;
+    sqlite3_int64 first, count;
+} Copy;
+
+/* What went wrong without the interpreter lock, raised once it is taken back. */
+typedef struct {
+    PyObject *kind;
+    char message[512];
+} Failure;
+
+static int fail(Failure *failure, PyObject *kind, const char *message, sqlite3 *db) {
+    failure->kind = kind;
+    if (db != NULL)
+        snprintf(failure->message, sizeof failure->message, "%s: %s", message, sqlite3_errmsg(db));
+    else
+        snprintf(failure->message, sizeof failure->message, "%s", message);
+    return -1;
+}
+
+static int prepare(Loader *self, Failure *failure) {
+    if (self->insert != NULL) return 0;
+    if (sqlite3_prepare_v2(self->db, "INSERT INTO stored_events VALUES (?,?,?,?)", -1, &self->insert, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(self->db, "INSERT INTO stored_chain_blocks VALUES (?,?,?)", -1, &self->block, NULL) !=
+            SQLITE_OK)
+        return fail(failure, LoadError, "preparing the inserts", self->db);
+    if (self->source != NULL &&
+        sqlite3_prepare_v2(self->source,
+                           "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+                           "WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+                           -1, &self->fetch, NULL) != SQLITE_OK)
+        return fail(failure, LoadError, "preparing the source's read", self->source);
+    return 0;
+}
+
+/* Insert the row bound to the insert statement; its rowid must be ``expected``. */
+static int step_insert(Loader *self, sqlite3_int64 expected, Failure *failure) {
+    int rc = sqlite3_step(self->insert);
+    sqlite3_reset(self->insert);
+    if (rc != SQLITE_DONE) return fail(failure, LoadError, "inserting an event", self->db);
+    if (sqlite3_last_insert_rowid(self->db) != expected) {
+        snprintf(failure->message, sizeof failure->message,
+                 "an event got rowid %lld, not %lld: another writer appended to a file loaded alone",
+                 (long long)sqlite3_last_insert_rowid(self->db), (long long)expected);
+        failure->kind = LoadError;
+        return -1;
+    }
+    return 0;
+}
+
+static int bind_blob(sqlite3_stmt *statement, int column, const void *data, Py_ssize_t length) {
+    /* An empty state is an empty BLOB, as sqlite3 binds b"" (a NULL pointer would bind NULL). */
+    return length ? sqlite3_bind_blob64(statement, column, data, (sqlite3_uint64)length, SQLITE_STATIC)
+                  : sqlite3_bind_zeroblob(statement, column, 0);
+}
+
+/* Copy source rows first..first+count-1 (consecutive ids) into the table, linking each. */
+static int copy_run(Loader *self, const Copy *copy, unsigned char *head, sqlite3_int64 *last,
+                    unsigned char **link, Failure *failure) {
+    sqlite3_stmt *fetch = self->fetch, *insert = self->insert;
+    sqlite3_bind_int64(fetch, 1, copy->first);
+    sqlite3_bind_int64(fetch, 2, copy->first + copy->count - 1);
+    int result = 0;
+    for (sqlite3_int64 k = 0; k < copy->count && result == 0; k++) {
+        sqlite3_int64 wanted = copy->first + k;
+        int rc = sqlite3_step(fetch);
+        if (rc == SQLITE_ROW && sqlite3_column_int64(fetch, 0) != wanted) rc = SQLITE_DONE;
+        if (rc == SQLITE_DONE) {
+            snprintf(failure->message, sizeof failure->message,
+                     "the source log has no event %lld to copy: it changed under the run", (long long)wanted);
+            failure->kind = MissingSourceRow;
+            result = -1;
+            break;
+        }
+        if (rc != SQLITE_ROW) {
+            result = fail(failure, LoadError, "reading the source log", self->source);
+            break;
+        }
+        unsigned char raw[16];
+        int text_columns = sqlite3_column_type(fetch, 1) == SQLITE_TEXT && sqlite3_column_type(fetch, 3) == SQLITE_TEXT;
+        const unsigned char *originator = sqlite3_column_text(fetch, 1);
+        int originator_length = sqlite3_column_bytes(fetch, 1);
+        sqlite3_int64 version = sqlite3_column_int64(fetch, 2);
+        const unsigned char *topic = sqlite3_column_text(fetch, 3);
+        int topic_length = sqlite3_column_bytes(fetch, 3);
+        const void *state = sqlite3_column_blob(fetch, 4);
+        int state_length = sqlite3_column_bytes(fetch, 4);
+        if (!text_columns || originator == NULL || topic == NULL || version < 0 || topic_length > 0xFFFF ||
+            parse_originator_hex((const char *)originator, (size_t)originator_length, raw) < 0) {
+            snprintf(failure->message, sizeof failure->message,
+                     "the source log's event %lld is not an event row (originator, version, topic)",
+                     (long long)wanted);
+            failure->kind = LoadError;
+            result = -1;
+            break;
+        }
+        /* Bound as sqlite3 binds what it reads: text, integer, text, and the state as a BLOB. */
+        sqlite3_bind_text(insert, 1, (const char *)originator, originator_length, SQLITE_STATIC);
+        sqlite3_bind_int64(insert, 2, version);
+        sqlite3_bind_text(insert, 3, (const char *)topic, topic_length, SQLITE_STATIC);
+        bind_blob(insert, 4, state, state_length);
+        *last += 1;
+        if (step_insert(self, *last, failure) < 0) {
+            result = -1;
+            break;
+        }
+        chain_link(head, (uint64_t)*last, raw, (uint64_t)version, (const char *)topic, (size_t)topic_length,
+                   state, (size_t)state_length, *link);
+        *link += LINK_SIZE;
+        if (state_length) SHA256_Update(&self->copied_hash, state, (size_t)state_length);
+        self->copied += 1;
+    }
+    sqlite3_reset(fetch);
+    return result;
+}
+
+static int insert_row(Loader *self, Row *row, unsigned char *head, sqlite3_int64 *last, unsigned char **link,
+                      Failure *failure) {
+    sqlite3_stmt *insert = self->insert;
+    sqlite3_bind_text(insert, 1, row->originator, (int)row->originator_length, SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 2, row->version);
+    sqlite3_bind_text(insert, 3, row->topic, (int)row->topic_length, SQLITE_STATIC);
+    bind_blob(insert, 4, row->state.buf, row->state.len);
+    *last += 1;
+    if (step_insert(self, *last, failure) < 0) return -1;
+    chain_link(head, (uint64_t)*last, row->raw, (uint64_t)row->version, row->topic, (size_t)row->topic_length,
+               row->state.buf, (size_t)row->state.len, *link);
+    *link += LINK_SIZE;
+    return 0;
+}
+
+static int store_block(Loader *self, sqlite3_int64 first, sqlite3_int64 last, const unsigned char *links,
+                       Failure *failure) {
+    sqlite3_stmt *block = self->block;
+    sqlite3_bind_int64(block, 1, last);
+    sqlite3_bind_int64(block, 2, first);
+    sqlite3_bind_blob64(block, 3, links, (sqlite3_uint64)(last - first + 1) * LINK_SIZE, SQLITE_STATIC);
+    int rc = sqlite3_step(block);
+    sqlite3_reset(block);
+    return rc == SQLITE_DONE ? 0 : fail(failure, LoadError, "inserting the chain's block", self->db);
+}
+
+/* The inline rows' values, held (states through the buffer protocol) while the lock is released. */
+static int read_rows(PyObject *originators, PyObject *versions, PyObject *topics, PyObject *states, Row *rows,
+                     Py_ssize_t count, Py_ssize_t *filled) {
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Row *row = &rows[i];
+        PyObject *originator = PyList_GET_ITEM(originators, i), *topic = PyList_GET_ITEM(topics, i);
+        if (!PyUnicode_Check(originator) || !PyUnicode_Check(topic)) {
+            PyErr_Format(PyExc_TypeError, "row %zd: the originator and the topic must be str", i);
+            return -1;
+        }
+        row->originator = PyUnicode_AsUTF8AndSize(originator, &row->originator_length);
+        if (row->originator == NULL) return -1;
+        if (parse_originator_hex(row->originator, (size_t)row->originator_length, row->raw) < 0) {
+            PyErr_Format(PyExc_ValueError, "row %zd: the originator is not 32 hex digits", i);
+            return -1;
+        }
+        row->version = PyLong_AsLongLong(PyList_GET_ITEM(versions, i));
+        if (row->version == -1 && PyErr_Occurred()) return -1;
+        if (row->version < 0) {
+            PyErr_Format(PyExc_ValueError, "row %zd: the version is negative", i);
+            return -1;
+        }
+        row->topic = PyUnicode_AsUTF8AndSize(topic, &row->topic_length);
+        if (row->topic == NULL) return -1;
+        if (row->topic_length > 0xFFFF) {
+            PyErr_Format(PyExc_ValueError, "row %zd: the topic is longer than 65535 bytes", i);
+            return -1;
+        }
+        if (PyObject_GetBuffer(PyList_GET_ITEM(states, i), &row->state, PyBUF_SIMPLE) < 0) return -1;
+        *filled = i + 1;
+        if (row->state.len > 0x7FFFFFFF) {
+            PyErr_Format(PyExc_ValueError, "row %zd: the state is 2 GiB or more", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int read_copies(PyObject *list, Copy *copies, Py_ssize_t count, Py_ssize_t inline_count,
+                       sqlite3_int64 *copied) {
+    Py_ssize_t previous = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Copy *copy = &copies[i];
+        PyObject *item = PySequence_Fast(PyList_GET_ITEM(list, i), "a copy is (position, first id, count)");
+        if (item == NULL) return -1;
+        long long first = -1, number = -1;
+        if (PySequence_Fast_GET_SIZE(item) == 3) {
+            PyObject **parts = PySequence_Fast_ITEMS(item);
+            copy->position = PyLong_AsSsize_t(parts[0]);
+            first = PyLong_AsLongLong(parts[1]);
+            number = PyLong_AsLongLong(parts[2]);
+        } else
+            copy->position = -1;
+        Py_DECREF(item);
+        if (PyErr_Occurred()) return -1;
+        copy->first = first;
+        copy->count = number;
+        if (copy->position < previous || copy->position > inline_count || first < 1 || number < 1) {
+            PyErr_Format(PyExc_ValueError, "copy %zd: out of order or out of range", i);
+            return -1;
+        }
+        previous = copy->position;
+        *copied += number;
+    }
+    return 0;
+}
+
+static PyObject *Loader_append(Loader *self, PyObject *args) {
+    Py_buffer previous;
+    long long before;
+    PyObject *originators, *versions, *topics, *states, *copy_list;
+    if (!PyArg_ParseTuple(args, "y*LO!O!O!O!O!", &previous, &before, &PyList_Type, &originators, &PyList_Type,
+                          &versions, &PyList_Type, &topics, &PyList_Type, &states, &PyList_Type, &copy_list))
+        return NULL;
+    PyObject *result = NULL;
+    Row *rows = NULL;
+    Copy *copies = NULL;
+    unsigned char *links = NULL;
+    Py_ssize_t filled = 0;
+    Py_ssize_t count = PyList_GET_SIZE(originators), copy_count = PyList_GET_SIZE(copy_list);
+    sqlite3_int64 copied = 0;
+    if (self->db == NULL) {
+        PyErr_SetString(LoadError, "the loader is closed");
+        goto done;
+    }
+    if (previous.len != 32 || before < 0) {
+        PyErr_SetString(PyExc_ValueError, "head must be a 32-byte hash and before a rowid");
+        goto done;
+    }
+    if (PyList_GET_SIZE(versions) != count || PyList_GET_SIZE(topics) != count || PyList_GET_SIZE(states) != count) {
+        PyErr_SetString(PyExc_ValueError, "the inline rows' columns differ in length");
+        goto done;
+    }
+    if (copy_count && self->source == NULL) {
+        PyErr_SetString(MissingSourceRow, "the batch copies rows from a source, and this loader was given none");
+        goto done;
+    }
+    rows = PyMem_Calloc(count ? count : 1, sizeof(Row));
+    copies = PyMem_Calloc(copy_count ? copy_count : 1, sizeof(Copy));
+    if (rows == NULL || copies == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (read_rows(originators, versions, topics, states, rows, count, &filled) < 0) goto done;
+    if (read_copies(copy_list, copies, copy_count, count, &copied) < 0) goto done;
+    sqlite3_int64 total = count + copied;
+    links = PyMem_Malloc(total ? (size_t)total * LINK_SIZE : 1);
+    if (links == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    unsigned char head[32];
+    memcpy(head, previous.buf, 32);
+    sqlite3_int64 last = before;
+    unsigned char *link = links;
+    Failure failure = {NULL, ""};
+    int status = 0;
+    Py_BEGIN_ALLOW_THREADS
+    status = prepare(self, &failure);
+    Py_ssize_t next_copy = 0;
+    for (Py_ssize_t i = 0; i <= count && status == 0; i++) {
+        while (status == 0 && next_copy < copy_count && copies[next_copy].position == i)
+            status = copy_run(self, &copies[next_copy++], head, &last, &link, &failure);
+        if (status == 0 && i < count) status = insert_row(self, &rows[i], head, &last, &link, &failure);
+    }
+    if (status == 0 && total) status = store_block(self, before + 1, last, links, &failure);
+    Py_END_ALLOW_THREADS
+    if (status < 0) {
+        PyErr_SetString(failure.kind, failure.message);
+        goto done;
+    }
+    result = Py_BuildValue("Ly#", (long long)last, (const char *)head, (Py_ssize_t)32);
+done:
+    for (Py_ssize_t i = 0; i < filled; i++) PyBuffer_Release(&rows[i].state);
+    PyMem_Free(rows);
+    PyMem_Free(copies);
+    PyMem_Free(links);
+    PyBuffer_Release(&previous);
+    return result;
+}
+
+static PyObject *Loader_execute(Loader *self, PyObject *args) {
+    const char *sql;
+    if (!PyArg_ParseTuple(args, "s", &sql)) return NULL;
+    if (self->db == NULL) {
+        PyErr_SetString(LoadError, "the loader is closed");
+        return NULL;
+    }
+    char *message = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = sqlite3_exec(self->db, sql, NULL, NULL, &message);
+    Py_END_ALLOW_THREADS
+    if (rc != SQLITE_OK) {
+        PyErr_Format(LoadError, "%s: %s", sql, message ? message : sqlite3_errstr(rc));
+        sqlite3_free(message);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *Loader_copied_digest(Loader *self, PyObject *Py_UNUSED(ignored)) {
+    SHA256_CTX copy = self->copied_hash;
+    unsigned char digest[32];
+    char text[65];
+    SHA256_Final(digest, &copy);
+    for (int i = 0; i < 32; i++) snprintf(text + 2 * i, 3, "%02x", digest[i]);
+    return PyUnicode_FromStringAndSize(text, 64);
+}
+
+static void close_all(Loader *self) {
+    sqlite3_finalize(self->insert);
+    sqlite3_finalize(self->block);
+    sqlite3_finalize(self->fetch);
+    self->insert = self->block = self->fetch = NULL;
+    if (self->db != NULL) sqlite3_close_v2(self->db);
+    if (self->source != NULL) sqlite3_close_v2(self->source);
+    self->db = self->source = NULL;
+}
+
+static PyObject *Loader_close(Loader *self, PyObject *Py_UNUSED(ignored)) {
+    close_all(self);
+    Py_RETURN_NONE;
+}
+
+static int Loader_init(Loader *self, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"path", "source", NULL};
+    const char *path, *source = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|z", keywords, &path, &source)) return -1;
+    close_all(self);
+    SHA256_Init(&self->copied_hash);
+    self->copied = 0;
+    if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        PyErr_Format(LoadError, "opening %s: %s", path, self->db ? sqlite3_errmsg(self->db) : "out of memory");
+        close_all(self);
+        return -1;
+    }
+    sqlite3_busy_timeout(self->db, 30000);
+    if (source != NULL && sqlite3_open_v2(source, &self->source, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        PyErr_Format(LoadError, "opening the source %s: %s", source,
+                     self->source ? sqlite3_errmsg(self->source) : "out of memory");
+        close_all(self);
+        return -1;
+    }
+    if (self->source != NULL) sqlite3_busy_timeout(self->source, 30000);
+    return 0;
+}
+
+static void Loader_dealloc(Loader *self) {
+    close_all(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Loader_get_copied(Loader *self, void *Py_UNUSED(closure)) {
+    return PyLong_FromLongLong(self->copied);
+}
+
+static PyMethodDef Loader_methods[] = {
+    {"append", (PyCFunction)Loader_append, METH_VARARGS,
+     "append(head, before, originators, versions, topics, states, copies) -> (last, head)"},
+    {"execute", (PyCFunction)Loader_execute, METH_VARARGS, "execute(sql): run statements on the connection"},
+    {"copied_digest", (PyCFunction)Loader_copied_digest, METH_NOARGS,
+     "SHA-256 (hex) over the copied rows' states, in the order copied"},
+    {"close", (PyCFunction)Loader_close, METH_NOARGS, "close both connections"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Loader_getset[] = {
+    {"copied", (getter)Loader_get_copied, NULL, "how many source rows were copied", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject LoaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "infrastructure.store._loader.Loader",
+    .tp_basicsize = sizeof(Loader),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A run log's batches inserted and linked in C (see the module).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Loader_init,
+    .tp_dealloc = (destructor)Loader_dealloc,
+    .tp_methods = Loader_methods,
+    .tp_getset = Loader_getset,
+};
+
+static PyObject *sqlite_version(PyObject *module, PyObject *Py_UNUSED(ignored)) {
+    return PyUnicode_FromString(sqlite3_libversion());
+}
+
+static PyMethodDef module_methods[] = {
+    {"sqlite_version", sqlite_version, METH_NOARGS, "the SQLite library this module runs on"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef loader_module = {
+    PyModuleDef_HEAD_INIT, "_loader", "A run log's batches inserted and linked in C.", -1, module_methods,
+};
+
+PyMODINIT_FUNC PyInit__loader(void) {
+    if (PyType_Ready(&LoaderType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&loader_module);
+    if (module == NULL) return NULL;
+    LoadError = PyErr_NewException("infrastructure.store._loader.LoadError", NULL, NULL);
+    MissingSourceRow = PyErr_NewException("infrastructure.store._loader.MissingSourceRow", LoadError, NULL);
+    if (LoadError == NULL || MissingSourceRow == NULL ||
+        PyModule_AddObjectRef(module, "Loader", (PyObject *)&LoaderType) < 0 ||
+        PyModule_AddObjectRef(module, "LoadError", LoadError) < 0 ||
+        PyModule_AddObjectRef(module, "MissingSourceRow", MissingSourceRow) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

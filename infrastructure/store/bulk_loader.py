@@ -1,0 +1,102 @@
+"""A run log's batches inserted and linked in C, where ``_loader.c`` was built.
+
+The writer of a new file it fills alone (``sqlite_writer``, a backtest's run log) spent most of
+its time on a Python object per row: each copied bar fetched from the source as a tuple, each
+row handed to sqlite3 and again to the chain's linker. ``NativeBatches`` hands a batch's columns
+to the C loader instead, which copies the source's rows statement to statement, inserts the
+inline ones, links every row and stores the batch's block, on a connection of its own, without
+the interpreter lock: the same rows, block and digest of the copied rows as
+``sqlite_chain.insert_chained`` over ``SourceRows.merge`` (tests/integration/test_bulk_loader.py
+loads the same batches both ways and compares the files).
+
+Used only where it is the same SQLite library as Python's (two libraries in one process would
+not see each other's locks on the file) and where every row of the file is already linked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from infrastructure.errors import StoreError
+from infrastructure.store.source_copies import Copy, SourceMissing
+from infrastructure.store.sqlite_chain import chain_head
+
+_loader: Any
+try:
+    from infrastructure.store import _loader  # type: ignore[attr-defined,no-redef]
+except ImportError:  # not built here: the writer's Python path
+    _loader = None
+
+NATIVE = _loader is not None and _loader.sqlite_version() == sqlite3.sqlite_version
+"""Whether batches can be loaded in C here (the benchmarks print it)."""
+
+
+class LoadFailed(StoreError):
+    """The C loader refused a batch (SQLite's error, or rows that are not events); it was rolled back."""
+
+
+Columns = tuple[list[str], list[int], list[str], list[Any], Sequence[Copy]]
+"""A batch as the writer receives it: originators (hex), versions, topics, states, copies."""
+
+
+class NativeBatches:
+    """Batches appended by the C loader, each in its own transaction (see the module)."""
+
+    def __init__(self, loader: Any, last: int, head: bytes) -> None:
+        self._loader = loader
+        self._last, self._head = last, head
+
+    @classmethod
+    def open(
+        cls, path: str, source: str | None, cache_kib: int, database: sqlite3.Connection
+    ) -> NativeBatches | None:
+        """A loader for ``path`` (a file ``database`` has open, in no transaction) copying from
+        ``source``; None where it cannot be used (not built, another SQLite library, or rows of
+        the file not linked yet: the Python path links those first)."""
+        if not NATIVE:
+            return None
+        cursor = database.cursor()
+        linked, head = chain_head(cursor)
+        last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
+        if linked != last:
+            return None
+        loader = _loader.Loader(path, source)
+        try:
+            for pragma in (f"cache_size=-{cache_kib}", "journal_mode=MEMORY", "synchronous=OFF"):
+                loader.execute(f"PRAGMA {pragma}")
+        except _loader.LoadError as error:
+            loader.close()
+            raise LoadFailed(str(error)) from None
+        return cls(loader, last, head)
+
+    def write(self, columns: Columns) -> tuple[int, tuple[int, bytes]]:
+        """One batch in its own transaction: the last rowid and the chain's head after it."""
+        originators, versions, topics, states, copies = columns
+        loader = self._loader
+        try:
+            loader.execute("BEGIN IMMEDIATE")
+            try:
+                last, head = loader.append(
+                    self._head, self._last, originators, versions, topics, states, list(copies)
+                )
+            except BaseException:
+                loader.execute("ROLLBACK")
+                raise
+            loader.execute("COMMIT")
+        except _loader.MissingSourceRow as error:
+            raise SourceMissing(str(error)) from None
+        except _loader.LoadError as error:
+            raise LoadFailed(str(error)) from None
+        self._last, self._head = last, head
+        return last, (last, head)
+
+    @property
+    def copied(self) -> tuple[str, int]:
+        """SHA-256 over the copied rows' states in the order copied, and how many."""
+        return self._loader.copied_digest(), self._loader.copied
+
+    def close(self) -> None:
+        """Close the loader's connections."""
+        self._loader.close()

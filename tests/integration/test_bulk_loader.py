@@ -1,0 +1,180 @@
+"""The C loader gives a run log the writer's Python path would: rows, links, copies' digest.
+
+The same batches (inline rows, and runs of rows copied from a source whose ids are not all
+consecutive) go into two fresh run logs, one through ``sqlite_chain.insert_chained`` over
+``SourceRows``, one through ``NativeBatches``; the files must hold the same rows (values and
+SQLite types), the same blocks, and answer the same. A backtest whose writer fills its file
+alone (the CLI's way, the C loader) must record what one sharing its file (the Python path) does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import pytest
+
+from application.backtest import BarsFromLog, run_backtest
+from domain.events import Bar
+from domain.ids import Symbol
+from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
+from infrastructure.cli.backtest import _check_copies
+from infrastructure.config import load_settings
+from infrastructure.store import bulk_loader
+from infrastructure.store.bulk_loader import NativeBatches
+from infrastructure.store.codec import EventCodec
+from infrastructure.store.source_copies import SourceMissing, SourceRows
+from infrastructure.store.sqlite_writer import CACHE_KIB, SQLiteWriterProcess, _write
+from infrastructure.venues.simulated import SimulatedVenue
+from tests.engine_helpers import config
+from tests.integration.test_bars_from_log import two_symbols
+
+SYMBOL = Symbol("BTC/USD")
+_ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
+
+pytestmark = pytest.mark.skipif(
+    not bulk_loader.NATIVE and os.environ.get("CI", "").lower() != "true",
+    reason="the C loader was not built here (no compiler or SQLite headers): nothing to compare",
+)
+
+
+@pytest.fixture(autouse=True)
+def _native_is_built() -> None:
+    assert bulk_loader.NATIVE, "CI=true: the C loader must be built (gcc, SQLite and OpenSSL headers)"
+
+
+def _source(tmp_path: Path) -> Path:
+    """A SQLite ledger of BTC/USD bars with ETH/USD bars between them (ids not consecutive)."""
+    settings = load_settings({}, store="sqlite", data_dir=tmp_path / "source")
+    with open_ledger(settings) as store:
+        two_symbols(store)
+    return settings.sqlite_path
+
+
+def _fresh(path: Path) -> sqlite3.Connection:
+    """A new run log's file, as the writer of a file it fills alone opens it."""
+    settings = run_settings(path)
+    migrate(settings, bulk_load=True)
+    database = sqlite3.connect(settings.sqlite_path, isolation_level=None)
+    database.execute("PRAGMA journal_mode=MEMORY")
+    database.execute("PRAGMA synchronous=OFF")
+    return database
+
+
+def _inline(index: int, state: bytes) -> tuple[UUID, int, str, bytes]:
+    return UUID(int=index * 7919 + 1), index, f"trading.Topic{index % 3}", state
+
+
+def _batches() -> list[bytes]:
+    """Batches as the engine's process sends them: inline rows and copies at their places."""
+    shapes: list[tuple[list[tuple[UUID, int, str, bytes]], list[tuple[int, int, int]]]] = [
+        ([_inline(1, b"\x81\xa1a\x01"), _inline(2, b"")], [(0, 1, 7), (1, 11, 2), (2, 13, 1)]),
+        ([], [(0, 14, 3)]),  # copies only
+        ([_inline(3, b"\xc1" + bytes(range(256)))], []),  # inline only (a compressed state)
+        ([_inline(4, b"x"), _inline(5, b"y")], [(1, 21, 7), (1, 31, 7)]),  # two runs at one place
+    ]
+    return [
+        _ENCODER.encode(
+            (
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+                [r[3] for r in rows],
+                copies,
+            )
+        )
+        for rows, copies in shapes
+    ]
+
+
+def _contents(path: Path) -> list[Any]:
+    database = sqlite3.connect(path)
+    rows = database.execute(
+        "SELECT rowid, originator_id, typeof(originator_id), originator_version, typeof(originator_version), "
+        "topic, typeof(topic), state, typeof(state) FROM stored_events ORDER BY rowid"
+    ).fetchall()
+    blocks = database.execute("SELECT * FROM stored_chain_blocks ORDER BY last_id").fetchall()
+    database.close()
+    return [rows, blocks]
+
+
+def test_the_c_loader_writes_the_rows_links_and_digest_of_the_python_path(tmp_path: Path) -> None:
+    source = _source(tmp_path)
+    python_db, native_db = _fresh(tmp_path / "python"), _fresh(tmp_path / "native")
+    rows = SourceRows(str(source))
+    native = NativeBatches.open(
+        str(run_settings(tmp_path / "native").sqlite_path), str(source), CACHE_KIB, native_db
+    )
+    assert native is not None
+    answers = [
+        (_write(python_db, batch, True, rows, None), _write(native_db, batch, True, None, native))
+        for batch in _batches()
+    ]
+    assert all(by_python == by_c for by_python, by_c in answers)
+    assert answers[-1][0][0] == 7 + 2 + 1 + 2 + 3 + 1 + 2 + 14
+    assert native.copied == (rows.digest, rows.copied) and rows.copied == 27
+    native.close()
+    python_db.close()
+    native_db.close()
+    python, c = (
+        _contents(tmp_path / "python" / "ledger.sqlite"),
+        _contents(tmp_path / "native" / "ledger.sqlite"),
+    )
+    assert c == python
+    assert {row[2] + row[4] + row[6] + row[8] for row in c[0]} == {"textintegertextblob"}
+
+
+def test_a_batch_copying_a_row_the_source_lacks_is_refused_and_rolled_back(tmp_path: Path) -> None:
+    source = _source(tmp_path)
+    database = _fresh(tmp_path / "run")
+    native = NativeBatches.open(
+        str(run_settings(tmp_path / "run").sqlite_path), str(source), CACHE_KIB, database
+    )
+    assert native is not None
+    batch = _ENCODER.encode(([UUID(int=5)], [1], ["t"], [b"s"], [(1, 42, 5)]))  # the source has 44 rows
+    with pytest.raises(SourceMissing, match="has no event 45"):
+        native.write(msgspec.msgpack.decode(batch))
+    assert database.execute("SELECT COUNT(*) FROM stored_events").fetchone() == (0,)
+    assert database.execute("SELECT COUNT(*) FROM stored_chain_blocks").fetchone() == (0,)
+    native.close()
+    database.close()
+
+
+def _run(source: Path, run_dir: Path, alone: bool) -> list[Any]:
+    """A backtest over ``source`` (its bars copied by the writer) into a fresh run log, its writer
+    filling the file alone (the C loader) or sharing it with a reader (the Python path)."""
+    params = (("fast", "2"), ("size", "1"), ("slow", "3"))
+    cfg = config(symbol=SYMBOL, params=params)
+    codec = EventCodec()
+    venue = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
+    run_dir.mkdir()
+    path = run_settings(run_dir).sqlite_path
+    migrate(run_settings(run_dir), bulk_load=True)
+    with (
+        open_ledger(log_file_settings(source)) as src,
+        contextlib.nullcontext(None) if alone else open_ledger(run_settings(run_dir)) as run,
+    ):
+        reader = None if run is None else run.log  # alone: nothing else has the file open
+        writer = SQLiteWriterProcess(str(path), reader, codec=codec, source=str(source))
+        inputs = BarsFromLog(src.log, codec, SYMBOL, "t", by_reference=True, closes_only=True)
+        report = run_backtest(
+            writer, codec, cfg, inputs, "t", "v", venue, after_session=writer.build_stream_key
+        )
+        _check_copies(writer, inputs)
+        writer.close()
+        assert writer.native is alone
+        assert report.decisions > 0
+    return _contents(path)
+
+
+def test_a_backtest_loaded_by_the_c_loader_records_what_the_python_path_does(tmp_path: Path) -> None:
+    source = _source(tmp_path)
+    shared = _run(source, tmp_path / "shared", alone=False)
+    alone = _run(source, tmp_path / "alone", alone=True)
+    assert alone == shared
+    assert sum(1 for row in alone[0] if row[5] == Bar.TOPIC) == 30
