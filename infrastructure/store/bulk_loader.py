@@ -47,6 +47,8 @@ class NativeBatches:
     def __init__(self, loader: Any, last: int, head: bytes) -> None:
         self._loader = loader
         self._last, self._head = last, head
+        self.empty = last == 0
+        """Whether the file had no events when the loader opened it."""
 
     @classmethod
     def open(

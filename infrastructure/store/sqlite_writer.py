@@ -231,6 +231,8 @@ def serve(
         else None
     )
     source = SourceRows(source_path) if source_path and native is None else None
+    if native is not None and native.empty:  # a new file: keyed before the load (``stream_key``)
+        _write(database, b"", chained, None, None)
     sink = sys.stdout.buffer
     batches: queue.Queue[bytes | None] = queue.Queue(maxsize=IN_FLIGHT)
     threading.Thread(target=_read_ahead, args=(sys.stdin.buffer, batches), daemon=True).start()

@@ -8,13 +8,18 @@ key (``create_keyless_table``), filled, and the key is built once at the end
 those inserts land at random places (every order is its own stream), and each dirtied a page
 the commit then wrote out again: 1.27M events inserted 1.7-2.0 us an event faster without
 the key, and building it afterwards cost 0.66 us an event (``bench/backtest.py``'s budget).
+Where the C loader writes the batches (``bulk_loader``) the writer has CPU to spare, and builds
+the key on the empty table before the load instead: its inserts cost the writer about 0.7 us an
+event, but the sort (about 0.9 s for a 1M-bar run) leaves the end of the run, where the
+engine's process waits for it (1M-bar runs 0.1-0.5 s faster in five alternating pairs).
 
-A duplicate (stream, version) is then refused when the key is built rather than at its
-insert: the load fails as a whole, naming the pair. A load that stopped before its end leaves
-a file without the key; the next ordinary open checks the file and builds it
-(``ensure_stream_key``), so the file is an ordinary log from then on. A run log is loaded without
-a WAL (``sqlite_writer``): one whose load was cut in the middle of a commit may be damaged, and
-is then refused, as a failed run to do again.
+A duplicate (stream, version) is refused when the key is built (naming the pair), or at its
+insert where the key came first (the batch is refused with SQLite's UNIQUE constraint error):
+the load fails as a whole. A load that stopped before its end leaves a file without the key;
+the next ordinary open checks the file and builds it (``ensure_stream_key``), so the file is an
+ordinary log from then on. A run log is loaded without a WAL (``sqlite_writer``): one whose load
+was cut in the middle of a commit may be damaged, and is then refused, as a failed run to do
+again.
 """
 
 from __future__ import annotations

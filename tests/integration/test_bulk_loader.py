@@ -25,11 +25,13 @@ from domain.ids import Symbol
 from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
 from infrastructure.cli.backtest import _check_copies
 from infrastructure.config import load_settings
+from infrastructure.errors import StoreError
 from infrastructure.store import bulk_loader
 from infrastructure.store.bulk_loader import NativeBatches
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.source_copies import SourceMissing, SourceRows
 from infrastructure.store.sqlite_writer import CACHE_KIB, SQLiteWriterProcess, _write
+from infrastructure.store.stream_key import has_stream_key
 from infrastructure.venues.simulated import SimulatedVenue
 from tests.engine_helpers import config
 from tests.integration.test_bars_from_log import two_symbols
@@ -178,3 +180,31 @@ def test_a_backtest_loaded_by_the_c_loader_records_what_the_python_path_does(tmp
     alone = _run(source, tmp_path / "alone", alone=True)
     assert alone == shared
     assert sum(1 for row in alone[0] if row[5] == Bar.TOPIC) == 30
+
+
+class _Row:
+    """An event as the writer reads it: stream, version, topic."""
+
+    TOPIC = "t"
+
+    def __init__(self, originator_id: UUID, originator_version: int) -> None:
+        self.originator_id, self.originator_version = originator_id, originator_version
+
+
+def test_a_new_file_loaded_in_c_is_keyed_first_and_refuses_a_stream_version_claimed_twice(
+    tmp_path: Path,
+) -> None:
+    settings = run_settings(tmp_path / "run")
+    migrate(settings, bulk_load=True)
+    writer = SQLiteWriterProcess(str(settings.sqlite_path), None)
+    writer.append_encoded([(_Row(UUID(int=5), 1), b"a")])  # type: ignore[list-item]
+    assert writer.flush() == 1 and writer.native is True
+    with sqlite3.connect(settings.sqlite_path) as database:
+        assert has_stream_key(database.cursor()), "keyed before the load"
+    writer.append_encoded([(_Row(UUID(int=6), 1), b"b"), (_Row(UUID(int=5), 1), b"c")])  # type: ignore[list-item]
+    with pytest.raises(StoreError, match="UNIQUE constraint failed"):
+        writer.flush()
+    writer.close()
+    assert _contents(settings.sqlite_path)[0] == [
+        (1, UUID(int=5).hex, "text", 1, "integer", "t", "text", b"a", "blob")
+    ], "the refused batch left nothing"
