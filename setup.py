@@ -1,10 +1,13 @@
-"""The one thing pyproject.toml does not say: two optional C modules of the store.
+"""The one thing pyproject.toml does not say: the optional C modules.
 
-``infrastructure/store/_chain.c`` (the hash chain's batch linker, OpenSSL's SHA-256) and
+``infrastructure/store/_chain.c`` (the hash chain's batch linker, OpenSSL's SHA-256),
 ``infrastructure/store/_loader.c`` (a run log's batches inserted and linked in C; SQLite's and
-OpenSSL's headers) are optional: where one cannot be built (no compiler, no headers) the build
-goes on without it, and the same work is done by the Python code, more slowly
-(``infrastructure/store/chain_linker.py``, ``infrastructure/store/bulk_loader.py``).
+OpenSSL's headers), ``infrastructure/store/_bar_columns.c`` (a page of stored bars read as close
+columns) and ``domain/strategies/_sma_kernel.c`` (sma_cross's integer steps over those columns)
+are optional: where one cannot be built (no compiler, no headers) the
+build goes on without it, and the same work is done by the Python code, more slowly
+(``infrastructure/store/chain_linker.py``, ``infrastructure/store/bulk_loader.py``,
+``infrastructure/store/codec.py``, ``domain/strategies/sma_state.py``).
 """
 
 from setuptools import Extension, setup
@@ -23,6 +26,16 @@ setup(
             sources=["infrastructure/store/_loader.c"],
             depends=["infrastructure/store/chain_link.h"],
             libraries=["sqlite3", "crypto"],
+            optional=True,
+        ),
+        Extension(
+            "infrastructure.store._bar_columns",
+            sources=["infrastructure/store/_bar_columns.c"],
+            optional=True,
+        ),
+        Extension(
+            "domain.strategies._sma_kernel",
+            sources=["domain/strategies/_sma_kernel.c"],
             optional=True,
         ),
     ]

@@ -256,6 +256,7 @@ class BarsFromLog:
         decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
         as_type: type[StoredBar | BarClose] = BarClose if self.closes_only else StoredBar
         whole = self.codec.decoder(topic, StoredBar)
+        close_columns = self.codec.close_columns
         symbol_of = attrgetter("symbol")
         for ids, states in self.log.read_states(topic, 0, PAGE):
             bars = decode(topic, states, as_type)
@@ -270,7 +271,8 @@ class BarsFromLog:
                 continue
             entries = list(zip(bars, recorded, strict=True))
             if self.closes_only:
-                yield BarPage(entries, states, whole)  # type: ignore[arg-type]
+                columns = close_columns(states, symbol)
+                yield BarPage(entries, states, whole, columns)  # type: ignore[arg-type]
             else:
                 yield entries  # type: ignore[misc]
         self.hash.close()

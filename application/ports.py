@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 
 from domain.events import AnyBar, Event, OrderSubmitted, VenueReport
+from domain.market.columns import CloseColumns
 
 T = TypeVar("T")
 
@@ -132,6 +133,11 @@ class Codec(Protocol):
 
     def decoder(self, topic: str, as_type: type[T]) -> Callable[[bytes], T]:
         """``decode_many`` for one event at a time (its lookups done once)."""
+        ...
+
+    def close_columns(self, states: Sequence[bytes], symbol: str) -> CloseColumns | None:
+        """Stored bars, all of ``symbol``, as time and close columns, read straight from their
+        bytes; None where the codec cannot (the caller decodes them the ordinary way)."""
         ...
 
 

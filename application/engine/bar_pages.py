@@ -4,7 +4,8 @@ A backtest's bars go mostly through scans of quiet bars (``Engine.scan``), which
 bar's close and time and nothing else. ``BarPage`` holds each bar as a ``BarClose`` with what
 the run's log records for it, and decodes the whole bar (``StoredBar``) from its stored bytes
 only for a bar that asks more: one that acts, one a resting order may fill on, one the risk
-engine checks. The runner takes the entries for its scans and ``bar`` for the rest.
+engine checks. The runner takes the entries for its scans and ``bar`` for the rest; a strategy
+that scans columns takes ``columns`` (each close as an exact integer and exponent) instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from domain.events import BarClose, StoredBar
+from domain.market.columns import CloseColumns
 
 Recorded = bytes | int
 """What the run's log records for a bar read from a log (``Input``'s second part)."""
@@ -29,6 +31,9 @@ class BarPage:
     """Each bar's stored bytes (the same order)."""
     decode: Callable[[bytes], StoredBar]
     """A stored bar's bytes to the whole bar (the store's codec)."""
+    columns: CloseColumns | None = None
+    """The same bars' times and closes as columns, where the codec reads them (a strategy that
+    scans columns reads these: ``SmaCross.scan_columns``)."""
 
     def __len__(self) -> int:
         return len(self.entries)

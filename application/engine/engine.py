@@ -41,6 +41,7 @@ from domain.events import (
 )
 from domain.events.trading import Purpose, Side
 from domain.ids import derive_id
+from domain.market.columns import CloseColumns
 from domain.risk.execution import Outcome
 from domain.strategies import STRATEGIES, SignalLogic, StrategyIntent
 from domain.trading.fills import FillExceedsOrder
@@ -201,6 +202,7 @@ class Engine:
         start: int,
         stop: int,
         bar_at: Callable[[int], AnyBar] | None = None,
+        columns: CloseColumns | None = None,
     ) -> tuple[int, Sequence[Event]]:
         """``on_bar`` over the bars ``inputs[start:stop]``, all of ``slot``'s symbol (the caller
         checked), while they cause nothing, for ``slot`` as ``quiet_slot`` gave it: the index after
@@ -213,13 +215,19 @@ class Engine:
         the first bar that causes something, with its decisions.
 
         ``bar_at``: the inputs hold only the bars' closes (``BarClose``, basic gate only) and this
-        gives the whole bar at an index, which the bar that acts is recorded as the cause of."""
+        gives the whole bar at an index, which the bar that acts is recorded as the cause of.
+        ``columns``: the same bars' closes as columns (``BarPage.columns``), which a strategy that
+        scans columns (``scan_columns``) reads instead."""
         bars = cast(Sequence[tuple[AnyBar, object]], inputs)
         if self.risk is not None:
-            if bar_at is not None:
+            if bar_at is not None or columns is not None:
                 raise ValueError("the risk engine checks every bar whole: scan whole bars")
             return self._scan_guarded(slot, bars, start, stop)
-        index, wanted = slot.logic.scan(bars, start, stop, slot.quantity)
+        scan_columns = getattr(slot.logic, "scan_columns", None) if columns is not None else None
+        if scan_columns is not None:
+            index, wanted = scan_columns(columns, start, stop, slot.quantity)
+        else:
+            index, wanted = slot.logic.scan(bars, start, stop, slot.quantity)
         last = bars[index - 1][0]
         self.last_close[slot.symbol] = last.close
         if wanted is None:

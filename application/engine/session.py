@@ -33,6 +33,7 @@ from application.engine.engine import Engine, Input, StrategySlot
 from application.ports import Codec, EventLog, SimulatedExchange
 from domain.events import AnyBar, Bar, BarClose, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
 from domain.ids import derive_id
+from domain.market.columns import CloseColumns
 
 _BARS = (StoredBar, Bar, BarClose)
 """The types a bar comes as (``type(event) in _BARS``: identity tests, the fastest)."""
@@ -154,9 +155,11 @@ class SessionRunner:
         closes_only = scan and self.engine.risk is None  # the risk engine checks every bar's fields
         for given in pages:
             bar_at: Callable[[int], AnyBar] | None = None
+            columns: CloseColumns | None = None
             if isinstance(given, BarPage):  # one symbol's bars, each with what the log records
                 page = cast(Sequence[Input], given.entries) if closes_only else given.whole()
                 bar_at = given.bar if closes_only else None
+                columns = given.columns if closes_only else None
                 encoded, runs = True, None
             else:
                 page = given
@@ -170,7 +173,7 @@ class SessionRunner:
                     index += 1
                 elif scan and venue.idle() and (slot := quiet_slot(cast(AnyBar, event).symbol)) is not None:
                     stop = min(size if runs is None else runs[index], index + max(self._room(), 1))
-                    end = self._scan(slot, page, index, stop, encoded, bar_at)
+                    end = self._scan(slot, page, index, stop, encoded, bar_at, columns)
                     handled += end - index - 1
                     index = end
                 else:
@@ -179,7 +182,7 @@ class SessionRunner:
                     if filled and scan and venue.idle() and (slot := quiet_slot(bar.symbol)) is not None:
                         # The fills left the engine quiet: the bar starts a scan, as after them.
                         stop = min(size if runs is None else runs[index], index + max(self._room(), 1))
-                        end = self._scan(slot, page, index, stop, encoded, bar_at)
+                        end = self._scan(slot, page, index, stop, encoded, bar_at, columns)
                         handled += end - index - 1
                         index = end
                     else:
@@ -218,12 +221,13 @@ class SessionRunner:
         stop: int,
         encoded: bool,
         bar_at: Callable[[int], AnyBar] | None,
+        columns: CloseColumns | None = None,
     ) -> int:
         """A run of one symbol's bars through ``Engine.scan``, up to the first that causes something
         (recorded, with what it caused); the index after the last bar handled. ``bar_at`` gives
         the whole bar where the page holds closes (``BarPage``)."""
         engine, observer = self.engine, self.observer
-        end, decisions = engine.scan(slot, page, start, stop, bar_at)
+        end, decisions = engine.scan(slot, page, start, stop, bar_at, columns)
         if encoded:  # read from a log: the bytes come with the bars
             self._batch.extend(page[start:end])  # type: ignore[arg-type]  # none is None
         else:

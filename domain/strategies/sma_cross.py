@@ -3,21 +3,25 @@
 Buy ``size`` when the fast SMA crosses above the slow one (fast was below the
 slow at the previous close and is above it at this close) and no position is
 open; close the position when the fast crosses below the slow (the mirror
-condition). Long only. Averages are exact (Decimal running sums); the
-comparison multiplies instead of dividing, so no rounding decides a cross.
+condition). Long only. The averages are exact and compared by multiplying
+instead of dividing, so no rounding decides a cross (``sma_state``: the sums
+as scaled integers, in C over a page's columns, or in Decimal for numbers too
+large for that, with the same results).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
 from domain.events.market import AnyBar
+from domain.market.columns import CloseColumns
 from domain.strategies.base import InvalidStrategyParams, StrategyIntent, decimal_param, int_param
+from domain.strategies.sma_state import BUY, CLOSE, NEEDS_PYTHON, NONE, DecimalSmas, IntSmas
 
-_ZERO = Decimal(0)
+_CROSSED_UP = "fast SMA crossed above slow SMA"
+_CROSSED_DOWN = "fast SMA crossed below slow SMA"
 
 
 class SmaCross:
@@ -33,11 +37,9 @@ class SmaCross:
         self.lookback = self.slow + 1  # this close and the previous one's slow window
         if self.fast >= self.slow:
             raise InvalidStrategyParams(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
-        self._closes: deque[Decimal] = deque(maxlen=self.slow)
-        self._fast_d, self._slow_d = Decimal(self.fast), Decimal(self.slow)
-        self._fast_sum = _ZERO
-        self._slow_sum = _ZERO
-        self._previous_sign = 0  # sign of (fast - slow) at the previous close, 0 = unknown/equal
+        self._ints: IntSmas | None = IntSmas(self.fast, self.slow)
+        self._decimals: DecimalSmas | None = None
+        """Set (and ``_ints`` None) once a close is too large for integers (see ``sma_state``)."""
 
     def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """Update the averages with this close and signal on a cross."""
@@ -46,41 +48,55 @@ class SmaCross:
     def scan(
         self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
     ) -> tuple[int, StrategyIntent | None]:
-        """``on_bar`` over ``bars[start:stop]`` in one loop (the state in locals meanwhile)."""
-        closes, fast, slow = self._closes, self.fast, self.slow
-        fast_d, slow_d = self._fast_d, self._slow_d
-        fast_sum, slow_sum, previous = self._fast_sum, self._slow_sum, self._previous_sign
-        append = closes.append
-        index, intent = start, None
+        """``on_bar`` over ``bars[start:stop]``, up to the first bar that signals."""
+        flat, long = not position, position > 0
+        for index in range(start, stop):
+            found = self._take(bars[index][0].close, flat, long)
+            if found:
+                return index + 1, self._intent(found, position)
+        return stop, None
+
+    def scan_columns(
+        self, columns: CloseColumns, start: int, stop: int, position: Decimal
+    ) -> tuple[int, StrategyIntent | None]:
+        """``scan`` over the closes ``start:stop`` of a page's columns (one loop in C where built)."""
+        flat, long = not position, position > 0
+        coefficients, exponents = columns.coefficients, columns.exponents
+        index = start
         while index < stop:
-            close = bars[index][0].close
-            index += 1
-            count = len(closes)
-            if count == slow:
-                slow_sum -= closes[0]
-            if count >= fast:
-                fast_sum -= closes[-fast]
-            append(close)
-            fast_sum += close
-            slow_sum += close
-            if count + 1 < slow:
-                continue
-            # fast/slow compared as fast_sum * slow vs slow_sum * fast: exact, no division.
-            left, right = fast_sum * slow_d, slow_sum * fast_d
-            sign = 1 if left > right else (-1 if left < right else 0)
-            if sign == previous:
-                continue
-            previous, was = sign, previous
-            if was == -1 and sign == 1 and not position:
-                intent = StrategyIntent("buy", self.size, "fast SMA crossed above slow SMA", ())
-                break
-            if was == 1 and sign == -1 and position > 0:
-                intent = StrategyIntent("close", position, "fast SMA crossed below slow SMA", ())
-                break
-        self._fast_sum, self._slow_sum, self._previous_sign = fast_sum, slow_sum, previous
-        if intent is None:
-            return index, None
-        return index, StrategyIntent(intent.action, intent.quantity, intent.reason, self._values())
+            ints = self._ints
+            if ints is None:  # in Decimal for good: one close at a time
+                found = self._take(columns.close(index), flat, long)
+                index += 1
+            else:
+                index, found = ints.scan_columns(coefficients, exponents, index, stop, flat, long)
+                if found == NEEDS_PYTHON:  # a close with more decimal places, or too large
+                    found = self._take(columns.close(index), flat, long)
+                    index += 1
+            if found:
+                return index, self._intent(found, position)
+        return stop, None
+
+    def _take(self, close: Decimal, flat: bool, long: bool) -> int:
+        ints = self._ints
+        if ints is not None:
+            value = ints.value_of(close)
+            if value is not None:
+                return ints.step(value, flat, long)
+            self._decimals, self._ints = ints.as_decimal(), None
+        assert self._decimals is not None
+        return self._decimals.step(close, flat, long)
+
+    def _intent(self, found: int, position: Decimal) -> StrategyIntent | None:
+        if found == BUY:
+            return StrategyIntent("buy", self.size, _CROSSED_UP, self._values())
+        if found == CLOSE:
+            return StrategyIntent("close", position, _CROSSED_DOWN, self._values())
+        assert found == NONE
+        return None
 
     def _values(self) -> tuple[tuple[str, Decimal], ...]:
-        return (("fast_sma", self._fast_sum / self.fast), ("slow_sma", self._slow_sum / self.slow))
+        state = self._ints if self._ints is not None else self._decimals
+        assert state is not None
+        fast_sum, slow_sum = state.sums()
+        return (("fast_sma", fast_sum / self.fast), ("slow_sma", slow_sum / self.slow))

@@ -22,7 +22,17 @@ import msgspec
 
 from application.ports import RecordedEvent
 from domain.events import ALL_EVENT_TYPES, Event
+from domain.market.columns import CloseColumns
 from infrastructure.errors import StoreError
+
+_close_columns: Any
+try:
+    from infrastructure.store._bar_columns import close_columns as _close_columns  # type: ignore[import-not-found,no-redef]
+except ImportError:  # not built here: pages are decoded the ordinary way
+    _close_columns = None
+
+COLUMNS_NATIVE = _close_columns is not None
+"""Whether stored bars can be read as close columns here (``close_columns``)."""
 
 COMPRESSED_MARKER: Final = b"\xc1"
 T = TypeVar("T")
@@ -140,6 +150,20 @@ class EventCodec:
             return self._decode(decoders, topic, data)  # type: ignore[no-any-return]  # its error
 
         return decode_one
+
+    def close_columns(self, states: Sequence[bytes], symbol: str) -> CloseColumns | None:
+        """Stored bars, all of ``symbol``, as time and close columns read straight from their bytes
+        (``_bar_columns.c``); None where it was not built, or where a state is not a plain bar of
+        ``symbol`` whose close it reads exactly (the caller decodes those the ordinary way)."""
+        if _close_columns is None:
+            return None
+        columns = _close_columns(states if type(states) is list else list(states), symbol)
+        if columns is None:
+            return None
+        ts, coefficients, exponents = columns
+        return CloseColumns(
+            memoryview(ts).cast("q"), memoryview(coefficients).cast("q"), memoryview(exponents).cast("b")
+        )
 
     def _decoder_as(self, topic: str, as_type: type[Any]) -> msgspec.msgpack.Decoder[Any]:
         decoder = self._as_type.get((topic, as_type))

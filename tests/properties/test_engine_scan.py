@@ -24,6 +24,7 @@ from domain.events import Bar, BarClose, StoredBar
 from domain.risk.limits import RiskLimits
 from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
+from infrastructure.store import codec as codec_module
 from infrastructure.store.codec import EventCodec
 from infrastructure.venues.simulated import SimulatedVenue
 from tests.engine_helpers import bar_rows, config, generated_config
@@ -63,8 +64,9 @@ class CopyingLog(CommitCounter):
 def closes_pages(
     inputs: list[Input], page_size: int
 ) -> tuple[list[BarPage], dict[int, tuple[StoredBar, bytes]]]:
-    """Bars as ``BarsFromLog(by_reference=True, closes_only=True)`` gives them: pages of closes,
-    each bar named by an id in a source (ids 1000 apart in some places: a source of many symbols)."""
+    """Bars as ``BarsFromLog(by_reference=True, closes_only=True)`` gives them: pages of closes
+    with their columns, each bar named by an id in a source (ids 1000 apart in some places: a
+    source of many symbols)."""
     codec = EventCodec()
     states = [codec.encode(event) for event, _ in inputs]
     ids = [10 + i + 1000 * (i % 7 == 3) + 1000 * (i // 7) for i in range(len(states))]
@@ -79,9 +81,11 @@ def closes_pages(
             list(zip(closes[i : i + page_size], ids[i : i + page_size], strict=True)),
             states[i : i + page_size],
             decode,
+            codec.close_columns(states[i : i + page_size], inputs[0][0].symbol),  # type: ignore[attr-defined]
         )
         for i in range(0, len(states), page_size)
     ]
+    assert all(page.columns is not None for page in pages) or not codec_module.COLUMNS_NATIVE
     return pages, {source_id: (bar, state) for source_id, bar, state in zip(ids, whole, states, strict=True)}
 
 
@@ -227,8 +231,8 @@ def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
         calls: list[tuple[int, int]] = []
         scan = runner.engine.scan
 
-        def counting(slot, page, start, stop, bar_at=None):  # type: ignore[no-untyped-def]
-            end, decisions = scan(slot, page, start, stop, bar_at)
+        def counting(slot, page, start, stop, bar_at=None, columns=None):  # type: ignore[no-untyped-def]
+            end, decisions = scan(slot, page, start, stop, bar_at, columns)
             calls.append((end - start, len(decisions)))
             return end, decisions
 

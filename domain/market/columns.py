@@ -1,0 +1,31 @@
+"""A page of one symbol's bars as columns: each bar's time and close, exactly, without a Decimal.
+
+A close is ``coefficients[i] * 10 ** exponents[i]``: the coefficient and exponent of the close's
+own Decimal (``Decimal(text).as_tuple()``'s digits and exponent), so ``close(i)`` is that very
+Decimal, digits and exponent alike. A strategy that scans many quiet bars in one call reads them
+here (``SmaCross.scan_columns``); the store fills the columns straight from the bars' stored bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CloseColumns:
+    """Times (ns) and closes (coefficient, exponent) of a page's bars, in log order."""
+
+    ts: Sequence[int]
+    coefficients: Sequence[int]
+    """Each close's coefficient, signed (a machine array of int64: under 2**63 in magnitude)."""
+    exponents: Sequence[int]
+    """Each close's exponent (a machine array of int8)."""
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def close(self, index: int) -> Decimal:
+        """The close at ``index``: the Decimal it was stored as."""
+        return Decimal(self.coefficients[index]).scaleb(self.exponents[index])
