@@ -1,13 +1,14 @@
 """The one thing pyproject.toml does not say: the optional C modules.
 
-``infrastructure/store/_chain.c`` (the hash chain's batch linker, OpenSSL's SHA-256),
-``infrastructure/store/_loader.c`` (a run log's batches inserted and linked in C; SQLite's and
-OpenSSL's headers), ``infrastructure/store/_bar_columns.c`` (a page of stored bars read as close
-columns) and ``domain/strategies/_sma_kernel.c`` (sma_cross's integer steps over those columns)
-are optional: where one cannot be built (no compiler, no headers) the
-build goes on without it, and the same work is done by the Python code, more slowly
-(``infrastructure/store/chain_linker.py``, ``infrastructure/store/bulk_loader.py``,
-``infrastructure/store/codec.py``, ``domain/strategies/sma_state.py``).
+- ``infrastructure/store/_chain.c``: the hash chain's batch linker (OpenSSL's SHA-256);
+- ``infrastructure/store/_loader.c``: a run log's batches inserted and linked (SQLite, OpenSSL);
+- ``infrastructure/store/_bar_columns.c``: pages of stored bars read packed and as close columns
+  (SQLite);
+- ``domain/strategies/_sma_kernel.c``: sma_cross's integer steps over those columns.
+
+Each is optional: where one cannot be built (no compiler, no headers) the build goes on without
+it, and the same work is done by the Python code, more slowly (``chain_linker.py``,
+``bulk_loader.py``, ``sqlite_log.py`` and ``codec.py``, ``sma_state.py``).
 """
 
 from setuptools import Extension, setup
@@ -31,6 +32,7 @@ setup(
         Extension(
             "infrastructure.store._bar_columns",
             sources=["infrastructure/store/_bar_columns.c"],
+            libraries=["sqlite3"],
             optional=True,
         ),
         Extension(

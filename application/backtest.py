@@ -12,8 +12,9 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import msgspec
 import numpy as np
@@ -22,7 +23,7 @@ from application.engine.bar_pages import BarPage
 from application.engine.engine import Input
 from application.engine.session import PAGE, SessionRunner, pages_of
 from application.ingest import IngestRequest, Source, ValidatedRows
-from application.ports import Codec, EventLog, SimulatedExchange
+from application.ports import Codec, EventLog, PackedStates, SimulatedExchange
 from application.reporting.iso_times import iso_timestamps
 from application.reporting.observer import ReportObserver
 from application.reporting.stats import compute_stats
@@ -220,6 +221,11 @@ class BarsFromRows:
         }
 
 
+def _decoded(closes: list[BarClose]) -> Callable[[Sequence[bytes]], list[BarClose]]:
+    # A page's closes decoded already (to see which bars are the symbol's).
+    return lambda _: closes
+
+
 class BarsFromLog:
     """The bars of one symbol from an existing log, digested as stored.
 
@@ -252,29 +258,32 @@ class BarsFromLog:
 
     def pages(self) -> Iterator[Sequence[Input] | BarPage]:
         """The symbol's bars, a page of the log at a time (read back as ``StoredBar``, or in
-        ``BarPage``s)."""
+        ``BarPage``s: read as columns where the codec can, else each bar decoded as its close)."""
         decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
         as_type: type[StoredBar | BarClose] = BarClose if self.closes_only else StoredBar
         whole = self.codec.decoder(topic, StoredBar)
         close_columns = self.codec.close_columns
         symbol_of = attrgetter("symbol")
         for ids, states in self.log.read_states(topic, 0, PAGE):
+            if self.closes_only and (columns := close_columns(states, symbol)) is not None:
+                # Every bar of the page is this symbol's, and its close is read from the columns.
+                self.hash.update(states.blob if isinstance(states, PackedStates) else b"".join(states))
+                self.count += len(ids)
+                yield BarPage(symbol, ids, states, whole, partial(decode, topic, as_type=BarClose), columns)
+                continue
             bars = decode(topic, states, as_type)
-            recorded: Sequence[bytes | int] = ids if self.by_reference else states
             if set(map(symbol_of, bars)) != {symbol}:  # a log of several symbols: this one's
                 mine = [index for index, bar in enumerate(bars) if bar.symbol == symbol]
-                bars, states = [bars[i] for i in mine], [states[i] for i in mine]
-                recorded = [recorded[i] for i in mine]
+                bars, states, ids = [bars[i] for i in mine], [states[i] for i in mine], [ids[i] for i in mine]
             self.hash.update(b"".join(states))
             self.count += len(bars)
             if not bars:
                 continue
-            entries = list(zip(bars, recorded, strict=True))
             if self.closes_only:
-                columns = close_columns(states, symbol)
-                yield BarPage(entries, states, whole, columns)  # type: ignore[arg-type]
+                yield BarPage(symbol, ids, states, whole, _decoded(cast(list[BarClose], bars)))
             else:
-                yield entries  # type: ignore[misc]
+                recorded: Sequence[bytes | int] = ids if self.by_reference else states
+                yield list(zip(bars, recorded, strict=True))  # type: ignore[arg-type]
         self.hash.close()
 
     def description(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ the in-memory implementation rather than mocks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 from uuid import UUID
 
 import msgspec
@@ -26,6 +26,43 @@ class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
 
     notification_id: int
     event: Event
+
+
+class PackedStates(Sequence[bytes]):
+    """A page of stored bytes packed in one buffer: item ``i`` is ``blob[offsets[i]:offsets[i + 1]]``.
+
+    What a store's ``read_states`` may give instead of a list: no bytes object per event until
+    one is asked for, and ``blob`` is the page's bytes joined, as a digest of them reads them."""
+
+    __slots__ = ("blob", "offsets")
+
+    def __init__(self, blob: bytes, offsets: Sequence[int]) -> None:
+        if not offsets or offsets[0] != 0 or offsets[-1] != len(blob):
+            raise ValueError("offsets must run from 0 to the blob's length")
+        self.blob, self.offsets = blob, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __iter__(self) -> Iterator[bytes]:
+        blob, offsets = self.blob, self.offsets
+        return (blob[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1))
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        offsets = self.offsets
+        if index < 0:
+            index += len(offsets) - 1
+        if not 0 <= index < len(offsets) - 1:
+            raise IndexError("PackedStates index out of range")
+        return self.blob[offsets[index] : offsets[index + 1]]
 
 
 class StoredRecord(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -82,7 +119,8 @@ class EventLog(Protocol):
         self, topic: str, after: int = 0, page_size: int = 10_000
     ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
         """The stored bytes of one topic's events after ``after``, a page at a time, with their
-        notification ids: for a reader that decodes them itself (a backtest's bars)."""
+        notification ids: for a reader that decodes them itself (a backtest's bars). A store may
+        give a page's bytes as ``PackedStates`` (one buffer, no object per event)."""
         ...
 
     def last_notification_id(self) -> int:

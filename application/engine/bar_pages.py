@@ -1,17 +1,18 @@
 """A page of a log's bars read for scans: closes first, whole bars where asked.
 
 A backtest's bars go mostly through scans of quiet bars (``Engine.scan``), which read a
-bar's close and time and nothing else. ``BarPage`` holds each bar as a ``BarClose`` with what
-the run's log records for it, and decodes the whole bar (``StoredBar``) from its stored bytes
-only for a bar that asks more: one that acts, one a resting order may fill on, one the risk
-engine checks. The runner takes the entries for its scans and ``bar`` for the rest; a strategy
-that scans columns takes ``columns`` (each close as an exact integer and exponent) instead.
+bar's close and time and nothing else. ``BarPage`` holds each bar's notification id in the
+source log (what the run's log records for it: its writer copies the row) and its stored
+bytes, and decodes the whole bar (``StoredBar``) only for a bar that asks more: one that
+acts, one a resting order may fill on, one the risk engine checks. Where the store reads
+the page as columns (``columns``: each bar's time, and its close as an exact integer and
+exponent), a strategy that scans columns reads those, and no bar is decoded for its scan;
+otherwise ``entries`` gives each bar as its close (``BarClose``), decoded at the first ask.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from domain.events import BarClose, StoredBar
 from domain.market.columns import CloseColumns
@@ -20,29 +21,54 @@ Recorded = bytes | int
 """What the run's log records for a bar read from a log (``Input``'s second part)."""
 
 
-@dataclass(frozen=True, slots=True)
 class BarPage:
-    """One page of one symbol's bars, read as closes (see the module); each bar has what the log
-    records for it (never None)."""
+    """One page of one symbol's bars, read as closes (see the module)."""
 
-    entries: list[tuple[BarClose, Recorded]]
-    """Each bar's close and what the log records for it, in log order."""
-    states: Sequence[bytes]
-    """Each bar's stored bytes (the same order)."""
-    decode: Callable[[bytes], StoredBar]
-    """A stored bar's bytes to the whole bar (the store's codec)."""
-    columns: CloseColumns | None = None
-    """The same bars' times and closes as columns, where the codec reads them (a strategy that
-    scans columns reads these: ``SmaCross.scan_columns``)."""
+    __slots__ = ("_closes", "_entries", "columns", "decode", "ids", "states", "symbol")
+
+    def __init__(
+        self,
+        symbol: str,
+        ids: Sequence[int],
+        states: Sequence[bytes],
+        decode: Callable[[bytes], StoredBar],
+        closes: Callable[[Sequence[bytes]], list[BarClose]],
+        columns: CloseColumns | None = None,
+    ) -> None:
+        self.symbol = symbol
+        self.ids = ids
+        """Each bar's notification id in the source log, in log order."""
+        self.states = states
+        """Each bar's stored bytes (the same order)."""
+        self.decode = decode
+        """A stored bar's bytes to the whole bar (the store's codec)."""
+        self._closes = closes
+        self.columns = columns
+        """The bars' times and closes as columns, where the store reads them so."""
+        self._entries: list[tuple[BarClose, Recorded]] | None = None
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.ids)
+
+    @property
+    def entries(self) -> list[tuple[BarClose, Recorded]]:
+        """Each bar's close and its id, in log order (decoded at the first ask)."""
+        if self._entries is None:
+            self._entries = list(zip(self._closes(self.states), self.ids, strict=True))
+        return self._entries
 
     def bar(self, index: int) -> StoredBar:
         """The whole bar at ``index``."""
         return self.decode(self.states[index])
 
+    def close_at(self, index: int) -> BarClose:
+        """The bar at ``index`` as its close, from the columns where there are (else decoded)."""
+        columns = self.columns
+        if columns is None:
+            return self.entries[index][0]
+        return BarClose(symbol=self.symbol, ts_event=columns.ts[index], close=columns.close(index))
+
     def whole(self) -> list[tuple[StoredBar, Recorded]]:
         """The page with every bar decoded whole (for a runner that looks at every bar's fields)."""
-        decode, pairs = self.decode, zip(self.states, self.entries, strict=True)
-        return [(decode(state), recorded) for state, (_, recorded) in pairs]
+        decode = self.decode
+        return [(decode(state), source_id) for state, source_id in zip(self.states, self.ids, strict=True)]

@@ -44,6 +44,7 @@ from domain.ids import derive_id
 from domain.market.columns import CloseColumns
 from domain.risk.execution import Outcome
 from domain.strategies import STRATEGIES, SignalLogic, StrategyIntent
+from domain.strategies.base import ScansColumns
 from domain.trading.fills import FillExceedsOrder
 from domain.trading.order_status import IllegalOrderTransition, OrderStatus
 from domain.trading.position import Account
@@ -202,7 +203,6 @@ class Engine:
         start: int,
         stop: int,
         bar_at: Callable[[int], AnyBar] | None = None,
-        columns: CloseColumns | None = None,
     ) -> tuple[int, Sequence[Event]]:
         """``on_bar`` over the bars ``inputs[start:stop]``, all of ``slot``'s symbol (the caller
         checked), while they cause nothing, for ``slot`` as ``quiet_slot`` gave it: the index after
@@ -215,25 +215,41 @@ class Engine:
         the first bar that causes something, with its decisions.
 
         ``bar_at``: the inputs hold only the bars' closes (``BarClose``, basic gate only) and this
-        gives the whole bar at an index, which the bar that acts is recorded as the cause of.
-        ``columns``: the same bars' closes as columns (``BarPage.columns``), which a strategy that
-        scans columns (``scan_columns``) reads instead."""
+        gives the whole bar at an index, which the bar that acts is recorded as the cause of."""
         bars = cast(Sequence[tuple[AnyBar, object]], inputs)
         if self.risk is not None:
-            if bar_at is not None or columns is not None:
+            if bar_at is not None:
                 raise ValueError("the risk engine checks every bar whole: scan whole bars")
             return self._scan_guarded(slot, bars, start, stop)
-        scan_columns = getattr(slot.logic, "scan_columns", None) if columns is not None else None
-        if scan_columns is not None:
-            index, wanted = scan_columns(columns, start, stop, slot.quantity)
-        else:
-            index, wanted = slot.logic.scan(bars, start, stop, slot.quantity)
+        index, wanted = slot.logic.scan(bars, start, stop, slot.quantity)
         last = bars[index - 1][0]
         self.last_close[slot.symbol] = last.close
         if wanted is None:
             return index, NO_DECISIONS
         purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
         return index, self._act(slot, wanted, last if bar_at is None else bar_at(index - 1), purpose)
+
+    def scan_columns(
+        self,
+        slot: StrategySlot,
+        columns: CloseColumns,
+        start: int,
+        stop: int,
+        bar_at: Callable[[int], AnyBar],
+    ) -> tuple[int, Sequence[Event]]:
+        """``scan`` over the bars ``start:stop`` of a page read as columns (``BarPage.columns``), for
+        a strategy that scans columns (``ScansColumns``), with the basic gate only: the same work
+        and decisions, each close read from the columns (the very Decimal stored); ``bar_at``
+        gives the whole bar that acts, recorded as the cause."""
+        if self.risk is not None:
+            raise ValueError("the risk engine checks every bar whole: scan whole bars")
+        logic = cast(ScansColumns, slot.logic)
+        index, wanted = logic.scan_columns(columns, start, stop, slot.quantity)
+        self.last_close[slot.symbol] = columns.close(index - 1)
+        if wanted is None:
+            return index, NO_DECISIONS
+        purpose: Purpose = "entry" if wanted.action == "buy" else "exit"
+        return index, self._act(slot, wanted, bar_at(index - 1), purpose)
 
     def _scan_guarded(
         self, slot: StrategySlot, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, repeat
 from typing import cast
 
 from application.engine.bar_pages import BarPage
@@ -62,6 +62,15 @@ class SessionObserver:
         after_bar, bars = self.after_bar, cast(Sequence[tuple[AnyBar, bytes | None]], inputs)
         for index in range(start, stop):
             after_bar(bars[index][0], engine)
+
+    def after_closes(self, columns: CloseColumns, start: int, stop: int, engine: Engine, symbol: str) -> None:
+        """``after_bars`` for a scan over a page's columns (``BarPage.columns``): the bars
+        ``start:stop``, all of ``symbol``, as their times and closes (``BarClose``), under the
+        same terms."""
+        after_bar = self.after_bar
+        for index in range(start, stop):
+            close = BarClose(symbol=symbol, ts_event=columns.ts[index], close=columns.close(index))
+            after_bar(cast(AnyBar, close), engine)
 
 
 @dataclass
@@ -153,13 +162,15 @@ class SessionRunner:
         handled = 0
         venue, quiet_slot = self.venue, self.engine.quiet_slot
         closes_only = scan and self.engine.risk is None  # the risk engine checks every bar's fields
+        by_columns = closes_only and all(hasattr(slot.logic, "scan_columns") for slot in self.engine.slots)
         for given in pages:
             bar_at: Callable[[int], AnyBar] | None = None
-            columns: CloseColumns | None = None
             if isinstance(given, BarPage):  # one symbol's bars, each with what the log records
+                if by_columns and given.columns is not None:
+                    handled = self._run_columns(given, given.columns, handled, on_progress)
+                    continue
                 page = cast(Sequence[Input], given.entries) if closes_only else given.whole()
                 bar_at = given.bar if closes_only else None
-                columns = given.columns if closes_only else None
                 encoded, runs = True, None
             else:
                 page = given
@@ -173,7 +184,7 @@ class SessionRunner:
                     index += 1
                 elif scan and venue.idle() and (slot := quiet_slot(cast(AnyBar, event).symbol)) is not None:
                     stop = min(size if runs is None else runs[index], index + max(self._room(), 1))
-                    end = self._scan(slot, page, index, stop, encoded, bar_at, columns)
+                    end = self._scan(slot, page, index, stop, encoded, bar_at)
                     handled += end - index - 1
                     index = end
                 else:
@@ -182,7 +193,7 @@ class SessionRunner:
                     if filled and scan and venue.idle() and (slot := quiet_slot(bar.symbol)) is not None:
                         # The fills left the engine quiet: the bar starts a scan, as after them.
                         stop = min(size if runs is None else runs[index], index + max(self._room(), 1))
-                        end = self._scan(slot, page, index, stop, encoded, bar_at, columns)
+                        end = self._scan(slot, page, index, stop, encoded, bar_at)
                         handled += end - index - 1
                         index = end
                     else:
@@ -221,13 +232,12 @@ class SessionRunner:
         stop: int,
         encoded: bool,
         bar_at: Callable[[int], AnyBar] | None,
-        columns: CloseColumns | None = None,
     ) -> int:
         """A run of one symbol's bars through ``Engine.scan``, up to the first that causes something
         (recorded, with what it caused); the index after the last bar handled. ``bar_at`` gives
         the whole bar where the page holds closes (``BarPage``)."""
         engine, observer = self.engine, self.observer
-        end, decisions = engine.scan(slot, page, start, stop, bar_at, columns)
+        end, decisions = engine.scan(slot, page, start, stop, bar_at)
         if encoded:  # read from a log: the bytes come with the bars
             self._batch.extend(page[start:end])  # type: ignore[arg-type]  # none is None
         else:
@@ -243,6 +253,54 @@ class SessionRunner:
             observer.after_bar(last, engine)
         else:
             observer.after_bars(page, start, end, engine)
+        return end
+
+    def _run_columns(
+        self, page: BarPage, columns: CloseColumns, handled: int, on_progress: Callable[[int], None] | None
+    ) -> int:
+        """``run_pages``' loop over a page of one symbol's bars read as columns, for strategies that
+        scan columns: the same steps, each scan over the columns (no bar decoded for it), every
+        other bar decoded whole; the bars handled so far."""
+        venue, quiet_slot, symbol, ids = self.venue, self.engine.quiet_slot, page.symbol, page.ids
+        index, size = 0, len(page)
+        while index < size:
+            slot = quiet_slot(symbol) if venue.idle() else None
+            if slot is None:
+                bar = page.bar(index)
+                if self._venue_fills(bar) and venue.idle():  # fills that leave the engine quiet:
+                    slot = quiet_slot(symbol)  # the bar starts a scan, as after them
+                if slot is None:
+                    self._bar_after_fills(bar, ids[index])
+            if slot is not None:
+                end = self._scan_columns(slot, page, columns, index, min(size, index + max(self._room(), 1)))
+                handled += end - index - 1
+                index = end
+            else:
+                index += 1
+            handled += 1
+            if len(self._batch) >= self.batch_size:
+                self._commit()
+                if on_progress:
+                    on_progress(handled)
+        return handled
+
+    def _scan_columns(
+        self, slot: StrategySlot, page: BarPage, columns: CloseColumns, start: int, stop: int
+    ) -> int:
+        """``_scan`` over a page's columns (``Engine.scan_columns``): the bars are recorded by their
+        source ids, and observed as columns."""
+        engine, observer = self.engine, self.observer
+        end, decisions = engine.scan_columns(slot, columns, start, stop, page.bar)
+        self._batch.extend(zip(repeat(None), page.ids[start:end]))  # type: ignore[arg-type]  # copies
+        last = cast(AnyBar, page.close_at(end - 1))  # its symbol, time and close: all asked of it here
+        self.venue.on_bar(last)  # nothing rests at the venue: it notes the last close and time
+        self._last_ts = last.ts_event
+        if decisions:
+            observer.after_closes(columns, start, end - 1, engine, page.symbol)
+            self._record_decisions(decisions)
+            observer.after_bar(last, engine)
+        else:
+            observer.after_closes(columns, start, end, engine, page.symbol)
         return end
 
     def _venue_fills(self, bar: AnyBar) -> bool:

@@ -22,6 +22,7 @@ from domain.events import (
     OrderSubmitted,
     VenueOrderFilled,
 )
+from domain.market.columns import CloseColumns
 
 _ZERO = Decimal(0)
 
@@ -122,3 +123,23 @@ class ReportObserver(SessionObserver):
             equity.extend([cash] * (stop - start))
             curve.extend([float(cash)] * (stop - start))
         self.last_close[slot.symbol] = bars[stop - 1][0].close
+
+    def after_closes(self, columns: CloseColumns, start: int, stop: int, engine: Engine, symbol: str) -> None:
+        """``after_bars`` over a scan of a page's columns: the same marks, from each close as stored."""
+        if stop <= start:
+            return
+        if len(engine.slots) != 1:
+            super().after_closes(columns, start, stop, engine, symbol)
+            return
+        quantity, cash = engine.slots[0].quantity, engine.account.cash
+        self.timestamps.extend(columns.ts[start:stop])
+        if quantity:
+            close = columns.close
+            values = [cash + quantity * close(index) for index in range(start, stop)]
+            self.equity.extend(values)
+            self.curve.extend(map(float, values))
+            self.bars_in_market += stop - start
+        else:
+            self.equity.extend([cash] * (stop - start))
+            self.curve.extend([float(cash)] * (stop - start))
+        self.last_close[symbol] = columns.close(stop - 1)

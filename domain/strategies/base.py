@@ -8,6 +8,7 @@ from typing import ClassVar, Literal, NamedTuple, Protocol
 
 from domain.errors import DomainError
 from domain.events.market import AnyBar
+from domain.market.columns import CloseColumns
 
 
 class InvalidStrategyParams(DomainError, ValueError):
@@ -44,6 +45,16 @@ class SignalLogic(Protocol):
         position unchanged, stopping after the first that gives an intent: the index after that
         bar (``stop`` when none does) and the intent. Exactly ``on_bar``'s decisions; a strategy
         may do it in one loop (``scan_each`` calls ``on_bar`` for each bar)."""
+        ...
+
+
+class ScansColumns(Protocol):
+    """A strategy that also scans a page's close columns (``CloseColumns``) in one call."""
+
+    def scan_columns(
+        self, columns: CloseColumns, start: int, stop: int, position: Decimal
+    ) -> tuple[int, StrategyIntent | None]:
+        """``SignalLogic.scan`` over the closes ``start:stop`` of ``columns``: the same decisions."""
         ...
 
 

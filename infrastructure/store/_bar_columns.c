@@ -1,8 +1,15 @@
-/* A page of stored bars as close columns, in C, straight from their bytes: each bar's ts_event,
- * and its close as the coefficient and exponent of its Decimal (domain/market/columns.py), without
- * decoding the bar or making a Decimal.
+/* Stored bars read for a backtest's scans, in C: a page of one topic's rows from a SQLite log
+ * packed in one buffer, and a page of bars as close columns straight from their bytes (each
+ * bar's ts_event, and its close as the coefficient and exponent of its Decimal, see
+ * domain/market/columns.py), without a Python object per row, decoding a bar or making a Decimal.
+ *
+ * StateReader(path).page(topic, after, limit) -> (ids, blob, offsets) | None
+ *   the next ``limit`` rows of ``topic`` after rowid ``after`` (SQLiteEventLog.read_states' query,
+ *   on a read-only connection of its own): ids int64 each, the states packed in ``blob``, row i's
+ *   at blob[offsets[i]:offsets[i + 1]] (offsets int64, one more than the rows); None past the end.
  *
  * close_columns(states, symbol) -> (ts, coefficients, exponents) | None
+ * close_columns_packed(blob, offsets, symbol) -> the same, for states packed as ``page`` gives them
  *   states        the bars' stored bytes (the codec's msgpack maps: field name -> value)
  *   ts            int64 each (native byte order), coefficients int64 each, exponents int8 each
  *   None          when any state is not a plain bar of ``symbol`` whose close this reads exactly:
@@ -15,6 +22,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <sqlite3.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -194,12 +202,11 @@ static int read_bar(const unsigned char *data, Py_ssize_t size, const char *symb
     return seen == 7 && c.at == c.end ? 0 : -1;
 }
 
-static PyObject *close_columns(PyObject *module, PyObject *args) {
-    PyObject *states;
-    const char *symbol;
-    Py_ssize_t symbol_length;
-    if (!PyArg_ParseTuple(args, "O!s#", &PyList_Type, &states, &symbol, &symbol_length)) return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(states);
+/* The columns of ``count`` bars, row i's bytes given by ``row``; None when one is not read exactly. */
+typedef int (*RowAt)(void *context, Py_ssize_t index, const unsigned char **data, Py_ssize_t *size);
+
+static PyObject *columns_of(Py_ssize_t count, RowAt row, void *context, const char *symbol,
+                            Py_ssize_t symbol_length) {
     PyObject *ts = PyBytes_FromStringAndSize(NULL, count * 8);
     PyObject *coefficients = PyBytes_FromStringAndSize(NULL, count * 8);
     PyObject *exponents = PyBytes_FromStringAndSize(NULL, count);
@@ -209,10 +216,10 @@ static PyObject *close_columns(PyObject *module, PyObject *args) {
     int64_t *coefficient_out = (int64_t *)PyBytes_AS_STRING(coefficients);
     int8_t *exponent_out = (int8_t *)PyBytes_AS_STRING(exponents);
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *state = PyList_GET_ITEM(states, i);
-        if (!PyBytes_Check(state) ||
-            read_bar((const unsigned char *)PyBytes_AS_STRING(state), PyBytes_GET_SIZE(state), symbol, symbol_length,
-                     &ts_out[i], &coefficient_out[i], &exponent_out[i]) < 0) {
+        const unsigned char *data;
+        Py_ssize_t size;
+        if (row(context, i, &data, &size) < 0 ||
+            read_bar(data, size, symbol, symbol_length, &ts_out[i], &coefficient_out[i], &exponent_out[i]) < 0) {
             result = Py_NewRef(Py_None);
             goto done;
         }
@@ -225,9 +232,184 @@ done:
     return result;
 }
 
+static int list_row(void *context, Py_ssize_t index, const unsigned char **data, Py_ssize_t *size) {
+    PyObject *state = PyList_GET_ITEM((PyObject *)context, index);
+    if (!PyBytes_Check(state)) return -1;
+    *data = (const unsigned char *)PyBytes_AS_STRING(state);
+    *size = PyBytes_GET_SIZE(state);
+    return 0;
+}
+
+typedef struct {
+    const unsigned char *blob;
+    Py_ssize_t blob_length;
+    const int64_t *offsets;
+} Packed;
+
+static int packed_row(void *context, Py_ssize_t index, const unsigned char **data, Py_ssize_t *size) {
+    const Packed *packed = context;
+    int64_t start = packed->offsets[index], end = packed->offsets[index + 1];
+    if (start < 0 || end < start || end > packed->blob_length) return -1;
+    *data = packed->blob + start;
+    *size = (Py_ssize_t)(end - start);
+    return 0;
+}
+
+static PyObject *close_columns(PyObject *module, PyObject *args) {
+    PyObject *states;
+    const char *symbol;
+    Py_ssize_t symbol_length;
+    if (!PyArg_ParseTuple(args, "O!s#", &PyList_Type, &states, &symbol, &symbol_length)) return NULL;
+    return columns_of(PyList_GET_SIZE(states), list_row, states, symbol, symbol_length);
+}
+
+static PyObject *close_columns_packed(PyObject *module, PyObject *args) {
+    Py_buffer blob, offsets;
+    const char *symbol;
+    Py_ssize_t symbol_length;
+    if (!PyArg_ParseTuple(args, "y*y*s#", &blob, &offsets, &symbol, &symbol_length)) return NULL;
+    PyObject *result = NULL;
+    if (offsets.len % 8 != 0 || offsets.len < 8) {
+        PyErr_SetString(PyExc_ValueError, "offsets: int64 each, one more than the rows");
+    } else {
+        Packed packed = {blob.buf, blob.len, offsets.buf};
+        result = columns_of(offsets.len / 8 - 1, packed_row, &packed, symbol, symbol_length);
+    }
+    PyBuffer_Release(&blob);
+    PyBuffer_Release(&offsets);
+    return result;
+}
+
+/* StateReader ------------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    sqlite3 *db;
+    sqlite3_stmt *select;
+} StateReader;
+
+typedef struct {
+    unsigned char *data;
+    size_t length, capacity;
+} Buffer;
+
+static int grow(Buffer *buffer, const void *data, size_t length) {
+    if (buffer->length + length > buffer->capacity) {
+        size_t capacity = buffer->capacity ? buffer->capacity : 4096;
+        while (capacity < buffer->length + length) capacity *= 2;
+        unsigned char *bigger = PyMem_RawRealloc(buffer->data, capacity);
+        if (bigger == NULL) return -1;
+        buffer->data = bigger, buffer->capacity = capacity;
+    }
+    if (length) memcpy(buffer->data + buffer->length, data, length);
+    buffer->length += length;
+    return 0;
+}
+
+static PyObject *StateReader_page(StateReader *self, PyObject *args) {
+    const char *topic;
+    Py_ssize_t topic_length;
+    long long after, limit;
+    if (!PyArg_ParseTuple(args, "s#LL", &topic, &topic_length, &after, &limit)) return NULL;
+    if (self->db == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the reader is closed");
+        return NULL;
+    }
+    Buffer ids = {NULL, 0, 0}, blob = {NULL, 0, 0}, offsets = {NULL, 0, 0};
+    int rc = SQLITE_OK, failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    sqlite3_stmt *select = self->select;
+    sqlite3_bind_int64(select, 1, after);
+    sqlite3_bind_text(select, 2, topic, (int)topic_length, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(select, 3, limit);
+    int64_t zero = 0;
+    failed = grow(&offsets, &zero, 8);
+    while (!failed && (rc = sqlite3_step(select)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(select, 0);
+        const void *state = sqlite3_column_blob(select, 1);
+        int size = sqlite3_column_bytes(select, 1);
+        failed = grow(&ids, &id, 8) || grow(&blob, state, (size_t)size);
+        int64_t end = (int64_t)blob.length;
+        failed = failed || grow(&offsets, &end, 8);
+    }
+    sqlite3_reset(select);
+    Py_END_ALLOW_THREADS
+    PyObject *result = NULL;
+    if (failed) PyErr_NoMemory();
+    else if (rc != SQLITE_DONE) PyErr_Format(PyExc_OSError, "reading %s: %s", topic, sqlite3_errmsg(self->db));
+    else if (ids.length == 0) result = Py_NewRef(Py_None);
+    else
+        result = Py_BuildValue("y#y#y#", (const char *)ids.data, (Py_ssize_t)ids.length,
+                               (const char *)(blob.data ? blob.data : (unsigned char *)""), (Py_ssize_t)blob.length,
+                               (const char *)offsets.data, (Py_ssize_t)offsets.length);
+    PyMem_RawFree(ids.data);
+    PyMem_RawFree(blob.data);
+    PyMem_RawFree(offsets.data);
+    return result;
+}
+
+static void reader_close(StateReader *self) {
+    sqlite3_finalize(self->select);
+    self->select = NULL;
+    if (self->db != NULL) sqlite3_close_v2(self->db);
+    self->db = NULL;
+}
+
+static PyObject *StateReader_close(StateReader *self, PyObject *Py_UNUSED(ignored)) {
+    reader_close(self);
+    Py_RETURN_NONE;
+}
+
+static int StateReader_init(StateReader *self, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"path", NULL};
+    const char *path;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s", keywords, &path)) return -1;
+    reader_close(self);
+    if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(self->db,
+                           "SELECT rowid, state FROM stored_events WHERE rowid > ? AND topic = ? ORDER BY rowid "
+                           "LIMIT ?",
+                           -1, &self->select, NULL) != SQLITE_OK) {
+        PyErr_Format(PyExc_OSError, "opening %s: %s", path, self->db ? sqlite3_errmsg(self->db) : "out of memory");
+        reader_close(self);
+        return -1;
+    }
+    sqlite3_busy_timeout(self->db, 30000);
+    return 0;
+}
+
+static void StateReader_dealloc(StateReader *self) {
+    reader_close(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef StateReader_methods[] = {
+    {"page", (PyCFunction)StateReader_page, METH_VARARGS, "page(topic, after, limit) -> (ids, blob, offsets) | None"},
+    {"close", (PyCFunction)StateReader_close, METH_NOARGS, "close the connection"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject StateReaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "infrastructure.store._bar_columns.StateReader",
+    .tp_basicsize = sizeof(StateReader),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "One topic's stored rows read in pages packed in one buffer (see the module).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)StateReader_init,
+    .tp_dealloc = (destructor)StateReader_dealloc,
+    .tp_methods = StateReader_methods,
+};
+
+static PyObject *sqlite_version(PyObject *module, PyObject *Py_UNUSED(ignored)) {
+    return PyUnicode_FromString(sqlite3_libversion());
+}
+
 static PyMethodDef methods[] = {
     {"close_columns", close_columns, METH_VARARGS,
      "close_columns(states, symbol) -> (ts, coefficients, exponents) or None (see the module)"},
+    {"close_columns_packed", close_columns_packed, METH_VARARGS,
+     "close_columns_packed(blob, offsets, symbol) -> (ts, coefficients, exponents) or None"},
+    {"sqlite_version", sqlite_version, METH_NOARGS, "the SQLite library this module runs on"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -235,4 +417,13 @@ static struct PyModuleDef columns_module = {
     PyModuleDef_HEAD_INIT, "_bar_columns", "A page of stored bars as close columns, in C.", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__bar_columns(void) { return PyModule_Create(&columns_module); }
+PyMODINIT_FUNC PyInit__bar_columns(void) {
+    if (PyType_Ready(&StateReaderType) < 0) return NULL;
+    PyObject *module = PyModule_Create(&columns_module);
+    if (module == NULL) return NULL;
+    if (PyModule_AddObjectRef(module, "StateReader", (PyObject *)&StateReaderType) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

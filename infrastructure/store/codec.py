@@ -15,23 +15,24 @@ struct (``decode_page``'s ``decode_as``): msgspec skips the other fields without
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import msgspec
 
-from application.ports import RecordedEvent
+from application.ports import PackedStates, RecordedEvent
 from domain.events import ALL_EVENT_TYPES, Event
 from domain.market.columns import CloseColumns
 from infrastructure.errors import StoreError
 
-_close_columns: Any
+_bar_columns: Any
 try:
-    from infrastructure.store._bar_columns import close_columns as _close_columns  # type: ignore[import-not-found,no-redef]
+    from infrastructure.store import _bar_columns  # type: ignore[no-redef]
 except ImportError:  # not built here: pages are decoded the ordinary way
-    _close_columns = None
+    _bar_columns = None
 
-COLUMNS_NATIVE = _close_columns is not None
+COLUMNS_NATIVE = _bar_columns is not None
 """Whether stored bars can be read as close columns here (``close_columns``)."""
 
 COMPRESSED_MARKER: Final = b"\xc1"
@@ -155,15 +156,16 @@ class EventCodec:
         """Stored bars, all of ``symbol``, as time and close columns read straight from their bytes
         (``_bar_columns.c``); None where it was not built, or where a state is not a plain bar of
         ``symbol`` whose close it reads exactly (the caller decodes those the ordinary way)."""
-        if _close_columns is None:
+        if _bar_columns is None:
             return None
-        columns = _close_columns(states if type(states) is list else list(states), symbol)
+        if isinstance(states, PackedStates):
+            columns = _bar_columns.close_columns_packed(states.blob, states.offsets, symbol)
+        else:
+            columns = _bar_columns.close_columns(states if type(states) is list else list(states), symbol)
         if columns is None:
             return None
-        ts, coefficients, exponents = columns
-        return CloseColumns(
-            memoryview(ts).cast("q"), memoryview(coefficients).cast("q"), memoryview(exponents).cast("b")
-        )
+        ts, coefficients, exponents = (array(code, data) for code, data in zip("qqb", columns, strict=True))
+        return CloseColumns(ts, coefficients, exponents)
 
     def _decoder_as(self, topic: str, as_type: type[Any]) -> msgspec.msgpack.Decoder[Any]:
         decoder = self._as_type.get((topic, as_type))

@@ -16,13 +16,32 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
-from application.ports import AuditedEvent, ChainLink, RecordedEvent, StoredRecord
+from application.ports import AuditedEvent, ChainLink, PackedStates, RecordedEvent, StoredRecord
 from domain.events import Event
 from infrastructure.store.chain_blocks import merged, unpack
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_chain import chain_head, extend_chain, insert_chained
 
 TABLE = "stored_events"
+
+_StateReader: Any
+try:
+    from infrastructure.store._bar_columns import StateReader as _StateReader  # type: ignore[import-not-found,no-redef]
+except ImportError:  # not built here: pages are read through the library's connection
+    _StateReader = None
+
+
+def _packed_pages(
+    reader: Any, topic: str, after: int, page_size: int
+) -> Iterator[tuple[Sequence[int], PackedStates]]:
+    try:
+        while (page := reader.page(topic, after, page_size)) is not None:
+            ids_bytes, blob, offsets = page
+            ids = memoryview(ids_bytes).cast("q")
+            yield ids, PackedStates(blob, memoryview(offsets).cast("q"))
+            after = ids[-1]
+    finally:
+        reader.close()
 
 
 class SQLiteEventLog:
@@ -148,7 +167,13 @@ class SQLiteEventLog:
     def read_states(
         self, topic: str, after: int = 0, page_size: int = 10_000
     ) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
-        """Pages of one topic's stored bytes after ``after``, with their notification ids."""
+        """Pages of one topic's stored bytes after ``after``, with their notification ids: from a
+        file, packed (``PackedStates``, read in C by ``_bar_columns.c`` where it was built, on a
+        read-only connection of its own); else as a list."""
+        pool = self._datastore.pool
+        if _StateReader is not None and not pool.is_sqlite_memory_mode:
+            yield from _packed_pages(_StateReader(pool.db_name), topic, after, page_size)
+            return
         statement = f"SELECT rowid, state FROM {TABLE} WHERE rowid > ? AND topic = ? ORDER BY rowid LIMIT ?"
         while True:
             with self._datastore.transaction(commit=False) as cursor:

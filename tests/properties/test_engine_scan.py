@@ -9,6 +9,7 @@ for byte and in the same commits, and the same report.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -57,35 +58,44 @@ class CopyingLog(CommitCounter):
 
     def append_encoded(self, items: list[tuple[object, bytes]]) -> int:
         resolved = [self.source[data] if isinstance(data, int) else (event, data) for event, data in items]
-        assert all(isinstance(event, StoredBar | BarClose) for event, data in items if isinstance(data, int))
+        assert all(
+            event is None or isinstance(event, StoredBar | BarClose)
+            for event, data in items
+            if isinstance(data, int)
+        )
         return super().append_encoded(resolved)  # type: ignore[arg-type]
 
 
 def closes_pages(
-    inputs: list[Input], page_size: int
+    inputs: list[Input], page_size: int, columns: bool = True
 ) -> tuple[list[BarPage], dict[int, tuple[StoredBar, bytes]]]:
-    """Bars as ``BarsFromLog(by_reference=True, closes_only=True)`` gives them: pages of closes
-    with their columns, each bar named by an id in a source (ids 1000 apart in some places: a
-    source of many symbols)."""
+    """Bars as ``BarsFromLog(by_reference=True, closes_only=True)`` gives them: pages of closes,
+    read as columns (``columns``, where the C reader is built) or decoded, each bar named by an
+    id in a source (ids 1000 apart in some places: a source of many symbols)."""
     codec = EventCodec()
     states = [codec.encode(event) for event, _ in inputs]
     ids = [10 + i + 1000 * (i % 7 == 3) + 1000 * (i // 7) for i in range(len(states))]
-    closes = codec.decode_many(Bar.TOPIC, states, BarClose)
     whole = codec.decode_many(Bar.TOPIC, states, StoredBar)
+    symbol = whole[0].symbol
 
     def decode(state: bytes) -> StoredBar:
         return codec.decode_many(Bar.TOPIC, [state], StoredBar)[0]
 
+    def closes(page: Sequence[bytes]) -> list[BarClose]:
+        return codec.decode_many(Bar.TOPIC, page, BarClose)
+
     pages = [
         BarPage(
-            list(zip(closes[i : i + page_size], ids[i : i + page_size], strict=True)),
+            symbol,
+            ids[i : i + page_size],
             states[i : i + page_size],
             decode,
-            codec.close_columns(states[i : i + page_size], inputs[0][0].symbol),  # type: ignore[attr-defined]
+            closes,
+            codec.close_columns(states[i : i + page_size], symbol) if columns else None,
         )
         for i in range(0, len(states), page_size)
     ]
-    assert all(page.columns is not None for page in pages) or not codec_module.COLUMNS_NATIVE
+    assert all((page.columns is not None) == columns for page in pages) or not codec_module.COLUMNS_NATIVE
     return pages, {source_id: (bar, state) for source_id, bar, state in zip(ids, whole, states, strict=True)}
 
 
@@ -192,7 +202,9 @@ def test_scanning_quiet_bars_changes_nothing(
 
 
 @settings(max_examples=60, deadline=None)
-@given(MOVES, PARAMS, COSTS, EXITS, st.booleans(), RISK, st.integers(1, 60), st.integers(1, 50))
+@given(
+    MOVES, PARAMS, COSTS, EXITS, st.booleans(), RISK, st.integers(1, 60), st.integers(1, 50), st.booleans()
+)
 def test_scanning_closes_and_recording_bars_by_reference_changes_nothing(
     moves: list[int],
     params: tuple[int, int],
@@ -202,15 +214,17 @@ def test_scanning_closes_and_recording_bars_by_reference_changes_nothing(
     limits: RiskLimits | None,
     page_size: int,
     batch_size: int,
+    columns: bool,
 ) -> None:
-    """Pages of closes (whole bars decoded only where asked; with the risk engine, every bar) and
-    bars recorded by their source id give the log and report of whole bars one at a time."""
+    """Pages of closes, read as columns or decoded (whole bars decoded only where asked; with the
+    risk engine, every bar) and bars recorded by their source id give the log and report of
+    whole bars one at a time."""
     cfg = generated_config(params, costs, exits, close_at_end, limits)
     codec = EventCodec()
     bars = list(BarsFromRows(Source("test", "digest", bar_rows(rows_from(moves))), cfg.venue, cfg.symbol))
     states = [codec.encode(event) for event, _ in bars]
     whole: list[Input] = list(zip(codec.decode_many(Bar.TOPIC, states, StoredBar), states, strict=True))
-    pages, source = closes_pages(whole, page_size)
+    pages, source = closes_pages(whole, page_size, columns)
 
     one_by_one = run(whole, cfg, page_size, batch_size, scan=False)
     scanned = run(pages, cfg, page_size, batch_size, scan=True, source=source)
@@ -231,8 +245,8 @@ def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
         calls: list[tuple[int, int]] = []
         scan = runner.engine.scan
 
-        def counting(slot, page, start, stop, bar_at=None, columns=None):  # type: ignore[no-untyped-def]
-            end, decisions = scan(slot, page, start, stop, bar_at, columns)
+        def counting(slot, page, start, stop, bar_at=None):  # type: ignore[no-untyped-def]
+            end, decisions = scan(slot, page, start, stop, bar_at)
             calls.append((end - start, len(decisions)))
             return end, decisions
 
