@@ -50,9 +50,7 @@ from infrastructure.store.codec import EventCodec
 from infrastructure.store.source_copies import Row, SourceMissing, SourceRows, split_batch
 from infrastructure.store.sqlite_chain import chain_head, insert_chained
 from infrastructure.store.stream_key import build_stream_key
-
-LOCK_TIMEOUT_SECONDS = 30
-"""How long a batch waits for another process's write transaction (the ledger's own setting)."""
+from infrastructure.store.writer_threads import LOCK_TIMEOUT_SECONDS, Checkpointer, Flusher
 
 CACHE_KIB = 131_072
 """The writer's page cache (128 MiB; SQLite's default is 2 MiB). A run's bars are one stream, but
@@ -134,46 +132,6 @@ def _read_ahead(stream: IO[bytes], batches: queue.Queue[bytes | None]) -> None:
         batches.put(stream.read(int.from_bytes(header, "big")))
 
 
-class _Checkpointer:
-    """Copies the WAL's committed pages into the database file on a thread and connection of its
-    own, after each commit, while the writer inserts the next batch: SQLite's automatic
-    checkpoints ran inside the commit that crossed their threshold and stalled the writer
-    0.15-0.35 s about every 1.3 s of a backtest (every 20,000 pages, measured here), with the
-    engine waiting behind.
-    Passive: it never blocks the writer, and copies what no reader still needs."""
-
-    def __init__(self, path: str) -> None:
-        self._database = sqlite3.connect(
-            path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS, check_same_thread=False
-        )
-        self._due = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def committed(self) -> None:
-        """A batch committed: its pages are there to copy."""
-        self._due.set()
-
-    def stop(self) -> None:
-        """Stop the copy under way and close the connection (what is left is copied when the file's
-        last connection closes, as SQLite does)."""
-        self._stopping = True
-        self._database.interrupt()
-        self._due.set()
-        self._thread.join()
-        self._database.close()
-
-    def _run(self) -> None:
-        while True:
-            self._due.wait()
-            self._due.clear()
-            if self._stopping:
-                return
-            with contextlib.suppress(sqlite3.Error):  # busy: the next commit asks again
-                self._database.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-
 def _write(
     database: sqlite3.Connection,
     message: bytes,
@@ -217,14 +175,16 @@ def serve(
     sys.setswitchinterval(SWITCH_SECONDS)
     database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
     database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-    checkpointer: _Checkpointer | None = None
+    checkpointer: Checkpointer | None = None
+    flusher: Flusher | None = None
     if alone and database.execute("PRAGMA journal_mode=MEMORY").fetchone()[0] == "memory":
         database.execute("PRAGMA synchronous=OFF")  # made durable at the end, at once
+        flusher = Flusher(path)
     else:
         database.execute("PRAGMA journal_mode=WAL")
         database.execute(f"PRAGMA synchronous={synchronous}")
         database.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
-        checkpointer = _Checkpointer(path)
+        checkpointer = Checkpointer(path)
     native = (
         NativeBatches.open(path, source_path, CACHE_KIB, database)
         if chained and checkpointer is None
@@ -249,6 +209,8 @@ def serve(
             continue
         if checkpointer is not None:
             checkpointer.committed()
+        if flusher is not None:
+            flusher.committed()
         if native is not None:
             copied: tuple[str, int] | None = native.copied if source_path else None
         else:
@@ -256,6 +218,8 @@ def serve(
         _send(sink, ["ok", last, head, copied, native is not None])
     if native is not None:
         native.close()
+    if flusher is not None:
+        flusher.stop()
     if checkpointer is not None:
         checkpointer.stop()
     else:  # loaded without a journal: now durable (the switch's commit syncs the file), then WAL
@@ -265,6 +229,8 @@ def serve(
     if source is not None:
         source.close()
     database.close()
+    if flusher is not None:
+        flusher.close()  # after SQLite's own descriptors: closing one drops the process's locks
 
 
 class SQLiteWriterProcess:
