@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint browser c-headers bench bench-ingest bench-backtest bench-audit bench-api clean
 
-$(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c infrastructure/store/_loader.c infrastructure/store/chain_link.h domain/strategies/_sma_kernel.c infrastructure/store/_bar_columns.c | c-headers
+$(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c infrastructure/store/_loader.c infrastructure/store/chain_link.h domain/strategies/_sma_kernel.c infrastructure/store/_bar_columns.c application/reporting/_equity_marks.c | c-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -4,11 +4,12 @@
 - ``infrastructure/store/_loader.c``: a run log's batches inserted and linked (SQLite, OpenSSL);
 - ``infrastructure/store/_bar_columns.c``: pages of stored bars read packed and as close columns
   (SQLite);
-- ``domain/strategies/_sma_kernel.c``: sma_cross's integer steps over those columns.
+- ``domain/strategies/_sma_kernel.c``: sma_cross's integer steps over those columns;
+- ``application/reporting/_equity_marks.c``: a report's marks of a position over those columns.
 
 Each is optional: where one cannot be built (no compiler, no headers) the build goes on without
 it, and the same work is done by the Python code, more slowly (``chain_linker.py``,
-``bulk_loader.py``, ``sqlite_log.py`` and ``codec.py``, ``sma_state.py``).
+``bulk_loader.py``, ``sqlite_log.py`` and ``codec.py``, ``sma_state.py``, ``equity_curve.py``).
 """
 
 from setuptools import Extension, setup
@@ -33,6 +34,11 @@ setup(
             "infrastructure.store._bar_columns",
             sources=["infrastructure/store/_bar_columns.c"],
             libraries=["sqlite3"],
+            optional=True,
+        ),
+        Extension(
+            "application.reporting._equity_marks",
+            sources=["application/reporting/_equity_marks.c"],
             optional=True,
         ),
         Extension(

@@ -24,6 +24,7 @@ from application.engine.engine import Input
 from application.engine.session import PAGE, SessionRunner, pages_of
 from application.ingest import IngestRequest, Source, ValidatedRows
 from application.ports import Codec, EventLog, PackedStates, SimulatedExchange
+from application.reporting.equity_curve import EquityCurve
 from application.reporting.iso_times import iso_timestamps
 from application.reporting.observer import ReportObserver
 from application.reporting.stats import compute_stats
@@ -103,7 +104,7 @@ class BacktestReport:
     trades: list[RoundTrip]
     open_positions: list[RoundTrip]
     timestamps: Sequence[int]
-    equity: list[Decimal]
+    equity: EquityCurve
     stats: dict[str, Any]
     digest: str
     decisions: int
@@ -116,8 +117,8 @@ class BacktestReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The document of the report, ready for ``msgspec.json`` (Decimal as exact strings: the
-        equity curve's values stay Decimal, which that encoder writes so, rather than a million
-        str objects), times as ISO-8601 UTC. Built at the first call and kept (a 1M-bar report's
+        equity curve's values stay Decimals or their exact texts, ``EquityCurve.values``, which
+        that encoder writes alike), times as ISO-8601 UTC. Built at the first call and kept (a 1M-bar report's
         took about 0.4 s): change nothing in a report after."""
         if self._document is None:
             self._document = self._build_document()
@@ -150,7 +151,7 @@ class BacktestReport:
             "open_positions": _trips(self.open_positions),
             "equity": {
                 "time_ms": (np.asarray(self.timestamps, dtype=np.int64) // 1_000_000).tolist(),
-                "value": self.equity,  # Decimal: msgspec writes each as its exact string
+                "value": self.equity.values,  # Decimals and their exact texts: each written as the text
             },
             "stats": self.stats,
             "denials": self.denials,

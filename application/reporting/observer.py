@@ -12,6 +12,7 @@ from uuid import UUID
 from application.engine.engine import Engine, Input
 from application.engine.replay import DecisionDigest
 from application.engine.session import SessionObserver
+from application.reporting.equity_curve import EquityCurve, marks
 from application.reporting.trades import TradeTracker
 from domain.events import (
     AnyBar,
@@ -34,7 +35,7 @@ class ReportObserver(SessionObserver):
         self.digest = DecisionDigest()
         self.timestamps = array("q")
         """Each bar's time (ns), in a machine array the statistics read without a copy."""
-        self.equity: list[Decimal] = []
+        self.equity = EquityCurve()
         self.curve = array("d")
         """The equity curve as floats, for the statistics: converted where a value is computed,
         once for a stretch of equal values (a 1M-bar curve converted whole took 0.3-0.6 s)."""
@@ -134,10 +135,15 @@ class ReportObserver(SessionObserver):
         quantity, cash = engine.slots[0].quantity, engine.account.cash
         self.timestamps.extend(columns.ts[start:stop])
         if quantity:
-            close = columns.close
-            values = [cash + quantity * close(index) for index in range(start, stop)]
-            self.equity.extend(values)
-            self.curve.extend(map(float, values))
+            found = marks(cash, quantity, columns, start, stop)  # in C: exact texts and their floats
+            if found is not None:
+                self.equity.extend(found[0])
+                self.curve.frombytes(found[1])
+            else:
+                close = columns.close
+                values = [cash + quantity * close(index) for index in range(start, stop)]
+                self.equity.extend(values)
+                self.curve.extend(map(float, values))
             self.bars_in_market += stop - start
         else:
             self.equity.extend([cash] * (stop - start))

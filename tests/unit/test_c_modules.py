@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from application.reporting import equity_curve
 from domain.strategies import sma_state
 from infrastructure.store import bulk_loader, chain_linker, codec
 
@@ -19,6 +20,7 @@ BUILT = {
     "infrastructure/store/_loader.c": bulk_loader.NATIVE,
     "infrastructure/store/_bar_columns.c": codec.COLUMNS_NATIVE,
     "domain/strategies/_sma_kernel.c": sma_state.NATIVE,
+    "application/reporting/_equity_marks.c": equity_curve.NATIVE,
 }
 
 
