@@ -28,6 +28,12 @@ class RecordedEvent(msgspec.Struct, frozen=True, gc=False):
     event: Event
 
 
+def rows_in(items: Sequence[tuple[object, object]]) -> int:
+    """The rows a batch appends: one an item, a run of copied rows (a ``range`` of source ids, see
+    ``SessionRunner``) as many as it holds."""
+    return len(items) + sum(len(data) - 1 for _, data in items if type(data) is range)
+
+
 class PackedStates(Sequence[bytes]):
     """A page of stored bytes packed in one buffer: item ``i`` is ``blob[offsets[i]:offsets[i + 1]]``.
 

@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from application.audit.periodic import PeriodicCheckpoints
-from application.ports import EventLog, RecordedEvent, StoredRecord
+from application.ports import EventLog, RecordedEvent, StoredRecord, rows_in
 from domain.events import CheckpointSigned, Event
 
 Clock = Callable[[], datetime]
@@ -61,7 +61,7 @@ class CheckpointingLog:
         """Like ``append`` for encoded events."""
         self._sign_deferred()
         last = self.inner.append_encoded(items)
-        self._appended(len(items))
+        self._appended(rows_in(items))
         return last
 
     def finish(self) -> None:

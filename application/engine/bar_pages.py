@@ -37,7 +37,7 @@ class BarPage:
     ) -> None:
         self.symbol = symbol
         self.ids = ids
-        """Each bar's notification id in the source log, in log order."""
+        """Each bar's notification id in the source log, in log order (increasing)."""
         self.states = states
         """Each bar's stored bytes (the same order)."""
         self.decode = decode

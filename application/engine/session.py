@@ -135,8 +135,11 @@ class SessionRunner:
         self.venue = venue
         self.observer = observer or SessionObserver()
         self.batch_size = batch_size
-        self._batch: list[tuple[Event, bytes | int]] = []
-        """What the next commit appends: each event with its bytes, or a copied bar's source id."""
+        self._batch: list[tuple[Event, bytes | int | range]] = []
+        """What the next commit appends: each event with its bytes, or a copied bar's source id, or
+        a run of copied bars' consecutive source ids (``rows_in`` counts the rows)."""
+        self._ranged = 0
+        """Rows of the batch beyond one per item (the runs' lengths less one)."""
         self._last_ts = 0
         """The time of the last bar (the session ends then)."""
         self._result = SessionResult(0, 0, 0, 0)
@@ -200,7 +203,7 @@ class SessionRunner:
                         self._bar_after_fills(bar, stored)
                         index += 1
                 handled += 1
-                if len(self._batch) >= self.batch_size:
+                if len(self._batch) + self._ranged >= self.batch_size:
                     self._commit()
                     if on_progress:
                         on_progress(handled)
@@ -222,7 +225,7 @@ class SessionRunner:
 
     def _room(self) -> int:
         """Events the batch takes before it commits."""
-        return self.batch_size - len(self._batch)
+        return self.batch_size - len(self._batch) - self._ranged
 
     def _scan(
         self,
@@ -278,7 +281,7 @@ class SessionRunner:
             else:
                 index += 1
             handled += 1
-            if len(self._batch) >= self.batch_size:
+            if len(self._batch) + self._ranged >= self.batch_size:
                 self._commit()
                 if on_progress:
                     on_progress(handled)
@@ -291,7 +294,13 @@ class SessionRunner:
         source ids, and observed as columns."""
         engine, observer = self.engine, self.observer
         end, decisions = engine.scan_columns(slot, columns, start, stop, page.bar)
-        self._batch.extend(zip(repeat(None), page.ids[start:end]))  # type: ignore[arg-type]  # copies
+        ids = page.ids
+        first, count = ids[start], end - start
+        if ids[end - 1] - first == count - 1:  # consecutive in the source: one run
+            self._batch.append((None, range(first, first + count)))  # type: ignore[arg-type]  # copies
+            self._ranged += count - 1
+        else:
+            self._batch.extend(zip(repeat(None), ids[start:end]))  # type: ignore[arg-type]
         last = cast(AnyBar, page.close_at(end - 1))  # its symbol, time and close: all asked of it here
         self.venue.on_bar(last)  # nothing rests at the venue: it notes the last close and time
         self._last_ts = last.ts_event
@@ -347,6 +356,8 @@ class SessionRunner:
     def _commit(self) -> None:
         if self._batch:
             batch, self._batch = self._batch, []
+            self._result.events += self._ranged
+            self._ranged = 0
             self._result.events += len(batch)
             # Copied bars (a source id, not bytes) only go to a log whose writer copies them.
             self._result.last_notification_id = self.log.append_encoded(batch)  # type: ignore[arg-type]

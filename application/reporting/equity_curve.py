@@ -69,8 +69,8 @@ class EquityCurve(Sequence[Decimal]):
         self.values.extend(values)
 
 
-def _parts(value: Decimal) -> tuple[int, int] | None:
-    # (coefficient, exponent) of a finite Decimal whose coefficient fits int64, else None.
+def parts(value: Decimal) -> tuple[int, int] | None:
+    """(coefficient, exponent) of a finite Decimal whose coefficient fits int64, else None."""
     sign, digits, exponent = value.as_tuple()
     if not isinstance(exponent, int) or len(digits) > 18:
         return None
@@ -79,16 +79,18 @@ def _parts(value: Decimal) -> tuple[int, int] | None:
 
 
 def marks(
-    cash: Decimal, quantity: Decimal, columns: CloseColumns, start: int, stop: int
+    cash: tuple[int, int] | None,
+    quantity: tuple[int, int] | None,
+    columns: CloseColumns,
+    start: int,
+    stop: int,
 ) -> tuple[list[str], bytes] | None:
-    """``cash + quantity * close`` for the closes ``start:stop``: each mark's exact text and its
-    float (packed doubles), computed in C; None where that is not done here (see the module)."""
-    if _kernel is None:
-        return None
-    cash_parts, quantity_parts = _parts(cash), _parts(quantity)
-    if cash_parts is None or quantity_parts is None:
+    """``cash + quantity * close`` for the closes ``start:stop`` (cash and quantity as ``parts``
+    gives them): each mark's exact text and its float (packed doubles), computed in C; None where
+    that is not done here (see the module)."""
+    if _kernel is None or cash is None or quantity is None:
         return None
     found: tuple[list[str], bytes] | None = _kernel.marks(
-        *cash_parts, *quantity_parts, columns.coefficients, columns.exponents, start, stop
+        *cash, *quantity, columns.coefficients, columns.exponents, start, stop
     )
     return found

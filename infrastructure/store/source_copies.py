@@ -11,6 +11,7 @@ copied rows' bytes in order, which must equal the digest the engine took of the 
 
 A batch crosses as its inline rows (columns, as before) and its copies: (position, first source
 id, count) runs of consecutive source ids, each placed before the inline row at ``position``.
+The engine's batch names a copied bar by its id, or a run of them by a ``range`` of ids.
 """
 
 from __future__ import annotations
@@ -41,39 +42,36 @@ class SourceMissing(StoreError):
 
 
 def split_batch(
-    items: Sequence[tuple[Any, bytes | int]],
+    items: Sequence[tuple[Any, bytes | int | range]],
 ) -> tuple[list[UUID], list[int], list[str], list[bytes], list[Copy]]:
-    """A batch's inline rows as columns (originator, version, topic, state) and its copies (items
-    whose second part is a source id, in increasing order within a stretch of copies)."""
-    inline = [index for index, item in enumerate(items) if type(item[1]) is not int]
+    """A batch's inline rows as columns (originator, version, topic, state) and its copies: items
+    whose second part is a source id, or a range of consecutive source ids, merged into runs of
+    consecutive ids at each place among the inline rows."""
+    originators: list[UUID] = []
+    versions: list[int] = []
+    topics: list[str] = []
+    states: list[bytes] = []
     copies: list[Copy] = []
-    start = 0
-    for position, end in enumerate([*inline, len(items)]):
-        if end > start:  # items[start:end] are copies
-            first, last = items[start][1], items[end - 1][1]
-            if last - first == end - start - 1:  # type: ignore[operator]  # ints: consecutive ids
-                copies.append((position, first, end - start))  # type: ignore[arg-type]
-            else:  # the source interleaves other rows: one run per stretch of consecutive ids
-                _split_runs(copies, position, [item[1] for item in items[start:end]])  # type: ignore[misc]
-        start = end + 1
-    rows = [items[index] for index in inline]
-    return (
-        [e.originator_id for e, _ in rows],
-        [e.originator_version for e, _ in rows],
-        [e.TOPIC for e, _ in rows],
-        [data for _, data in rows],  # type: ignore[misc]
-        copies,
-    )
-
-
-def _split_runs(copies: list[Copy], position: int, ids: list[int]) -> None:
-    first = previous = ids[0]
-    for source_id in ids[1:]:
-        if source_id != previous + 1:
-            copies.append((position, first, previous - first + 1))
-            first = source_id
-        previous = source_id
-    copies.append((position, first, previous - first + 1))
+    for event, data in items:
+        kind = type(data)
+        if kind is range:
+            first, count = data.start, len(data)  # type: ignore[union-attr,arg-type]
+        elif kind is int:
+            first, count = data, 1
+        else:
+            originators.append(event.originator_id)
+            versions.append(event.originator_version)
+            topics.append(event.TOPIC)
+            states.append(data)  # type: ignore[arg-type]
+            continue
+        if count <= 0:
+            continue
+        position = len(states)
+        if copies and copies[-1][0] == position and sum(copies[-1][1:]) == first:
+            copies[-1] = (position, copies[-1][1], copies[-1][2] + count)
+        else:
+            copies.append((position, first, count))
+    return originators, versions, topics, states, copies
 
 
 class SourceRows:

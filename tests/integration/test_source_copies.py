@@ -84,8 +84,20 @@ def test_a_run_log_copying_its_bars_from_the_source_is_the_run_log_sending_them(
 
 
 def test_batches_split_into_inline_rows_and_runs_of_consecutive_source_ids() -> None:
+    """Source ids one by one or as ranges: runs of consecutive ids at each place."""
     a, b = bars(2)
-    items = [(a, b"x"), (None, 5), (None, 6), (None, 7), (b, b"y"), (None, 9), (None, 11), (None, 12)]
+    items = [
+        (a, b"x"),
+        (None, 5),
+        (None, 6),
+        (None, 7),
+        (b, b"y"),
+        (None, 9),
+        (None, 11),
+        (None, 12),
+        (None, range(13, 16)),  # a run of consecutive ids, going on from 12
+        (None, range(30, 32)),
+    ]
     originators, versions, topics, states, copies = split_batch(items)  # type: ignore[arg-type]
     assert (originators, versions, topics, states) == (
         [a.originator_id, b.originator_id],
@@ -93,7 +105,7 @@ def test_batches_split_into_inline_rows_and_runs_of_consecutive_source_ids() -> 
         [Bar.TOPIC, Bar.TOPIC],
         [b"x", b"y"],
     )
-    assert copies == [(1, 5, 3), (2, 9, 1), (2, 11, 2)]
+    assert copies == [(1, 5, 3), (2, 9, 1), (2, 11, 5), (2, 30, 2)]
 
 
 def test_a_batch_copying_a_row_the_source_lacks_is_refused(tmp_path: Path) -> None:

@@ -56,13 +56,16 @@ class CopyingLog(CommitCounter):
         super().__init__(log)
         self.source = source
 
-    def append_encoded(self, items: list[tuple[object, bytes]]) -> int:
-        resolved = [self.source[data] if isinstance(data, int) else (event, data) for event, data in items]
-        assert all(
-            event is None or isinstance(event, StoredBar | BarClose)
-            for event, data in items
-            if isinstance(data, int)
-        )
+    def append_encoded(self, items: list[tuple[object, bytes | int | range]]) -> int:
+        resolved: list[tuple[object, bytes]] = []
+        for event, data in items:
+            if isinstance(data, bytes):
+                resolved.append((event, data))
+            else:  # a source id, or a run of consecutive ones
+                assert event is None or isinstance(event, StoredBar | BarClose)
+                resolved += [
+                    self.source[source_id] for source_id in ([data] if isinstance(data, int) else data)
+                ]
         return super().append_encoded(resolved)  # type: ignore[arg-type]
 
 
@@ -74,7 +77,7 @@ def closes_pages(
     id in a source (ids 1000 apart in some places: a source of many symbols)."""
     codec = EventCodec()
     states = [codec.encode(event) for event, _ in inputs]
-    ids = [10 + i + 1000 * (i % 7 == 3) + 1000 * (i // 7) for i in range(len(states))]
+    ids = [10 + i + 500 * (i % 7 >= 4) + 1000 * (i // 7) for i in range(len(states))]  # increasing, with gaps
     whole = codec.decode_many(Bar.TOPIC, states, StoredBar)
     symbol = whole[0].symbol
 

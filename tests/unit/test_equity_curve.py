@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.reporting import equity_curve
-from application.reporting.equity_curve import EquityCurve, marks
+from application.reporting.equity_curve import EquityCurve, marks, parts
 from domain.market.columns import CloseColumns
 
 pytestmark = pytest.mark.skipif(not equity_curve.NATIVE, reason="the C marks were not built here")
@@ -45,7 +45,7 @@ def test_marks_are_the_texts_and_floats_of_decimal_arithmetic(
 ) -> None:
     columns = _columns(closes)
     expected = [cash + quantity * columns.close(i) for i in range(len(closes))]
-    found = marks(cash, quantity, columns, 0, len(closes))
+    found = marks(parts(cash), parts(quantity), columns, 0, len(closes))
     exact = all(
         len(value.as_tuple().digits) < 28
         and not value.is_zero()
@@ -64,19 +64,21 @@ def test_marks_are_the_texts_and_floats_of_decimal_arithmetic(
 
 def test_notation_follows_decimal_str() -> None:
     columns = _columns([(5, -9), (123, 4), (1, -7), (15, 0)])
-    found = marks(Decimal(0).scaleb(-9), Decimal(1), columns, 0, 4)
+    found = marks(parts(Decimal(0).scaleb(-9)), parts(Decimal(1)), columns, 0, 4)
     assert found is not None
     assert found[0] == ["5E-9", "1230000.000000000", "1.00E-7", "15.000000000"]
-    scientific = marks(Decimal(0).scaleb(3), Decimal(1), columns, 1, 2)
+    scientific = marks(parts(Decimal(0).scaleb(3)), parts(Decimal(1)), columns, 1, 2)
     assert scientific is not None and scientific[0] == ["1.230E+6"] == [
         str(Decimal("0E+3") + columns.close(1))
     ]
 
 
 def test_marks_decline_what_decimal_would_round_or_sign_by_its_rules() -> None:
-    assert marks(Decimal(0), Decimal(1), _columns([(0, 0)]), 0, 1) is None  # zero
-    assert marks(Decimal(10) ** 27, Decimal(1), _columns([(1, -2)]), 0, 1) is None  # 29 digits
-    assert marks(Decimal(1), Decimal(10**15), _columns([(10**15, 0)]), 0, 1) is None  # a product of 31
+    one = parts(Decimal(1))
+    assert marks(parts(Decimal(0)), one, _columns([(0, 0)]), 0, 1) is None  # zero
+    assert marks(parts(Decimal(10) ** 27), one, _columns([(1, -2)]), 0, 1) is None  # 29 digits
+    assert marks(one, parts(Decimal(10**15)), _columns([(10**15, 0)]), 0, 1) is None  # a product of 31
+    assert parts(Decimal(10**19)) is None and parts(Decimal("-1.50")) == (-150, -2)
 
 
 def test_the_curve_reads_texts_as_their_decimals_and_compares_as_a_list() -> None:
