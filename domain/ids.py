@@ -57,6 +57,29 @@ def derive_id(*parts: str) -> UUID:
     return UUID(bytes=digest[:16], version=5)
 
 
+class NumberedIds:
+    """``derive_id(*parts, str(n))`` for n = 1, 2, 3, ...: the ids of a stream's numbered things
+    (a strategy's orders by signal number), derived a block ahead at a time. The same ids; a
+    block of them in one loop cost a third of each derived alone amid an engine's other work
+    (measured in a backtest: 1.8 against 6 us an id, the hashing and UUID code kept warm)."""
+
+    __slots__ = ("_block", "_first", "_ids", "_parts")
+
+    def __init__(self, *parts: str, block: int = 256) -> None:
+        self._parts, self._block = parts, block
+        self._first = 1
+        self._ids: list[UUID] = []
+
+    def __getitem__(self, number: int) -> UUID:
+        """The id of number ``number`` (1 or more)."""
+        index = number - self._first
+        if not 0 <= index < len(self._ids):
+            self._first, index = number, 0
+            parts = self._parts
+            self._ids = [derive_id(*parts, str(n)) for n in range(number, number + self._block)]
+        return self._ids[index]
+
+
 def market_stream_id(venue_name: Venue, instrument: Symbol, kind: str) -> StreamId:
     """The stream holding one kind (``bar``, ``trade``, ``quote``) of data for one instrument."""
     return StreamId(derive_id("market", venue_name, instrument, kind))

@@ -40,7 +40,7 @@ from domain.events import (
     VenueOrderRejected,
 )
 from domain.events.trading import Purpose, Side
-from domain.ids import derive_id
+from domain.ids import NumberedIds, derive_id
 from domain.market.columns import CloseColumns
 from domain.risk.execution import Outcome
 from domain.strategies import STRATEGIES, SignalLogic, StrategyIntent
@@ -79,7 +79,8 @@ class StrategySlot:
         self.strategy_id = config.strategy_id
         self.logic: SignalLogic = logic_class(dict(config.params))
         self.stream = derive_id("signals", config.strategy_id)
-        self.stream_text = str(self.stream)
+        self.order_ids = NumberedIds("order", str(self.stream))
+        """Each signal's order id, by the signal's number (derived from the signal)."""
         self.symbol = config.symbol
         self.signals = 0
         self.quantity = _ZERO
@@ -321,7 +322,7 @@ class Engine:
             values=intent.values,
             cause=cause,
         )
-        order_id = derive_id("order", slot.stream_text, str(slot.signals))
+        order_id = slot.order_ids[slot.signals]  # derive_id("order", stream, str(signal number))
         side: Side = "buy" if intent.action == "buy" else "sell"
         price = self.last_close[symbol]
         session = self.session
