@@ -134,16 +134,25 @@ def _quote(identifier: str) -> str:
 # SQLite ---------------------------------------------------------------------
 
 
+BULK_PAGE_SIZE = 16_384
+"""The page size of a new file made for a bulk load (a backtest's run log; SQLite's default is
+4096): a 1M-bar run's writer spent 0.5-0.7 s less CPU inserting its 1.27M rows (fewer, fuller
+pages to link and write; 64 KiB saved 0.15 s more, but makes every run log's 70-odd tables and
+indexes 4 MB before its first row)."""
+
+
 def migrate_sqlite(path: str, *, bulk_load: bool = False) -> list[str]:
     """Apply pending migrations to the SQLite file at ``path``; return the names applied now.
 
     ``bulk_load``: a fresh file's events table is created without its stream key, which the
-    load builds at its end (``stream_key``); otherwise a file left without it (a load that
-    stopped) gets it now."""
+    load builds (``stream_key``), in pages of ``BULK_PAGE_SIZE``; otherwise a file left without
+    it (a load that stopped) gets it now."""
     applied_now: list[str] = []
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         if bulk_load:
+            if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():  # a new file
+                conn.execute(f"PRAGMA page_size={BULK_PAGE_SIZE}")
             create_keyless_table(conn)
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY, "
