@@ -233,12 +233,13 @@ def execute(
 
     The run's log is written by a second process (both cores work); the engine's
     process reads the inputs, decides, and builds the report. The log is a bulk load into a new
-    file only that process opens until it is done (no WAL meanwhile: ``sqlite_writer``); its
-    stream key is built once the session is in it, while the report is built (``stream_key``).
-    Bars from a SQLite log are copied into it by that process from the source file itself
-    (``source_copies``), the engine reading only their closes where it can (``BarPage``).
-    Checkpoints are signed
-    between its commits as the settings' periodic policy asks (with the settings' key).
+    file only that process opens until it is done (no WAL meanwhile: ``sqlite_writer``; batches
+    inserted and linked in C where built: ``bulk_loader``); its stream key is built before the
+    load where the C loader runs, else once the session is in it, while the report is built
+    (``stream_key``). Bars from a SQLite log are copied into it by that process from the source
+    file itself (``source_copies``), the engine reading them as columns where it can
+    (``BarPage``). Checkpoints are signed between its commits as the settings' periodic policy
+    asks (with the settings' key).
     """
     codec = EventCodec()
     version = code_version()
