@@ -123,12 +123,13 @@ def test_the_writer_copies_committed_pages_into_the_file_while_it_runs(
             writer.append(bars(2_000, start_version=start))
         writer.flush()
         deadline = time.monotonic() + 10
-        while settings.sqlite_path.stat().st_size <= before and time.monotonic() < deadline:
-            time.sleep(0.02)  # the checkpointer's thread copies after each commit, not at once
+        wanted = before + 6_000 * 150
+        while settings.sqlite_path.stat().st_size <= wanted and time.monotonic() < deadline:
+            time.sleep(0.02)  # the checkpointer's thread copies after each commit, a page at a time
         grown = settings.sqlite_path.stat().st_size
         assert writer._process.poll() is None, "still running: the copy is not the one at close"
         writer.close()
-    assert grown > before + 6_000 * 150, "the WAL's pages reached the database file during the run"
+    assert grown > wanted, "the WAL's pages reached the database file during the run"
 
 
 def test_the_pipe_to_the_writer_holds_a_mebibyte(tmp_path: Path, request: pytest.FixtureRequest) -> None:
