@@ -203,10 +203,7 @@ class SessionRunner:
                         self._bar_after_fills(bar, stored)
                         index += 1
                 handled += 1
-                if len(self._batch) + self._ranged >= self.batch_size:
-                    self._commit()
-                    if on_progress:
-                        on_progress(handled)
+                self._commit_if_full(handled, on_progress)
         stream = derive_id("session-end", str(self.session.originator_id))
         self._record_input(
             SessionEnded(
@@ -222,6 +219,13 @@ class SessionRunner:
         if on_progress:
             on_progress(handled)
         return self._result
+
+    def _commit_if_full(self, handled: int, on_progress: Callable[[int], None] | None) -> None:
+        """Commit the batch once it holds ``batch_size`` rows, and report the inputs handled."""
+        if len(self._batch) + self._ranged >= self.batch_size:
+            self._commit()
+            if on_progress:
+                on_progress(handled)
 
     def _room(self) -> int:
         """Events the batch takes before it commits."""
@@ -281,10 +285,7 @@ class SessionRunner:
             else:
                 index += 1
             handled += 1
-            if len(self._batch) + self._ranged >= self.batch_size:
-                self._commit()
-                if on_progress:
-                    on_progress(handled)
+            self._commit_if_full(handled, on_progress)
         return handled
 
     def _scan_columns(

@@ -16,7 +16,39 @@ LOCK_TIMEOUT_SECONDS = 30
 own setting)."""
 
 
-class Checkpointer:
+class _AfterCommits:
+    """A thread that does its work after each commit it hears of (``committed``), once for any
+    commits made while it worked, until ``stop``."""
+
+    def __init__(self) -> None:
+        self._due = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def committed(self) -> None:
+        """A batch committed: its pages are there to work on."""
+        self._due.set()
+
+    def stop(self) -> None:
+        """Stop after the work under way."""
+        self._stopping = True
+        self._due.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            if self._stopping:
+                return
+            self._after_commit()
+
+    def _after_commit(self) -> None:
+        raise NotImplementedError
+
+
+class Checkpointer(_AfterCommits):
     """Copies the WAL's committed pages into the database file on a thread and connection of its
     own, after each commit, while the writer inserts the next batch: SQLite's automatic
     checkpoints ran inside the commit that crossed their threshold and stalled the writer
@@ -28,67 +60,36 @@ class Checkpointer:
         self._database = sqlite3.connect(
             path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS, check_same_thread=False
         )
-        self._due = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def committed(self) -> None:
-        """A batch committed: its pages are there to copy."""
-        self._due.set()
+        super().__init__()
 
     def stop(self) -> None:
         """Stop the copy under way and close the connection (what is left is copied when the file's
         last connection closes, as SQLite does)."""
-        self._stopping = True
-        self._database.interrupt()
-        self._due.set()
-        self._thread.join()
+        self._stopping = True  # no new copy starts...
+        self._database.interrupt()  # ...and the one under way ends now
+        super().stop()
         self._database.close()
 
-    def _run(self) -> None:
-        while True:
-            self._due.wait()
-            self._due.clear()
-            if self._stopping:
-                return
-            with contextlib.suppress(sqlite3.Error):  # busy: the next commit asks again
-                self._database.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    def _after_commit(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # busy: the next commit asks again
+            self._database.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-class Flusher:
-    """Writes a file loaded without syncs (``synchronous=OFF``, see the module) out to disk while
-    the load goes on: after each commit, a thread of its own asks the kernel to write the file's
-    dirty pages (``fdatasync``, without the interpreter lock). Otherwise the whole file (about
-    500 MB for a 1M-bar run) waited in the page cache for the sync that makes it durable at the
-    end, on the run's tail (1M-bar runs 0.2-0.6 s faster in three alternating pairs)."""
+class Flusher(_AfterCommits):
+    """Writes a file loaded without syncs (``synchronous=OFF``, see ``sqlite_writer``) out to disk
+    while the load goes on: after each commit, a thread of its own asks the kernel to write the
+    file's dirty pages (``fdatasync``, without the interpreter lock). Otherwise the whole file
+    (about 500 MB for a 1M-bar run) waited in the page cache for the sync that makes it durable
+    at the end, on the run's tail (1M-bar runs 0.2-0.6 s faster in three alternating pairs)."""
 
     def __init__(self, path: str) -> None:
         self._file = os.open(path, os.O_RDONLY)
-        self._due = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def committed(self) -> None:
-        """A batch committed: its pages are the kernel's to write."""
-        self._due.set()
-
-    def stop(self) -> None:
-        """Stop after the write under way."""
-        self._stopping = True
-        self._due.set()
-        self._thread.join()
+        super().__init__()
 
     def close(self) -> None:
         """Close the file (once SQLite's connections to it are closed: see ``serve``)."""
         os.close(self._file)
 
-    def _run(self) -> None:
-        while True:
-            self._due.wait()
-            self._due.clear()
-            if self._stopping:
-                return
-            with contextlib.suppress(OSError):  # the sync at the end reports what matters
-                os.fdatasync(self._file)
+    def _after_commit(self) -> None:
+        with contextlib.suppress(OSError):  # the sync at the end reports what matters
+            os.fdatasync(self._file)
