@@ -13,7 +13,10 @@ and the observer's ``after_bars`` in one call each, up to the first bar that
 causes something: the same work, decisions and log as one bar at a time, without
 a round of calls per bar. A page of a log's bars may come as a ``BarPage`` (closes,
 whole bars decoded where asked): scans take its closes, and every other path the
-whole bar.
+whole bar. Where the page holds its closes as columns and every strategy scans
+columns, the page has a loop of its own (``_run_columns``): scans over the columns,
+the bars recorded by their source ids (a run of them as one ``range``), the marks
+taken from the columns.
 
 Commits are grouped (``batch_size`` events per transaction). With the
 simulated venue nothing leaves the process, so an order is simulated in the
