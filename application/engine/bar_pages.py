@@ -61,13 +61,6 @@ class BarPage:
         """The whole bar at ``index``."""
         return self.decode(self.states[index])
 
-    def close_at(self, index: int) -> BarClose:
-        """The bar at ``index`` as its close, from the columns where there are (else decoded)."""
-        columns = self.columns
-        if columns is None:
-            return self.entries[index][0]
-        return BarClose(symbol=self.symbol, ts_event=columns.ts[index], close=columns.close(index))
-
     def whole(self) -> list[tuple[StoredBar, Recorded]]:
         """The page with every bar decoded whole (for a runner that looks at every bar's fields)."""
         decode = self.decode

@@ -305,15 +305,20 @@ class SessionRunner:
             self._ranged += count - 1
         else:
             self._batch.extend(zip(repeat(None), ids[start:end]))  # type: ignore[arg-type]
-        last = cast(AnyBar, page.close_at(end - 1))  # its symbol, time and close: all asked of it here
+        # The last bar as its close (symbol, time, close: all asked of it here), the close the
+        # engine's scan has just read from the columns.
+        symbol = page.symbol
+        last = cast(
+            AnyBar, BarClose(symbol=symbol, ts_event=columns.ts[end - 1], close=engine.last_close[symbol])
+        )
         self.venue.on_bar(last)  # nothing rests at the venue: it notes the last close and time
         self._last_ts = last.ts_event
         if decisions:
-            observer.after_closes(columns, start, end - 1, engine, page.symbol)
+            observer.after_closes(columns, start, end - 1, engine, symbol)
             self._record_decisions(decisions)
             observer.after_bar(last, engine)
         else:
-            observer.after_closes(columns, start, end, engine, page.symbol)
+            observer.after_closes(columns, start, end, engine, symbol)
         return end
 
     def _venue_fills(self, bar: AnyBar) -> bool:
