@@ -332,7 +332,7 @@ class Engine:
             price,
             cash=self.account.cash,
             reserved_cash=self.reserved_cash,
-            position=self.position(slot.strategy_id),
+            position=slot.quantity,
             pending_sells=slot.pending_sells,
             fee_rate=session.fee_rate,
             slippage_bps=session.slippage_bps,
@@ -357,7 +357,7 @@ class Engine:
             reference_price=price,
             notional=check.notional,
             cash=self.account.cash - self.reserved_cash,
-            position=self.position(slot.strategy_id),
+            position=slot.quantity,
             limits_version=limits_version,
             ts_event=bar.ts_event,
             cause=EventRef(slot.stream, slot.signals),
@@ -429,18 +429,16 @@ class Engine:
 
         self.fills_applied += 1
         slot = self._slot_by_id[order.strategy_id]
-        before = self.position(order.strategy_id)
-        position = self.account.apply_fill(
-            order.strategy_id, order.side, report.quantity, report.price, report.fee
-        )
+        before, side, quantity = slot.quantity, order.side, report.quantity
+        position = self.account.apply_fill(order.strategy_id, side, quantity, report.price, report.fee)
         slot.quantity = position.quantity
-        if order.side == "sell":
-            slot.pending_sells -= report.quantity
+        if side == "sell":
+            slot.pending_sells -= quantity
         else:
-            added = min(order.pending_notional, report.quantity * order.reference_price)
+            added = min(order.pending_notional, quantity * order.reference_price)
             order.pending_notional -= added
             slot.pending_buy_notional -= added
-        if order.fills.remaining == 0:
+        if order.fills.filled == order.quantity:
             order.move_to(OrderStatus.FILLED)
             self._release(order)
         else:

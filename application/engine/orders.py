@@ -11,7 +11,7 @@ from domain.trading.fills import FillBook
 from domain.trading.order_status import TERMINAL, OrderStatus, transition
 
 
-@dataclass
+@dataclass(slots=True)
 class TrackedOrder:
     """One order the engine submitted: what it asked for and what came back."""
 

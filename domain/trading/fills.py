@@ -14,6 +14,8 @@ class FillExceedsOrder(DomainError):
 class FillBook:
     """What has been filled of one order; ``record`` tells a new fill from a repeat."""
 
+    __slots__ = ("_trade_ids", "filled", "quantity")
+
     def __init__(self, quantity: Decimal) -> None:
         if quantity <= 0:
             raise ValueError(f"order quantity must be positive, got {quantity}")

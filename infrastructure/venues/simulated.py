@@ -101,7 +101,17 @@ class SimulatedVenue:
             ts += faults.latency_ns
             self._eligible[order.order_id] = ts
         self._resting.append(order)
-        return (self._report(VenueOrderAccepted, order, ts, venue_order_id=f"sim-{order.order_id.hex[:16]}"),)
+        self.version += 1
+        accepted = VenueOrderAccepted(  # as ``_report`` makes it, spelled out: one a simulated order
+            originator_id=self.stream,
+            originator_version=self.version,
+            order_id=order.order_id,
+            venue=self.name,
+            ts_event=ts,
+            ts_recv=ts,
+            venue_order_id=f"sim-{order.order_id.hex[:16]}",
+        )
+        return (accepted,)
 
     def idle(self) -> bool:
         """True when no order rests here: a bar would only be noted (its close and time)."""
@@ -171,20 +181,22 @@ class SimulatedVenue:
 
     def _fill(self, order: OrderSubmitted, expected: Decimal, ts: int) -> VenueOrderFilled:
         price = expected * (1 + self.slip) if order.side == "buy" else expected * (1 - self.slip)
-        fee = order.quantity * price * self.fee_rate
-        report = self._report(
-            VenueOrderFilled,
-            order,
-            ts,
+        quantity = order.quantity
+        self.version += 1
+        return VenueOrderFilled(  # as ``_report`` makes it, spelled out: one a simulated fill
+            originator_id=self.stream,
+            originator_version=self.version,
+            order_id=order.order_id,
+            venue=self.name,
+            ts_event=ts,
+            ts_recv=ts,
             trade_id=f"{order.order_id.hex}-1",
             side=order.side,
-            quantity=order.quantity,
+            quantity=quantity,
             price=price,
-            fee=fee,
+            fee=quantity * price * self.fee_rate,
             expected_price=expected,
         )
-        assert isinstance(report, VenueOrderFilled)
-        return report
 
     def _report(
         self, kind: type[VenueReport], order: OrderSubmitted, ts: int, **fields: object

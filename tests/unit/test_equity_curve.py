@@ -38,6 +38,19 @@ def _columns(closes: list[tuple[int, int]]) -> CloseColumns:
     )
 
 
+@given(value=st.one_of(_NUMBERS, st.decimals(allow_nan=False, allow_infinity=False)))
+def test_parts_are_the_coefficient_and_exponent_of_the_decimal(value: Decimal) -> None:
+    _, digits, exponent = value.as_tuple()
+    found = parts(value)
+    if len(digits) > 18:
+        assert found is None
+        return
+    assert found is not None
+    coefficient, found_exponent = found
+    assert found_exponent == exponent and abs(coefficient) < 10**18
+    assert str(Decimal(coefficient).scaleb(exponent)) == str(value) or (value.is_zero() and coefficient == 0)
+
+
 @given(cash=_NUMBERS, quantity=_NUMBERS, closes=_CLOSES)
 @settings(max_examples=500)
 def test_marks_are_the_texts_and_floats_of_decimal_arithmetic(
