@@ -30,7 +30,7 @@ _NAMESPACE_BYTES = MEMESNIPE_NAMESPACE.bytes
 _VERSION_BITS = (0xC000 << 48) | (0xF000 << 64)
 _VERSION_5 = (0x8000 << 48) | (5 << 76)
 """RFC 4122's variant and version 5 in a UUID's integer (what ``UUID(version=5)`` sets)."""
-_new, _set = object.__new__, object.__setattr__
+_new, _set, _UNKNOWN_SAFETY = object.__new__, object.__setattr__, SafeUUID.unknown
 
 _SYMBOL = re.compile(r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$")
 _VENUE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
@@ -61,7 +61,7 @@ def derive_id(*parts: str) -> UUID:
     # ``UUID(bytes=digest[:16], version=5)`` without its checks: the same UUID in half the time.
     derived: UUID = _new(UUID)
     _set(derived, "int", (int.from_bytes(digest[:16], "big") & ~_VERSION_BITS) | _VERSION_5)
-    _set(derived, "is_safe", SafeUUID.unknown)
+    _set(derived, "is_safe", _UNKNOWN_SAFETY)
     return derived
 
 
