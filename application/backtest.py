@@ -125,13 +125,21 @@ class BacktestReport:
         return self._document
 
     def to_json(self) -> bytes:
-        """The document as JSON (kept too: a 1M-bar report's took about 0.14 s, which a backtest
-        spends while its log's writer finishes rather than after)."""
+        """The document as JSON (kept too: a backtest makes it while its log's writer finishes
+        rather than after). The equity curve's values are written by the curve itself
+        (``EquityCurve.json``: the same texts, without a str or Decimal made for each), so this
+        does not build ``to_dict``'s document."""
         if self._json is None:
-            self._json = msgspec.json.encode(self.to_dict())
+            values = msgspec.Raw(self.equity.json())
+            document = self._document
+            if document is None:
+                document = self._build_document(values)
+            else:  # built already: the same document, the curve's values as the curve writes them
+                document = {**document, "equity": {**document["equity"], "value": values}}
+            self._json = msgspec.json.encode(document)
         return self._json
 
-    def _build_document(self) -> dict[str, Any]:
+    def _build_document(self, values: object = None) -> dict[str, Any]:
         return {
             "run": {
                 "session_id": str(self.session.originator_id),
@@ -151,7 +159,8 @@ class BacktestReport:
             "open_positions": _trips(self.open_positions),
             "equity": {
                 "time_ms": (np.asarray(self.timestamps, dtype=np.int64) // 1_000_000).tolist(),
-                "value": self.equity.values,  # Decimals and their exact texts: each written as the text
+                # Decimals and their exact texts (each written as the text), or their JSON
+                "value": self.equity.values if values is None else values,
             },
             "stats": self.stats,
             "denials": self.denials,
@@ -317,7 +326,7 @@ def run_backtest(
         config.cash,
         trades.closed,
         observer.bars_in_market,
-        curve=observer.curve,
+        curve=observer.equity.floats(),
     )
     stats["orders_sent"] = observer.orders_sent
     stats["market_data_refused"] = dict(sorted(observer.data_refused.items()))

@@ -184,14 +184,13 @@ def one_run(data_dir: Path, risk_on: bool, html: bool) -> dict[str, Any]:
     outcome = execute(
         settings, dataclasses.replace(CONFIG, limits=NON_BINDING) if risk_on else CONFIG, from_store=True
     )
-    document = outcome.to_dict()
     (data_dir / f"report-{'risk' if risk_on else 'basic'}.json").write_bytes(outcome.to_json())
     seconds = time.perf_counter() - start
     own_after, writer_after = _cpu_seconds()
     html_seconds = None
     if html:
         start = time.perf_counter()
-        write_html(document, data_dir / "report.html")
+        write_html(outcome.to_dict(), data_dir / "report.html")
         html_seconds = time.perf_counter() - start
     return {
         "seconds": seconds,

@@ -1,22 +1,27 @@
-/* The report's marks of a long position over a scan's closes, in C: for each close, the equity
- * cash + quantity * close exactly as Decimal computes it, as the text str() gives that Decimal,
- * and as the float float() gives it, without making a Decimal.
+/* The report's equity curve rendered in C: runs of values (see application/reporting/
+ * equity_curve.py) to the JSON array of their exact texts and their floats, each value exactly as
+ * Decimal computes it, as the text str() gives that Decimal (written as a JSON string, as msgspec
+ * writes a Decimal), and as the float float() gives it, without making a Decimal or a str per value.
  *
- * marks(cash_coefficient, cash_exponent, quantity_coefficient, quantity_exponent,
- *       coefficients, exponents, start, stop) -> (texts, floats) | None
- *   coefficients  int64 buffer; exponents: int8 buffer (the closes, domain/market/columns.py)
- *   texts         a list of str; floats: the doubles packed (native order)
- *   None          where a value is not one this reads exactly: a product or sum of 28 digits or
- *                 more (Decimal would round it), a zero (its sign follows Decimal's rules), a
- *                 number too large here. The caller computes those marks in Decimal.
+ * render(runs) -> (json, floats) | None
+ *   runs    a list of tuples: (0, value) one value; (1, value, count) a value count times;
+ *           (2, cash, quantity, coefficients, exponents, start, stop) cash + quantity * close for
+ *           the closes start:stop (coefficients: int64 buffer, exponents: int8 buffer, as in
+ *           domain/market/columns.py); values, cash and quantity are Decimals (or their texts)
+ *   json    b'["1.5","2.25",...]'; floats: the doubles packed (native order)
+ *   None    where a value is not one this renders exactly: cash, quantity or a value of more
+ *           than 18 digits or not finite, a product or sum of 28 digits or more (Decimal would
+ *           round it), a zero (its sign follows Decimal's rules). The caller renders in Decimal.
  * Decimal's exact arithmetic: a product's coefficient is the product of the coefficients, its
  * exponent their sum; a sum's exponent is the smaller one. str() is Decimal's to-sci-string;
- * float() reads that text (glibc's strtod rounds correctly, as Python's float() of the text).
+ * float() reads that text (glibc's strtod rounds correctly, as Python's float() of the text); where
+ * the coefficient and the power of ten are exact doubles, one division or product rounds the same.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef __int128 int128;
 
@@ -39,10 +44,11 @@ static Py_ssize_t format_decimal(int128 coefficient, int exponent, char *out) {
     char digits[48];
     int count = 0, negative = coefficient < 0;
     unsigned __int128 magnitude = negative ? -(unsigned __int128)coefficient : (unsigned __int128)coefficient;
-    while (magnitude) {
+    while (magnitude > UINT64_MAX) { /* 128-bit division is slow: only down to 64 bits */
         digits[count++] = (char)('0' + (int)(magnitude % 10));
         magnitude /= 10;
     }
+    for (uint64_t small = (uint64_t)magnitude; small; small /= 10) digits[count++] = (char)('0' + (int)(small % 10));
     Py_ssize_t at = 0;
     if (negative) out[at++] = '-';
     int adjusted = exponent + count - 1;
@@ -71,59 +77,218 @@ static Py_ssize_t format_decimal(int128 coefficient, int exponent, char *out) {
     return at;
 }
 
-static PyObject *marks(PyObject *module, PyObject *args) {
-    long long cash_coefficient, quantity_coefficient;
-    int cash_exponent, quantity_exponent;
+/* A Decimal's str() (finite, 18 digits or fewer) as coefficient and exponent; -1 otherwise. */
+static int parse_decimal(const char *text, Py_ssize_t length, long long *coefficient, int *exponent) {
+    Py_ssize_t at = 0;
+    int negative = 0, digits = 0, fraction = 0, seen_point = 0;
+    long long value = 0;
+    if (at < length && text[at] == '-') negative = 1, at++;
+    for (; at < length; at++) {
+        char c = text[at];
+        if (c >= '0' && c <= '9') {
+            if (value != 0 || c != '0') digits++; /* leading zeros are not the coefficient's */
+            if (digits > 18) return -1;
+            value = value * 10 + (c - '0');
+            fraction += seen_point;
+        } else if (c == '.' && !seen_point) {
+            seen_point = 1;
+        } else {
+            break;
+        }
+    }
+    if (at == 0 || (at == 1 && negative)) return -1;
+    long adjust = 0;
+    if (at < length) {
+        if (text[at] != 'E' || ++at >= length) return -1;
+        int sign = 1;
+        if (text[at] == '+' || text[at] == '-') sign = text[at++] == '-' ? -1 : 1;
+        if (at >= length) return -1;
+        for (; at < length; at++) {
+            if (text[at] < '0' || text[at] > '9' || adjust > 100000) return -1;
+            adjust = adjust * 10 + (text[at] - '0');
+        }
+        adjust *= sign;
+    }
+    *coefficient = negative ? -value : value;
+    *exponent = (int)(adjust - fraction);
+    return 0;
+}
+
+#define TEXT_ROOM 64 /* a mark's text and its JSON quotes and comma, at most */
+
+/* Decimal's str() of an object as a finite number's coefficient and exponent: -1 if it is not. */
+static int decimal_parts(PyObject *value, long long *coefficient, int *exponent) {
+    PyObject *text = PyObject_Str(value);
+    if (text == NULL) return -2;
+    Py_ssize_t length;
+    const char *chars = PyUnicode_AsUTF8AndSize(text, &length);
+    int found = chars == NULL ? -2 : parse_decimal(chars, length, coefficient, exponent);
+    Py_DECREF(text);
+    if (found == 0 && (*exponent < -1000 || *exponent > 1000)) found = -1;
+    return found;
+}
+
+typedef struct {
+    char *out;
+    Py_ssize_t written;
+    double *floats;
+    Py_ssize_t count;
+} Output;
+
+/* One value, coefficient * 10**exponent, as its JSON text and float; -1 where it is not exact
+ * here (see the module). */
+static const double exact_powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The float nearest coefficient * 10**exponent, as strtod reads its text: where the coefficient
+ * and the power of ten are both exact doubles, one IEEE multiplication or division rounds the
+ * exact value correctly (Clinger's fast path); strtod otherwise. */
+static double nearest_double(int128 coefficient, int exponent, const char *text) {
+    const int128 exact = (int128)1 << 53;
+    if (coefficient > -exact && coefficient < exact && exponent >= -22 && exponent <= 22) {
+        double value = (double)(int64_t)coefficient;
+        return exponent < 0 ? value / exact_powers[-exponent] : value * exact_powers[exponent];
+    }
+    return strtod(text, NULL);
+}
+
+/* One value, coefficient * 10**exponent, ``times`` times, as its JSON text and float; -1 where it
+ * is not one rendered exactly here (see the module). */
+static int put(Output *o, int128 coefficient, int exponent, Py_ssize_t times) {
+    if (coefficient == 0) return -1;
+    if (times <= 0) return 0;
+    char *item = o->out + o->written + (o->count > 0);
+    item[0] = '"';
+    Py_ssize_t length = format_decimal(coefficient, exponent, item + 1);
+    double value = nearest_double(coefficient, exponent, item + 1);
+    item[length + 1] = '"';
+    Py_ssize_t size = length + 2;
+    if (o->count > 0) o->out[o->written++] = ',';
+    o->written += size;
+    o->floats[o->count++] = value;
+    for (Py_ssize_t i = 1; i < times; i++) {
+        o->out[o->written++] = ',';
+        memcpy(o->out + o->written, item, (size_t)size);
+        o->written += size;
+        o->floats[o->count++] = value;
+    }
+    return 0;
+}
+
+/* A run (see render) into the output; -1 where not exact here, -2 on a Python error. */
+static int render_run(Output *o, PyObject *run, const int128 limit) {
+    if (!PyTuple_Check(run) || PyTuple_GET_SIZE(run) < 2) {
+        PyErr_SetString(PyExc_ValueError, "render: a run is a tuple (kind, ...)");
+        return -2;
+    }
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(run, 0));
+    long long value, quantity;
+    int exponent, quantity_exponent, found;
+    if (kind == 0 || kind == 1) { /* (0, value) or (1, value, count) */
+        Py_ssize_t times = 1;
+        if (kind == 1 && (PyTuple_GET_SIZE(run) != 3 || (times = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 2))) < 0))
+            return PyErr_Occurred() ? -2 : -1;
+        if ((found = decimal_parts(PyTuple_GET_ITEM(run, 1), &value, &exponent)) < 0) return found;
+        return put(o, value, exponent, times);
+    }
+    if (kind != 2 || PyTuple_GET_SIZE(run) != 7) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "render: unknown run");
+        return -2;
+    }
+    /* (2, cash, quantity, coefficients, exponents, start, stop) */
+    if ((found = decimal_parts(PyTuple_GET_ITEM(run, 1), &value, &exponent)) < 0 ||
+        (found = decimal_parts(PyTuple_GET_ITEM(run, 2), &quantity, &quantity_exponent)) < 0)
+        return found;
+    Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 5));
+    Py_ssize_t stop = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 6));
+    if (PyErr_Occurred()) return -2;
     Py_buffer coefficients, exponents;
-    Py_ssize_t start, stop;
-    if (!PyArg_ParseTuple(args, "LiLiy*y*nn", &cash_coefficient, &cash_exponent, &quantity_coefficient,
-                          &quantity_exponent, &coefficients, &exponents, &start, &stop))
-        return NULL;
-    PyObject *texts = NULL, *floats = NULL, *result = NULL;
+    if (PyObject_GetBuffer(PyTuple_GET_ITEM(run, 3), &coefficients, PyBUF_SIMPLE) < 0) return -2;
+    if (PyObject_GetBuffer(PyTuple_GET_ITEM(run, 4), &exponents, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&coefficients);
+        return -2;
+    }
+    int status = 0;
     Py_ssize_t count = coefficients.len / 8;
     if (coefficients.len % 8 != 0 || exponents.len != count || start < 0 || stop > count || start > stop) {
-        PyErr_SetString(PyExc_ValueError, "marks: columns out of shape");
-        goto done;
+        PyErr_SetString(PyExc_ValueError, "render: columns out of shape");
+        status = -2;
     }
     const int64_t *coefficient = coefficients.buf;
-    const int8_t *exponent = exponents.buf;
-    const int128 limit = power_of_ten(28);
-    texts = PyList_New(stop - start);
-    floats = PyBytes_FromStringAndSize(NULL, (stop - start) * (Py_ssize_t)sizeof(double));
-    if (texts == NULL || floats == NULL) goto done;
-    double *float_out = (double *)PyBytes_AS_STRING(floats);
-    for (Py_ssize_t i = start; i < stop; i++) {
-        int128 product = (int128)quantity_coefficient * coefficient[i];
-        int product_exponent = quantity_exponent + exponent[i];
-        int smaller = product_exponent < cash_exponent ? product_exponent : cash_exponent;
+    const int8_t *close_exponent = exponents.buf;
+    for (Py_ssize_t i = start; status == 0 && i < stop; i++) {
+        int128 product = (int128)quantity * coefficient[i];
+        int product_exponent = quantity_exponent + close_exponent[i];
+        int smaller = product_exponent < exponent ? product_exponent : exponent;
         int128 cash_part, product_part, sum;
-        if (product >= limit || product <= -limit ||
-            scale_up(cash_coefficient, cash_exponent - smaller, &cash_part) < 0 ||
+        if (product >= limit || product <= -limit || scale_up(value, exponent - smaller, &cash_part) < 0 ||
             scale_up(product, product_exponent - smaller, &product_part) < 0 ||
-            __builtin_add_overflow(cash_part, product_part, &sum) || sum >= limit || sum <= -limit || sum == 0) {
+            __builtin_add_overflow(cash_part, product_part, &sum) || sum >= limit || sum <= -limit ||
+            put(o, sum, smaller, 1) < 0)
+            status = -1;
+    }
+    PyBuffer_Release(&coefficients);
+    PyBuffer_Release(&exponents);
+    return status;
+}
+
+static Py_ssize_t run_length(PyObject *run) {
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(run, 0));
+    if (kind == 1) return PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 2));
+    if (kind == 2) return PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 6)) - PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 5));
+    return 1;
+}
+
+static PyObject *render(PyObject *module, PyObject *runs) {
+    if (!PyList_Check(runs)) {
+        PyErr_SetString(PyExc_TypeError, "render: runs must be a list");
+        return NULL;
+    }
+    Py_ssize_t total = 0, n = PyList_GET_SIZE(runs);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *run = PyList_GET_ITEM(runs, i);
+        if (!PyTuple_Check(run) || PyTuple_GET_SIZE(run) < 2) {
+            PyErr_SetString(PyExc_ValueError, "render: a run is a tuple (kind, ...)");
+            return NULL;
+        }
+        Py_ssize_t length = run_length(run);
+        if (PyErr_Occurred()) return NULL;
+        if (length < 0 || length > PY_SSIZE_T_MAX / TEXT_ROOM - total) {
+            PyErr_SetString(PyExc_ValueError, "render: a run of bad length");
+            return NULL;
+        }
+        total += length;
+    }
+    PyObject *json = PyBytes_FromStringAndSize(NULL, total * TEXT_ROOM + 2);
+    PyObject *floats = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(double));
+    PyObject *result = NULL;
+    if (json == NULL || floats == NULL) goto done;
+    Output o = {PyBytes_AS_STRING(json), 0, (double *)PyBytes_AS_STRING(floats), 0};
+    o.out[o.written++] = '[';
+    const int128 limit = power_of_ten(28);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int status = render_run(&o, PyList_GET_ITEM(runs, i), limit);
+        if (status == -2) goto done;
+        if (status == -1) {
             result = Py_NewRef(Py_None);
             goto done;
         }
-        char text[96];
-        Py_ssize_t length = format_decimal(sum, smaller, text);
-        PyObject *item = PyUnicode_FromStringAndSize(text, length);
-        if (item == NULL) goto done;
-        PyList_SET_ITEM(texts, i - start, item);
-        float_out[i - start] = strtod(text, NULL);
     }
-    result = PyTuple_Pack(2, texts, floats);
+    o.out[o.written++] = ']';
+    if (o.count != total) {
+        PyErr_SetString(PyExc_ValueError, "render: runs changed while rendered");
+        goto done;
+    }
+    if (_PyBytes_Resize(&json, o.written) < 0) goto done;
+    result = PyTuple_Pack(2, json, floats);
 done:
-    Py_XDECREF(texts);
+    Py_XDECREF(json);
     Py_XDECREF(floats);
-    PyBuffer_Release(&coefficients);
-    PyBuffer_Release(&exponents);
     return result;
 }
 
 static PyMethodDef methods[] = {
-    {"marks", marks, METH_VARARGS,
-     "marks(cash_coefficient, cash_exponent, quantity_coefficient, quantity_exponent, coefficients, exponents, "
-     "start, stop) -> (texts, floats) | None"},
+    {"render", render, METH_O, "render(runs) -> (json, floats) | None"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,46 +1,71 @@
-"""The equity curve of a report: a Decimal at each bar's close, made from its exact text when asked.
+"""The equity curve of a report: a Decimal at each bar's close, kept as runs until it is read.
 
-A long position's marks over a scan's closes are computed in C where it was built
-(``_equity_marks.c``): each as the text ``str()`` gives the exact Decimal, and the float
-``float()`` gives it, without making a Decimal. ``EquityCurve`` keeps such a mark as that text
-and reads it as its Decimal when asked (the same number, digits and exponent), so the report's
-JSON writes every value as its exact text without a Decimal made for it, and everything else sees
-Decimals. Where the C module is not built, or a mark is not one it reads exactly, the marks are
-computed in Decimal (``marks`` returns None).
+A backtest marks the account at every bar's close, a million times in a long run, and between
+two fills the marks follow a rule: flat, the cash again and again; long, ``cash + quantity *
+close`` over the closes a scan read (``CloseColumns``). ``EquityCurve`` keeps each such run as
+the rule and its inputs (``repeat``, ``marks``: a tuple appended, whatever the run's length) and
+renders the whole curve once, when it is first read:
+
+- ``floats()``: every value as the float ``float()`` gives its Decimal (the statistics);
+- ``json()``: the JSON array of the values, each the text ``str()`` gives its Decimal (the report);
+- indexing, iteration, ``values``: the Decimals (made from those texts: the same digits and
+  exponent), for everything else.
+
+The rendering is one C call over all the runs where it was built (``_equity_marks.c``): the exact
+texts written straight into the JSON, and their floats, without a Decimal or a str per value.
+Where the C module is not built, or a value is not one it renders exactly, the curve is rendered
+in Decimal. Either way every value is the Decimal arithmetic's own.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any, overload
+
+import msgspec
 
 from domain.market.columns import CloseColumns
 
 _kernel: Any
 try:
     from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
-except ImportError:  # not built here: the marks are computed in Decimal
+except ImportError:  # not built here: the curve is rendered in Decimal
     _kernel = None
 
 NATIVE = _kernel is not None
-"""Whether the marks over columns are computed in C here."""
+"""Whether the curve is rendered in C here."""
 
-_SHIFT = Context(prec=28)
-"""``parts``' shift of an 18-digit coefficient: exact whatever the caller's context."""
+_VALUE, _REPEAT, _MARKS = 0, 1, 2
+"""The kinds of run: (0, value), (1, value, count), (2, cash, quantity, coefficients, exponents,
+start, stop); a value, cash and quantity are Decimals (or, for a value, the exact text of one)."""
+
+Run = tuple[Any, ...]
 
 
 class EquityCurve(Sequence[Decimal]):
     """The equity at each bar's close (see the module)."""
 
-    __slots__ = ("values",)
+    __slots__ = ("_length", "_rendered", "_runs", "_values")
 
     def __init__(self, values: Sequence[Decimal | str] = ()) -> None:
-        self.values: list[Decimal | str] = list(values)
-        """Each value as a Decimal or as the exact text of one: what the report's JSON writes."""
+        self._runs: list[Run] = []
+        self._length = 0
+        self._values: list[Decimal | str] | None = None
+        self._rendered: tuple[bytes, array[float]] | None = None
+        self.extend(values)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return self._length
+
+    @property
+    def values(self) -> list[Decimal | str]:
+        """Each value as a Decimal or as the exact text of one (rendered at the first ask)."""
+        if self._values is None:
+            rendered: list[Decimal | str] = msgspec.json.decode(self.json())
+            self._values = rendered
+        return self._values
 
     @overload
     def __getitem__(self, index: int) -> Decimal: ...
@@ -65,36 +90,57 @@ class EquityCurve(Sequence[Decimal]):
 
     def append(self, value: Decimal) -> None:
         """One more value."""
-        self.values.append(value)
+        self._runs.append((_VALUE, value))
+        self._grown(1)
 
     def extend(self, values: Sequence[Decimal | str]) -> None:
         """More values (Decimals, or exact texts of Decimals)."""
-        self.values.extend(values)
+        self._runs += [(_VALUE, value) for value in values]
+        self._grown(len(values))
+
+    def repeat(self, value: Decimal, count: int) -> None:
+        """``value``, ``count`` more times."""
+        if count > 0:
+            self._runs.append((_REPEAT, value, count))
+            self._grown(count)
+
+    def marks(self, cash: Decimal, quantity: Decimal, columns: CloseColumns, start: int, stop: int) -> None:
+        """``cash + quantity * close`` for each close ``start:stop`` of ``columns`` (which must not
+        change after), computed when the curve is read."""
+        if stop > start:
+            self._runs.append((_MARKS, cash, quantity, columns.coefficients, columns.exponents, start, stop))
+            self._grown(stop - start)
+
+    def floats(self) -> array[float]:
+        """Each value as a float (``float()`` of its Decimal)."""
+        return self._render()[1]
+
+    def json(self) -> bytes:
+        """The values as a JSON array of their exact texts (what msgspec writes for the Decimals)."""
+        return self._render()[0]
+
+    def _render(self) -> tuple[bytes, array[float]]:
+        if self._rendered is None:
+            found = _kernel.render(self._runs) if _kernel is not None else None
+            if found is None:
+                decimals = [value for run in self._runs for value in _in_decimal(run)]
+                found = msgspec.json.encode(decimals), array("d", map(float, decimals)).tobytes()
+            curve = array("d")
+            curve.frombytes(found[1])
+            self._rendered = found[0], curve
+        return self._rendered
+
+    def _grown(self, count: int) -> None:
+        self._length += count
+        self._values = self._rendered = None
 
 
-def parts(value: Decimal) -> tuple[int, int] | None:
-    """(coefficient, exponent) of a finite Decimal whose coefficient fits int64, else None."""
-    _, digits, exponent = value.as_tuple()
-    if not isinstance(exponent, int) or len(digits) > 18:
-        return None
-    # The signed coefficient: the value shifted by its exponent, exact at 18 digits or fewer
-    # (a third of the time of joining the digits' texts).
-    return int(value.scaleb(-exponent, _SHIFT)), exponent
-
-
-def marks(
-    cash: tuple[int, int] | None,
-    quantity: tuple[int, int] | None,
-    columns: CloseColumns,
-    start: int,
-    stop: int,
-) -> tuple[list[str], bytes] | None:
-    """``cash + quantity * close`` for the closes ``start:stop`` (cash and quantity as ``parts``
-    gives them): each mark's exact text and its float (packed doubles), computed in C; None where
-    that is not done here (see the module)."""
-    if _kernel is None or cash is None or quantity is None:
-        return None
-    found: tuple[list[str], bytes] | None = _kernel.marks(
-        *cash, *quantity, columns.coefficients, columns.exponents, start, stop
-    )
-    return found
+def _in_decimal(run: Run) -> list[Decimal | str]:
+    """A run's values computed in Decimal (the C rendering's reference)."""
+    if run[0] == _VALUE:
+        return [run[1]]
+    if run[0] == _REPEAT:
+        return [run[1]] * run[2]
+    _, cash, quantity, coefficients, exponents, start, stop = run
+    closes = CloseColumns(coefficients, coefficients, exponents)  # only the closes are read
+    return [cash + quantity * closes.close(index) for index in range(start, stop)]

@@ -12,7 +12,7 @@ from uuid import UUID
 from application.engine.engine import Engine, Input
 from application.engine.replay import DecisionDigest
 from application.engine.session import SessionObserver
-from application.reporting.equity_curve import EquityCurve, marks, parts
+from application.reporting.equity_curve import EquityCurve
 from application.reporting.trades import TradeTracker
 from domain.events import (
     AnyBar,
@@ -36,11 +36,7 @@ class ReportObserver(SessionObserver):
         self.timestamps = array("q")
         """Each bar's time (ns), in a machine array the statistics read without a copy."""
         self.equity = EquityCurve()
-        self._held: tuple[Decimal, Decimal, tuple[int, int] | None, tuple[int, int] | None] | None = None
-        """The cash and position of the last marks over columns, with their (coefficient, exponent)."""
-        self.curve = array("d")
-        """The equity curve as floats, for the statistics: converted where a value is computed,
-        once for a stretch of equal values (a 1M-bar curve converted whole took 0.3-0.6 s)."""
+        """The marks, kept as runs until read (its floats are the statistics' curve)."""
         self.bars_in_market = 0
         self.trades = TradeTracker()
         self.last_close: dict[str, Decimal] = {}
@@ -100,7 +96,6 @@ class ReportObserver(SessionObserver):
                 equity += quantity * last_close.get(slot.symbol, _ZERO)
         self.timestamps.append(bar.ts_event)
         self.equity.append(equity)
-        self.curve.append(float(equity))
         self.bars_in_market += in_market
 
     def after_bars(self, inputs: Sequence[Input], start: int, stop: int, engine: Engine) -> None:
@@ -112,20 +107,13 @@ class ReportObserver(SessionObserver):
             return
         slot = engine.slots[0]
         quantity, cash = slot.quantity, engine.account.cash
-        timestamps, equity, curve = self.timestamps, self.equity, self.curve
         bars = cast(Sequence[tuple[AnyBar, bytes | None]], inputs)  # bars of the strategy's symbol (a scan's)
+        self.timestamps.extend([bars[index][0].ts_event for index in range(start, stop)])
         if quantity:
-            for index in range(start, stop):
-                bar = bars[index][0]
-                timestamps.append(bar.ts_event)
-                value = cash + quantity * bar.close
-                equity.append(value)
-                curve.append(float(value))
+            self.equity.extend([cash + quantity * bars[index][0].close for index in range(start, stop)])
             self.bars_in_market += stop - start
         else:
-            timestamps.extend([bars[index][0].ts_event for index in range(start, stop)])
-            equity.extend([cash] * (stop - start))
-            curve.extend([float(cash)] * (stop - start))
+            self.equity.repeat(cash, stop - start)
         self.last_close[slot.symbol] = bars[stop - 1][0].close
 
     def after_closes(self, columns: CloseColumns, start: int, stop: int, engine: Engine, symbol: str) -> None:
@@ -138,20 +126,8 @@ class ReportObserver(SessionObserver):
         quantity, cash = engine.slots[0].quantity, engine.account.cash
         self.timestamps.extend(columns.ts[start:stop])
         if quantity:
-            held = self._held
-            if held is None or held[0] is not cash or held[1] is not quantity:  # a fill since
-                held = self._held = (cash, quantity, parts(cash), parts(quantity))
-            found = marks(held[2], held[3], columns, start, stop)  # in C: exact texts and their floats
-            if found is not None:
-                self.equity.extend(found[0])
-                self.curve.frombytes(found[1])
-            else:
-                close = columns.close
-                values = [cash + quantity * close(index) for index in range(start, stop)]
-                self.equity.extend(values)
-                self.curve.extend(map(float, values))
+            self.equity.marks(cash, quantity, columns, start, stop)  # computed when the curve is read
             self.bars_in_market += stop - start
         else:
-            self.equity.extend([cash] * (stop - start))
-            self.curve.extend([float(cash)] * (stop - start))
+            self.equity.repeat(cash, stop - start)
         self.last_close[symbol] = columns.close(stop - 1)

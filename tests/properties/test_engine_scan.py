@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,9 +136,11 @@ def assert_the_same_run(ours: Run, reference: Run) -> None:
     report, expected = ours[2], reference[2]
     assert report.timestamps == expected.timestamps
     assert [str(e) for e in report.equity] == [str(e) for e in expected.equity]
-    assert list(report.curve) == list(expected.curve) == [float(e) for e in expected.equity], (
+    floats = list(report.equity.floats())
+    assert floats == list(expected.equity.floats()) == [float(e) for e in expected.equity], (
         "floats of the equity"
     )
+    assert report.equity.json() == expected.equity.json() == msgspec.json.encode(list(expected.equity))
     assert report.bars_in_market == expected.bars_in_market
     assert report.trades.closed == expected.trades.closed
     assert report.digest.hexdigest() == expected.digest.hexdigest()

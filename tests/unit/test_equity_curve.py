@@ -1,9 +1,10 @@
-"""A long position's marks over columns, computed in C, are Decimal's own, text and float alike.
+"""The equity curve's runs render as Decimal's own values: texts, floats and JSON alike.
 
-``marks`` gives, for each close, the text ``str()`` gives ``cash + quantity * close`` computed
-in Decimal, and the float ``float()`` gives it; where Decimal would round (28 digits or more) or
-the sum is zero, it declines (None) and the caller computes in Decimal. ``EquityCurve`` reads a
-text back as that very Decimal.
+The C ``render`` gives, for each close of a long run, the text ``str()`` gives ``cash + quantity *
+close`` computed in Decimal, as a JSON string, and the float ``float()`` gives it; where Decimal
+would round (28 digits or more), a value is zero, or cash or quantity has more than 18 digits, it
+declines (None) and the curve is rendered in Decimal. ``EquityCurve`` keeps values, repeats and
+marks as runs and reads them back as those very Decimals (digits and exponent), floats and JSON.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import struct
 from array import array
 from decimal import Decimal
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.reporting import equity_curve
-from application.reporting.equity_curve import EquityCurve, marks, parts
+from application.reporting.equity_curve import EquityCurve
 from domain.market.columns import CloseColumns
 
-pytestmark = pytest.mark.skipif(not equity_curve.NATIVE, reason="the C marks were not built here")
+native = pytest.mark.skipif(not equity_curve.NATIVE, reason="the C marks were not built here")
 
 
 def _decimal(coefficient: int, exponent: int) -> Decimal:
@@ -38,19 +40,22 @@ def _columns(closes: list[tuple[int, int]]) -> CloseColumns:
     )
 
 
-@given(value=st.one_of(_NUMBERS, st.decimals(allow_nan=False, allow_infinity=False)))
-def test_parts_are_the_coefficient_and_exponent_of_the_decimal(value: Decimal) -> None:
-    _, digits, exponent = value.as_tuple()
-    found = parts(value)
-    if len(digits) > 18:
-        assert found is None
-        return
-    assert found is not None
-    coefficient, found_exponent = found
-    assert found_exponent == exponent and abs(coefficient) < 10**18
-    assert str(Decimal(coefficient).scaleb(exponent)) == str(value) or (value.is_zero() and coefficient == 0)
+def _texts(json: bytes) -> list[str]:
+    texts: list[str] = msgspec.json.decode(json)
+    return texts
 
 
+def marks(
+    cash: Decimal, quantity: Decimal, columns: CloseColumns, start: int, stop: int
+) -> tuple[bytes, bytes] | None:
+    """The C rendering of one long run (None where it declines)."""
+    found: tuple[bytes, bytes] | None = equity_curve._kernel.render(
+        [(2, cash, quantity, columns.coefficients, columns.exponents, start, stop)]
+    )
+    return found
+
+
+@native
 @given(cash=_NUMBERS, quantity=_NUMBERS, closes=_CLOSES)
 @settings(max_examples=500)
 def test_marks_are_the_texts_and_floats_of_decimal_arithmetic(
@@ -58,7 +63,7 @@ def test_marks_are_the_texts_and_floats_of_decimal_arithmetic(
 ) -> None:
     columns = _columns(closes)
     expected = [cash + quantity * columns.close(i) for i in range(len(closes))]
-    found = marks(parts(cash), parts(quantity), columns, 0, len(closes))
+    found = marks(cash, quantity, columns, 0, len(closes))
     exact = all(
         len(value.as_tuple().digits) < 28
         and not value.is_zero()
@@ -68,30 +73,97 @@ def test_marks_are_the_texts_and_floats_of_decimal_arithmetic(
     if found is None:
         assert not exact
         return
-    texts, floats = found
-    assert texts == [str(value) for value in expected]
+    json, floats = found
+    assert json == msgspec.json.encode(expected)
+    assert _texts(json) == [str(value) for value in expected]
     assert list(struct.unpack(f"{len(closes)}d", floats)) == [float(value) for value in expected]
-    assert EquityCurve(texts)[:] == expected
-    assert [v.as_tuple() for v in EquityCurve(texts)] == [v.as_tuple() for v in expected]
 
 
+@native
 def test_notation_follows_decimal_str() -> None:
     columns = _columns([(5, -9), (123, 4), (1, -7), (15, 0)])
-    found = marks(parts(Decimal(0).scaleb(-9)), parts(Decimal(1)), columns, 0, 4)
+    found = marks(Decimal(0).scaleb(-9), Decimal(1), columns, 0, 4)
     assert found is not None
-    assert found[0] == ["5E-9", "1230000.000000000", "1.00E-7", "15.000000000"]
-    scientific = marks(parts(Decimal(0).scaleb(3)), parts(Decimal(1)), columns, 1, 2)
-    assert scientific is not None and scientific[0] == ["1.230E+6"] == [
+    assert _texts(found[0]) == ["5E-9", "1230000.000000000", "1.00E-7", "15.000000000"]
+    scientific = marks(Decimal(0).scaleb(3), Decimal(1), columns, 1, 2)
+    assert scientific is not None and _texts(scientific[0]) == ["1.230E+6"] == [
         str(Decimal("0E+3") + columns.close(1))
     ]
+    negative = marks(Decimal("-0.50"), Decimal("-2"), columns, 3, 4)
+    assert negative is not None and _texts(negative[0]) == [str(Decimal("-0.50") + Decimal(-2) * 15)]
 
 
+@native
 def test_marks_decline_what_decimal_would_round_or_sign_by_its_rules() -> None:
-    one = parts(Decimal(1))
-    assert marks(parts(Decimal(0)), one, _columns([(0, 0)]), 0, 1) is None  # zero
-    assert marks(parts(Decimal(10) ** 27), one, _columns([(1, -2)]), 0, 1) is None  # 29 digits
-    assert marks(one, parts(Decimal(10**15)), _columns([(10**15, 0)]), 0, 1) is None  # a product of 31
-    assert parts(Decimal(10**19)) is None and parts(Decimal("-1.50")) == (-150, -2)
+    one = Decimal(1)
+    assert marks(Decimal(0), one, _columns([(0, 0)]), 0, 1) is None  # zero
+    assert marks(Decimal(10) ** 27, one, _columns([(1, -2)]), 0, 1) is None  # 29 digits
+    assert marks(one, Decimal(10**15), _columns([(10**15, 0)]), 0, 1) is None  # a product of 31
+    assert marks(Decimal(10**19), one, _columns([(1, 0)]), 0, 1) is None  # cash of 20 digits
+    assert marks(Decimal("Infinity"), one, _columns([(1, 0)]), 0, 1) is None
+    assert marks(one, Decimal("NaN"), _columns([(1, 0)]), 0, 1) is None
+    assert equity_curve._kernel.render([(1, Decimal("0.00"), 2)]) is None  # a zero value
+    assert equity_curve._kernel.render([(0, Decimal(10**19))]) is None
+
+
+@native
+def test_render_refuses_runs_out_of_shape() -> None:
+    columns = _columns([(1, 0)])
+    with pytest.raises(ValueError, match="out of shape"):
+        equity_curve._kernel.render(
+            [(2, Decimal(1), Decimal(1), columns.coefficients, columns.exponents, 0, 2)]
+        )
+    with pytest.raises(ValueError, match="a run is a tuple"):
+        equity_curve._kernel.render([[0, Decimal(1)]])
+
+
+@given(
+    runs=st.lists(
+        st.one_of(
+            st.tuples(st.just("extend"), st.lists(_NUMBERS, max_size=5)),
+            st.tuples(st.just("repeat"), _NUMBERS, st.integers(0, 5)),
+            st.tuples(st.just("marks"), _NUMBERS, _NUMBERS, _CLOSES),
+            st.tuples(st.just("marks"), st.just(Decimal(10) ** 27), _NUMBERS, _CLOSES),  # in Decimal
+        ),
+        max_size=6,
+    ),
+    native_marks=st.booleans(),
+)
+@settings(max_examples=300)
+def test_the_runs_read_back_as_the_decimals_they_stand_for(
+    runs: list[tuple[object, ...]], native_marks: bool
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        if not native_marks:  # the marks rendered in Decimal, as where the C module is not built
+            patch.setattr(equity_curve, "_kernel", None)
+        _check_runs(runs)
+
+
+def _check_runs(runs: list[tuple[object, ...]]) -> None:
+    curve, expected = EquityCurve(), []
+    for run in runs:
+        if run[0] == "extend":
+            values = run[1]
+            assert isinstance(values, list)
+            curve.extend(values)
+            expected += values
+        elif run[0] == "repeat":
+            value, count = run[1], run[2]
+            assert isinstance(value, Decimal) and isinstance(count, int)
+            curve.repeat(value, count)
+            expected += [value] * count
+        else:
+            cash, quantity, closes = run[1], run[2], run[3]
+            assert isinstance(cash, Decimal) and isinstance(quantity, Decimal) and isinstance(closes, list)
+            columns = _columns(closes)
+            curve.marks(cash, quantity, columns, 1, len(closes))
+            expected += [cash + quantity * columns.close(i) for i in range(1, len(closes))]
+    assert len(curve) == len(expected)
+    assert [v.as_tuple() for v in curve] == [v.as_tuple() for v in expected]
+    assert curve[:] == expected and (not expected or curve[-1].as_tuple() == expected[-1].as_tuple())
+    assert list(curve.floats()) == [float(v) for v in expected]
+    assert curve.json() == msgspec.json.encode(expected)
+    assert [str(v) for v in curve.values] == [str(v) for v in expected]
 
 
 def test_the_curve_reads_texts_as_their_decimals_and_compares_as_a_list() -> None:
@@ -99,3 +171,6 @@ def test_the_curve_reads_texts_as_their_decimals_and_compares_as_a_list() -> Non
     curve.append(Decimal(3))
     assert curve == [Decimal("1.50"), Decimal("2.250"), Decimal(3)]
     assert str(curve[1]) == "2.250" and curve[-1] == 3 and len(curve) == 3
+    curve.repeat(Decimal("4.0"), 2)
+    assert curve.values[-2:] == ["4.0", "4.0"] and curve[-2:] == [Decimal("4.0")] * 2 and len(curve) == 5
+    assert curve.json() == b'["1.50","2.250","3","4.0","4.0"]'
