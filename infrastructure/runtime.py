@@ -17,8 +17,8 @@ def bulk_work_gc(threshold: int = 200_000) -> Iterator[None]:
     counting still frees everything promptly; only cycle detection runs less often.
     """
     previous = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # without a collection first (a full one, 0.05 s in a backtest): what is garbage
+    # now stays until the end, then goes with the next collection
     gc.set_threshold(threshold, *previous[1:])
     try:
         yield

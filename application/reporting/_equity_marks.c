@@ -4,10 +4,11 @@
  * writes a Decimal), and as the float float() gives it, without making a Decimal or a str per value.
  *
  * render(runs) -> (json, floats) | None
- *   runs    a list of tuples: (0, value) one value; (1, value, count) a value count times;
- *           (2, cash, quantity, coefficients, exponents, start, stop) cash + quantity * close for
- *           the closes start:stop (coefficients: int64 buffer, exponents: int8 buffer, as in
- *           domain/market/columns.py); values, cash and quantity are Decimals (or their texts)
+ *   runs    a flat list, seven items a run: the kind, then (0) value: one value; (1) value, count:
+ *           a value count times; (2) cash, quantity, coefficients, exponents, start, stop:
+ *           cash + quantity * close for the closes start:stop (coefficients: int64 buffer,
+ *           exponents: int8 buffer, as in domain/market/columns.py); the rest None. Values, cash
+ *           and quantity are Decimals (or their texts)
  *   json    b'["1.5","2.25",...]'; floats: the doubles packed (native order)
  *   None    where a value is not one this renders exactly: cash, quantity or a value of more
  *           than 18 digits or not finite, a product or sum of 28 digits or more (Decimal would
@@ -175,36 +176,33 @@ static int put(Output *o, int128 coefficient, int exponent, Py_ssize_t times) {
     return 0;
 }
 
+#define FIELDS 7 /* a run's items in the flat list (see render) */
+
 /* A run (see render) into the output; -1 where not exact here, -2 on a Python error. */
-static int render_run(Output *o, PyObject *run, const int128 limit) {
-    if (!PyTuple_Check(run) || PyTuple_GET_SIZE(run) < 2) {
-        PyErr_SetString(PyExc_ValueError, "render: a run is a tuple (kind, ...)");
-        return -2;
-    }
-    long kind = PyLong_AsLong(PyTuple_GET_ITEM(run, 0));
+static int render_run(Output *o, PyObject **run, const int128 limit) {
+    long kind = PyLong_AsLong(run[0]);
     long long value, quantity;
     int exponent, quantity_exponent, found;
     if (kind == 0 || kind == 1) { /* (0, value) or (1, value, count) */
         Py_ssize_t times = 1;
-        if (kind == 1 && (PyTuple_GET_SIZE(run) != 3 || (times = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 2))) < 0))
-            return PyErr_Occurred() ? -2 : -1;
-        if ((found = decimal_parts(PyTuple_GET_ITEM(run, 1), &value, &exponent)) < 0) return found;
+        if (kind == 1 && (times = PyLong_AsSsize_t(run[2])) < 0) return PyErr_Occurred() ? -2 : -1;
+        if ((found = decimal_parts(run[1], &value, &exponent)) < 0) return found;
         return put(o, value, exponent, times);
     }
-    if (kind != 2 || PyTuple_GET_SIZE(run) != 7) {
+    if (kind != 2) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "render: unknown run");
         return -2;
     }
     /* (2, cash, quantity, coefficients, exponents, start, stop) */
-    if ((found = decimal_parts(PyTuple_GET_ITEM(run, 1), &value, &exponent)) < 0 ||
-        (found = decimal_parts(PyTuple_GET_ITEM(run, 2), &quantity, &quantity_exponent)) < 0)
+    if ((found = decimal_parts(run[1], &value, &exponent)) < 0 ||
+        (found = decimal_parts(run[2], &quantity, &quantity_exponent)) < 0)
         return found;
-    Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 5));
-    Py_ssize_t stop = PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 6));
+    Py_ssize_t start = PyLong_AsSsize_t(run[5]);
+    Py_ssize_t stop = PyLong_AsSsize_t(run[6]);
     if (PyErr_Occurred()) return -2;
     Py_buffer coefficients, exponents;
-    if (PyObject_GetBuffer(PyTuple_GET_ITEM(run, 3), &coefficients, PyBUF_SIMPLE) < 0) return -2;
-    if (PyObject_GetBuffer(PyTuple_GET_ITEM(run, 4), &exponents, PyBUF_SIMPLE) < 0) {
+    if (PyObject_GetBuffer(run[3], &coefficients, PyBUF_SIMPLE) < 0) return -2;
+    if (PyObject_GetBuffer(run[4], &exponents, PyBUF_SIMPLE) < 0) {
         PyBuffer_Release(&coefficients);
         return -2;
     }
@@ -232,10 +230,10 @@ static int render_run(Output *o, PyObject *run, const int128 limit) {
     return status;
 }
 
-static Py_ssize_t run_length(PyObject *run) {
-    long kind = PyLong_AsLong(PyTuple_GET_ITEM(run, 0));
-    if (kind == 1) return PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 2));
-    if (kind == 2) return PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 6)) - PyLong_AsSsize_t(PyTuple_GET_ITEM(run, 5));
+static Py_ssize_t run_length(PyObject **run) {
+    long kind = PyLong_AsLong(run[0]);
+    if (kind == 1) return PyLong_AsSsize_t(run[2]);
+    if (kind == 2) return PyLong_AsSsize_t(run[6]) - PyLong_AsSsize_t(run[5]);
     return 1;
 }
 
@@ -245,29 +243,31 @@ static PyObject *render(PyObject *module, PyObject *runs) {
         return NULL;
     }
     Py_ssize_t total = 0, n = PyList_GET_SIZE(runs);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *run = PyList_GET_ITEM(runs, i);
-        if (!PyTuple_Check(run) || PyTuple_GET_SIZE(run) < 2) {
-            PyErr_SetString(PyExc_ValueError, "render: a run is a tuple (kind, ...)");
-            return NULL;
-        }
-        Py_ssize_t length = run_length(run);
-        if (PyErr_Occurred()) return NULL;
+    if (n % FIELDS != 0) {
+        PyErr_SetString(PyExc_ValueError, "render: runs are seven items each");
+        return NULL;
+    }
+    PyObject *held = PyList_AsTuple(runs); /* the items stay put whatever str() of one does */
+    if (held == NULL) return NULL;
+    PyObject **items = PySequence_Fast_ITEMS(held);
+    PyObject *json = NULL, *floats = NULL, *result = NULL;
+    for (Py_ssize_t i = 0; i < n; i += FIELDS) {
+        Py_ssize_t length = run_length(items + i);
+        if (PyErr_Occurred()) goto done;
         if (length < 0 || length > PY_SSIZE_T_MAX / TEXT_ROOM - total) {
             PyErr_SetString(PyExc_ValueError, "render: a run of bad length");
-            return NULL;
+            goto done;
         }
         total += length;
     }
-    PyObject *json = PyBytes_FromStringAndSize(NULL, total * TEXT_ROOM + 2);
-    PyObject *floats = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(double));
-    PyObject *result = NULL;
+    json = PyBytes_FromStringAndSize(NULL, total * TEXT_ROOM + 2);
+    floats = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(double));
     if (json == NULL || floats == NULL) goto done;
     Output o = {PyBytes_AS_STRING(json), 0, (double *)PyBytes_AS_STRING(floats), 0};
     o.out[o.written++] = '[';
     const int128 limit = power_of_ten(28);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        int status = render_run(&o, PyList_GET_ITEM(runs, i), limit);
+    for (Py_ssize_t i = 0; i < n; i += FIELDS) {
+        int status = render_run(&o, items + i, limit);
         if (status == -2) goto done;
         if (status == -1) {
             result = Py_NewRef(Py_None);
@@ -282,6 +282,7 @@ static PyObject *render(PyObject *module, PyObject *runs) {
     if (_PyBytes_Resize(&json, o.written) < 0) goto done;
     result = PyTuple_Pack(2, json, floats);
 done:
+    Py_DECREF(held);
     Py_XDECREF(json);
     Py_XDECREF(floats);
     return result;

@@ -38,10 +38,11 @@ NATIVE = _kernel is not None
 """Whether the curve is rendered in C here."""
 
 _VALUE, _REPEAT, _MARKS = 0, 1, 2
-"""The kinds of run: (0, value), (1, value, count), (2, cash, quantity, coefficients, exponents,
-start, stop); a value, cash and quantity are Decimals (or, for a value, the exact text of one)."""
-
-Run = tuple[Any, ...]
+_FIELDS = 7
+"""A run is seven items in a row of one flat list (no tuple each: a million-bar curve has a
+hundred thousand runs, which as tuples the collector walked, 0.1 s in one pass): its kind, then
+(0) value; (1) value, count; (2) cash, quantity, coefficients, exponents, start, stop; the rest
+None. A value, cash and quantity are Decimals (or, for a value, the exact text of one)."""
 
 
 class EquityCurve(Sequence[Decimal]):
@@ -50,7 +51,8 @@ class EquityCurve(Sequence[Decimal]):
     __slots__ = ("_length", "_rendered", "_runs", "_values")
 
     def __init__(self, values: Sequence[Decimal | str] = ()) -> None:
-        self._runs: list[Run] = []
+        self._runs: list[Any] = []
+        """The runs, ``_FIELDS`` items each."""
         self._length = 0
         self._values: list[Decimal | str] | None = None
         self._rendered: tuple[bytes, array[float]] | None = None
@@ -76,6 +78,8 @@ class EquityCurve(Sequence[Decimal]):
     def __getitem__(self, index: int | slice) -> Decimal | list[Decimal]:
         if isinstance(index, slice):
             return [Decimal(value) for value in self.values[index]]
+        if self._values is None and self._runs and index in (-1, self._length - 1):
+            return Decimal(_in_decimal(self._runs[-_FIELDS:], last_only=True)[0])  # the last, alone
         return Decimal(self.values[index])
 
     def __iter__(self) -> Iterator[Decimal]:
@@ -90,25 +94,26 @@ class EquityCurve(Sequence[Decimal]):
 
     def append(self, value: Decimal) -> None:
         """One more value."""
-        self._runs.append((_VALUE, value))
+        self._runs += (_VALUE, value, None, None, None, None, None)
         self._grown(1)
 
     def extend(self, values: Sequence[Decimal | str]) -> None:
         """More values (Decimals, or exact texts of Decimals)."""
-        self._runs += [(_VALUE, value) for value in values]
+        for value in values:
+            self._runs += (_VALUE, value, None, None, None, None, None)
         self._grown(len(values))
 
     def repeat(self, value: Decimal, count: int) -> None:
         """``value``, ``count`` more times."""
         if count > 0:
-            self._runs.append((_REPEAT, value, count))
+            self._runs += (_REPEAT, value, count, None, None, None, None)
             self._grown(count)
 
     def marks(self, cash: Decimal, quantity: Decimal, columns: CloseColumns, start: int, stop: int) -> None:
         """``cash + quantity * close`` for each close ``start:stop`` of ``columns`` (which must not
         change after), computed when the curve is read."""
         if stop > start:
-            self._runs.append((_MARKS, cash, quantity, columns.coefficients, columns.exponents, start, stop))
+            self._runs += (_MARKS, cash, quantity, columns.coefficients, columns.exponents, start, stop)
             self._grown(stop - start)
 
     def floats(self) -> array[float]:
@@ -123,7 +128,12 @@ class EquityCurve(Sequence[Decimal]):
         if self._rendered is None:
             found = _kernel.render(self._runs) if _kernel is not None else None
             if found is None:
-                decimals = [value for run in self._runs for value in _in_decimal(run)]
+                runs = self._runs
+                decimals = [
+                    value
+                    for at in range(0, len(runs), _FIELDS)
+                    for value in _in_decimal(runs[at : at + _FIELDS])
+                ]
                 found = msgspec.json.encode(decimals), array("d", map(float, decimals)).tobytes()
             curve = array("d")
             curve.frombytes(found[1])
@@ -135,12 +145,12 @@ class EquityCurve(Sequence[Decimal]):
         self._values = self._rendered = None
 
 
-def _in_decimal(run: Run) -> list[Decimal | str]:
-    """A run's values computed in Decimal (the C rendering's reference)."""
+def _in_decimal(run: Sequence[Any], last_only: bool = False) -> list[Decimal | str]:
+    """A run's values (or its last value alone) computed in Decimal (the C rendering's reference)."""
     if run[0] == _VALUE:
         return [run[1]]
     if run[0] == _REPEAT:
-        return [run[1]] * run[2]
+        return [run[1]] * (1 if last_only else run[2])
     _, cash, quantity, coefficients, exponents, start, stop = run
     closes = CloseColumns(coefficients, coefficients, exponents)  # only the closes are read
-    return [cash + quantity * closes.close(index) for index in range(start, stop)]
+    return [cash + quantity * closes.close(index) for index in range(stop - 1 if last_only else start, stop)]

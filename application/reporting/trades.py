@@ -8,7 +8,7 @@ from decimal import Decimal
 _ZERO = Decimal(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class RoundTrip:
     """One position from opening to flat. ``pnl`` is net of the fees of its fills."""
 

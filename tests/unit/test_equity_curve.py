@@ -50,7 +50,7 @@ def marks(
 ) -> tuple[bytes, bytes] | None:
     """The C rendering of one long run (None where it declines)."""
     found: tuple[bytes, bytes] | None = equity_curve._kernel.render(
-        [(2, cash, quantity, columns.coefficients, columns.exponents, start, stop)]
+        [2, cash, quantity, columns.coefficients, columns.exponents, start, stop]
     )
     return found
 
@@ -102,19 +102,22 @@ def test_marks_decline_what_decimal_would_round_or_sign_by_its_rules() -> None:
     assert marks(Decimal(10**19), one, _columns([(1, 0)]), 0, 1) is None  # cash of 20 digits
     assert marks(Decimal("Infinity"), one, _columns([(1, 0)]), 0, 1) is None
     assert marks(one, Decimal("NaN"), _columns([(1, 0)]), 0, 1) is None
-    assert equity_curve._kernel.render([(1, Decimal("0.00"), 2)]) is None  # a zero value
-    assert equity_curve._kernel.render([(0, Decimal(10**19))]) is None
+    assert equity_curve._kernel.render([1, Decimal("0.00"), 2, None, None, None, None]) is None  # a zero
+    assert equity_curve._kernel.render([0, Decimal(10**19), None, None, None, None, None]) is None
 
 
 @native
 def test_render_refuses_runs_out_of_shape() -> None:
     columns = _columns([(1, 0)])
+    render = equity_curve._kernel.render
     with pytest.raises(ValueError, match="out of shape"):
-        equity_curve._kernel.render(
-            [(2, Decimal(1), Decimal(1), columns.coefficients, columns.exponents, 0, 2)]
-        )
-    with pytest.raises(ValueError, match="a run is a tuple"):
-        equity_curve._kernel.render([[0, Decimal(1)]])
+        render([2, Decimal(1), Decimal(1), columns.coefficients, columns.exponents, 0, 2])
+    with pytest.raises(ValueError, match="seven items each"):
+        render([0, Decimal(1)])
+    with pytest.raises(ValueError, match="unknown run"):
+        render([5, Decimal(1), None, None, None, None, None])
+    with pytest.raises(TypeError):
+        render([2, Decimal(1), Decimal(1), None, None, None, None])
 
 
 @given(
@@ -159,6 +162,8 @@ def _check_runs(runs: list[tuple[object, ...]]) -> None:
             curve.marks(cash, quantity, columns, 1, len(closes))
             expected += [cash + quantity * columns.close(i) for i in range(1, len(closes))]
     assert len(curve) == len(expected)
+    if expected:  # the last value alone, before the curve is rendered (the statistics' final equity)
+        assert curve[-1].as_tuple() == Decimal(expected[-1]).as_tuple()
     assert [v.as_tuple() for v in curve] == [v.as_tuple() for v in expected]
     assert curve[:] == expected and (not expected or curve[-1].as_tuple() == expected[-1].as_tuple())
     assert list(curve.floats()) == [float(v) for v in expected]
