@@ -33,7 +33,7 @@ from typing import cast
 
 from application.engine.bar_pages import BarPage
 from application.engine.engine import Engine, Input, StrategySlot
-from application.ports import Codec, EventLog, SimulatedExchange
+from application.ports import Codec, CountedBatch, EventLog, SimulatedExchange
 from domain.events import AnyBar, Bar, BarClose, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
 from domain.ids import derive_id
 from domain.market.columns import CloseColumns
@@ -364,9 +364,9 @@ class SessionRunner:
 
     def _commit(self) -> None:
         if self._batch:
-            batch, self._batch = self._batch, []
-            self._result.events += self._ranged
-            self._ranged = 0
-            self._result.events += len(batch)
+            rows = len(self._batch) + self._ranged
+            batch = CountedBatch(self._batch, rows)  # its rows counted here, not item by item again
+            self._batch, self._ranged = [], 0
+            self._result.events += rows
             # Copied bars (a source id, not bytes) only go to a log whose writer copies them.
-            self._result.last_notification_id = self.log.append_encoded(batch)  # type: ignore[arg-type]
+            self._result.last_notification_id = self.log.append_encoded(batch)
