@@ -117,9 +117,9 @@ class BacktestReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The document of the report, ready for ``msgspec.json`` (Decimal as exact strings: the
-        equity curve's values stay Decimals or their exact texts, ``EquityCurve.values``, which
-        that encoder writes alike), times as ISO-8601 UTC. Built at the first call and kept (a 1M-bar report's
-        took about 0.4 s): change nothing in a report after."""
+        equity curve's values as their exact texts, ``EquityCurve.values``), times as ISO-8601
+        UTC. Built at the first call and kept (a 1M-bar report's took about 0.4 s): change
+        nothing in a report after."""
         if self._document is None:
             self._document = self._build_document()
         return self._document
@@ -159,7 +159,7 @@ class BacktestReport:
             "open_positions": _trips(self.open_positions),
             "equity": {
                 "time_ms": (np.asarray(self.timestamps, dtype=np.int64) // 1_000_000).tolist(),
-                # Decimals and their exact texts (each written as the text), or their JSON
+                # the values' exact texts, or (``to_json``) their JSON array as the curve writes it
                 "value": self.equity.values if values is None else values,
             },
             "stats": self.stats,

@@ -3,13 +3,13 @@
 A backtest marks the account at every bar's close, a million times in a long run, and between
 two fills the marks follow a rule: flat, the cash again and again; long, ``cash + quantity *
 close`` over the closes a scan read (``CloseColumns``). ``EquityCurve`` keeps each such run as
-the rule and its inputs (``repeat``, ``marks``: a tuple appended, whatever the run's length) and
-renders the whole curve once, when it is first read:
+the rule and its inputs (``repeat``, ``marks``: a few items appended to one list, whatever the
+run's length) and renders the whole curve once, when it is first read:
 
 - ``floats()``: every value as the float ``float()`` gives its Decimal (the statistics);
 - ``json()``: the JSON array of the values, each the text ``str()`` gives its Decimal (the report);
-- indexing, iteration, ``values``: the Decimals (made from those texts: the same digits and
-  exponent), for everything else.
+- indexing, iteration: the Decimals (made from those texts: the same digits and exponent), for
+  everything else; ``values``: the texts themselves.
 
 The rendering is one C call over all the runs where it was built (``_equity_marks.c``): the exact
 texts written straight into the JSON, and their floats, without a Decimal or a str per value.
@@ -63,7 +63,7 @@ class EquityCurve(Sequence[Decimal]):
 
     @property
     def values(self) -> list[Decimal | str]:
-        """Each value as a Decimal or as the exact text of one (rendered at the first ask)."""
+        """Each value as the exact text of its Decimal (rendered at the first ask)."""
         if self._values is None:
             rendered: list[Decimal | str] = msgspec.json.decode(self.json())
             self._values = rendered

@@ -6,7 +6,12 @@ from application.ports import CountedBatch, rows_in
 
 
 def test_rows_count_each_item_once_and_a_run_of_copies_by_its_length() -> None:
-    items: list[tuple[object, object]] = [("bar", 7), (None, range(8, 12)), ("order", b"x"), (None, range(3, 3))]
+    items: list[tuple[object, object]] = [
+        ("bar", 7),
+        (None, range(8, 12)),
+        ("order", b"x"),
+        (None, range(3, 3)),
+    ]
     assert rows_in(items) == 1 + 4 + 1 + 0
 
 
