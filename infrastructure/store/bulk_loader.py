@@ -3,11 +3,12 @@
 The writer of a new file it fills alone (``sqlite_writer``, a backtest's run log) spent most of
 its time on a Python object per row: each copied bar fetched from the source as a tuple, each
 row handed to sqlite3 and again to the chain's linker. ``NativeBatches`` hands a batch's columns
-to the C loader instead, which copies the source's rows statement to statement, inserts the
-inline ones, links every row and stores the batch's block, on a connection of its own, without
-the interpreter lock: the same rows, block and digest of the copied rows as
-``sqlite_chain.insert_chained`` over ``SourceRows.merge`` (tests/integration/test_bulk_loader.py
-loads the same batches both ways and compares the files).
+to the C loader instead, which copies each run of the source's rows in one ``INSERT ... SELECT``
+from the source attached read-only (linking each row on the way), inserts the inline ones, links
+every row and stores the batch's block, on a connection of its own, without the interpreter
+lock: the same rows, block and digest of the copied rows as ``sqlite_chain.insert_chained``
+over ``SourceRows.merge`` (tests/integration/test_bulk_loader.py loads the same batches both
+ways and compares the files).
 
 Used only where it is the same SQLite library as Python's (two libraries in one process would
 not see each other's locks on the file) and where every row of the file is already linked.
@@ -67,7 +68,7 @@ class NativeBatches:
         loader = _loader.Loader(path, source)
         try:
             for pragma in (f"cache_size=-{cache_kib}", "journal_mode=MEMORY", "synchronous=OFF"):
-                loader.execute(f"PRAGMA {pragma}")
+                loader.execute(f"PRAGMA main.{pragma}")  # the file's, not the attached source's
         except _loader.LoadError as error:
             loader.close()
             raise LoadFailed(str(error)) from None

@@ -147,6 +147,65 @@ def test_a_batch_copying_a_row_the_source_lacks_is_refused_and_rolled_back(tmp_p
     database.close()
 
 
+def _altered_source(tmp_path: Path, statement: str) -> Path:
+    """A copy of ``_source`` changed by ``statement`` behind its append-only guards (as only a
+    tampered or damaged file could be)."""
+    source = _source(tmp_path)
+    database = sqlite3.connect(source, isolation_level=None)
+    database.execute("DROP TRIGGER stored_events_refuse_update")
+    database.execute("DROP TRIGGER stored_events_refuse_delete")
+    database.execute(statement)
+    database.close()
+    return source
+
+
+def _copy_one_run(tmp_path: Path, source: Path, first: int, count: int) -> sqlite3.Connection:
+    """Write one batch copying ``count`` source rows from ``first``; the run log's connection."""
+    database = _fresh(tmp_path / "run")
+    native = NativeBatches.open(
+        str(run_settings(tmp_path / "run").sqlite_path), str(source), CACHE_KIB, database
+    )
+    assert native is not None
+    try:
+        native.write(msgspec.msgpack.decode(_ENCODER.encode(([], [], [], [], [(0, first, count)]))))
+    finally:
+        native.close()
+    return database
+
+
+def test_a_source_row_missing_inside_a_run_is_named_and_the_batch_rolled_back(tmp_path: Path) -> None:
+    source = _altered_source(tmp_path, "DELETE FROM stored_events WHERE rowid = 4")
+    with pytest.raises(SourceMissing, match="has no event 4 to copy"):
+        _copy_one_run(tmp_path, source, 2, 5)
+    database = sqlite3.connect(run_settings(tmp_path / "run").sqlite_path)
+    assert database.execute("SELECT COUNT(*) FROM stored_events").fetchone() == (0,)
+    database.close()
+
+
+def test_a_source_row_that_is_not_an_event_row_is_refused(tmp_path: Path) -> None:
+    source = _altered_source(tmp_path, "UPDATE stored_events SET originator_id = 'not hex' WHERE rowid = 3")
+    with pytest.raises(bulk_loader.LoadFailed, match="event 3 is not an event row"):
+        _copy_one_run(tmp_path, source, 1, 5)
+
+
+def test_a_source_whose_path_needs_escaping_in_a_uri_is_copied_from(tmp_path: Path) -> None:
+    odd = tmp_path / "a b?c#d%20e&f=g"
+    source = _source(odd)
+    database = _copy_one_run(tmp_path, source, 1, 7)
+    copied = database.execute(
+        "SELECT originator_id, originator_version, topic, state FROM stored_events"
+    ).fetchall()
+    database.close()
+    original = sqlite3.connect(source)
+    assert (
+        copied
+        == original.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events WHERE rowid <= 7"
+        ).fetchall()
+    )
+    original.close()
+
+
 def _run(source: Path, run_dir: Path, alone: bool) -> list[Any]:
     """A backtest over ``source`` (its bars copied by the writer) into a fresh run log, its writer
     filling the file alone (the C loader) or sharing it with a reader (the Python path)."""
