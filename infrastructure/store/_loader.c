@@ -24,6 +24,8 @@
  *       in increasing order). Returns the last rowid and the chain's hash after it.
  *   .copied, .copied_digest()           how many source rows were copied, SHA-256 of their states
  *   .close()
+ * disable_memory_statistics() -> bool   SQLite without its memory statistics' global lock, for a
+ *                                       process that has not opened a connection yet (the writer)
  * Errors raise LoadError, or MissingSourceRow for a copy naming a row the source lacks.
  */
 #define PY_SSIZE_T_CLEAN
@@ -521,8 +523,23 @@ static PyObject *sqlite_version(PyObject *module, PyObject *Py_UNUSED(ignored)) 
     return PyUnicode_FromString(sqlite3_libversion());
 }
 
+/* SQLite keeps statistics of its memory (on by default), and every allocation and free takes a
+ * global lock for them: 7% of a run-log writer's CPU samples went to those locks (perf), and
+ * its time alone fell 4-5% without them (five alternating runs). They can only be turned off
+ * with the library shut down: call this before the process opens any connection. */
+static PyObject *disable_memory_statistics(PyObject *module, PyObject *Py_UNUSED(ignored)) {
+    int done = sqlite3_shutdown() == SQLITE_OK && sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+    if (sqlite3_initialize() != SQLITE_OK) {
+        PyErr_SetString(LoadError, "SQLite did not start again after its memory statistics were turned off");
+        return NULL;
+    }
+    return PyBool_FromLong(done);
+}
+
 static PyMethodDef module_methods[] = {
     {"sqlite_version", sqlite_version, METH_NOARGS, "the SQLite library this module runs on"},
+    {"disable_memory_statistics", disable_memory_statistics, METH_NOARGS,
+     "turn SQLite's memory statistics off in this process (before it opens any connection); whether done"},
     {NULL, NULL, 0, NULL},
 };
 

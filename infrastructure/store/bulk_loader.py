@@ -34,6 +34,14 @@ NATIVE = _loader is not None and _loader.sqlite_version() == sqlite3.sqlite_vers
 """Whether batches can be loaded in C here (the benchmarks print it)."""
 
 
+def disable_memory_statistics() -> bool:
+    """Turn SQLite's memory statistics off in this process where the C loader is built: each of
+    SQLite's allocations took a global lock for them (7% of the writer's CPU samples). Only in a
+    process that has no connection open yet (``sqlite_writer.serve`` calls it first); whether
+    it was done."""
+    return bool(NATIVE and _loader.disable_memory_statistics())
+
+
 class LoadFailed(StoreError):
     """The C loader refused a batch (SQLite's error, or rows that are not events); it was rolled back."""
 

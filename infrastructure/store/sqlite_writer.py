@@ -45,7 +45,7 @@ from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.audit.chain import GENESIS
 from domain.events import Event
 from infrastructure.errors import StoreError
-from infrastructure.store.bulk_loader import Columns, NativeBatches
+from infrastructure.store.bulk_loader import Columns, NativeBatches, disable_memory_statistics
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.source_copies import Row, SourceMissing, SourceRows, split_batch
 from infrastructure.store.sqlite_chain import chain_head, insert_chained
@@ -173,6 +173,7 @@ def serve(
     After a batch fails, every later one is refused (so nothing after the gap commits).
     ``alone``: a new file only this process opens until it is done (see the module)."""
     sys.setswitchinterval(SWITCH_SECONDS)
+    disable_memory_statistics()  # before the process's first connection
     database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
     database.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     checkpointer: Checkpointer | None = None

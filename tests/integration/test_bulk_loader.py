@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -267,3 +269,19 @@ def test_a_new_file_loaded_in_c_is_keyed_first_and_refuses_a_stream_version_clai
     assert _contents(settings.sqlite_path)[0] == [
         (1, UUID(int=5).hex, "text", 1, "integer", "t", "text", b"a", "blob")
     ], "the refused batch left nothing"
+
+
+def test_a_process_turns_sqlites_memory_statistics_off_before_its_first_connection_and_works_on() -> None:
+    # In a fresh process, as the writer does first: SQLite is shut down, reconfigured and started
+    # again; connections made after work as before (the writer's own tests load through them).
+    code = (
+        "import sqlite3\n"
+        "from infrastructure.store.bulk_loader import disable_memory_statistics\n"
+        "print(disable_memory_statistics())\n"
+        "database = sqlite3.connect(':memory:')\n"
+        "database.execute('CREATE TABLE t (x)')\n"
+        "database.executemany('INSERT INTO t VALUES (?)', [(bytes(300),)] * 1000)\n"
+        "print(database.execute('SELECT COUNT(*), SUM(LENGTH(x)) FROM t').fetchone())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["True", "(1000, 300000)"]
