@@ -8,7 +8,8 @@ from the source attached read-only (linking each row on the way), inserts the in
 every row and stores the batch's block, on a connection of its own, without the interpreter
 lock: the same rows, block and digest of the copied rows as ``sqlite_chain.insert_chained``
 over ``SourceRows.merge`` (tests/integration/test_bulk_loader.py loads the same batches both
-ways and compares the files).
+ways and compares the files). The batches go into one transaction, committed by ``commit``
+(the writer's ``COMMIT`` message, its stream-key message, or its end: ``sqlite_writer``).
 
 Used only where it is the same SQLite library as Python's (two libraries in one process would
 not see each other's locks on the file) and where every row of the file is already linked.
@@ -51,11 +52,13 @@ Columns = tuple[list[str], list[int], list[str], list[Any], Sequence[Copy]]
 
 
 class NativeBatches:
-    """Batches appended by the C loader, each in its own transaction (see the module)."""
+    """Batches appended by the C loader, all in one transaction (see the module)."""
 
     def __init__(self, loader: Any, last: int, head: bytes) -> None:
         self._loader = loader
         self._last, self._head = last, head
+        self._committed = last, head
+        self._open = False
         self.empty = last == 0
         """Whether the file had no events when the loader opened it."""
 
@@ -83,19 +86,23 @@ class NativeBatches:
         return cls(loader, last, head)
 
     def write(self, columns: Columns) -> tuple[int, tuple[int, bytes]]:
-        """One batch in its own transaction: the last rowid and the chain's head after it."""
+        """One batch into the load's transaction (begun by the first): the last rowid and the
+        chain's head after it. A batch that fails rolls the whole transaction back."""
         originators, versions, topics, states, copies = columns
         loader = self._loader
         try:
-            loader.execute("BEGIN IMMEDIATE")
+            if not self._open:
+                loader.execute("BEGIN IMMEDIATE")
+                self._open = True
             try:
                 last, head = loader.append(
                     self._head, self._last, originators, versions, topics, states, list(copies)
                 )
             except BaseException:
+                self._open = False
+                self._last, self._head = self._committed
                 loader.execute("ROLLBACK")
                 raise
-            loader.execute("COMMIT")
         except _loader.MissingSourceRow as error:
             raise SourceMissing(str(error)) from None
         except _loader.LoadError as error:
@@ -104,10 +111,30 @@ class NativeBatches:
         return last, (last, head)
 
     @property
+    def last(self) -> int:
+        """The last rowid written (committed or not)."""
+        return self._last
+
+    @property
+    def head(self) -> bytes:
+        """The chain's hash after ``last``."""
+        return self._head
+
+    def commit(self) -> None:
+        """Commit the batches written since the last commit (none: nothing to do)."""
+        if self._open:
+            try:
+                self._loader.execute("COMMIT")
+            except _loader.LoadError as error:
+                raise LoadFailed(str(error)) from None
+            self._open = False
+            self._committed = self._last, self._head
+
+    @property
     def copied(self) -> tuple[str, int]:
         """SHA-256 over the copied rows' states in the order copied, and how many."""
         return self._loader.copied_digest(), self._loader.copied
 
     def close(self) -> None:
-        """Close the loader's connections."""
+        """Close the loader's connection (batches not committed are rolled back)."""
         self._loader.close()

@@ -23,7 +23,14 @@ A load that stops midway (the process killed in a commit, a power cut) may leave
 damaged: the backtest has failed then, and the file is refused at its next open
 (``stream_key.ensure_stream_key``); rerun the backtest. Such a file's batches are inserted and
 linked by the C loader where it was built (``bulk_loader``): the same rows, links and copies'
-digest as the Python path, without a Python object per row.
+digest as the Python path, without a Python object per row, and all in one transaction, which
+``commit`` (and ``close``) ends: a batch's answer then means it is in the load, not yet
+committed, and a batch that fails rolls the whole load back (the run has failed; its file keeps
+no events). Each commit wrote out again the pages it had dirtied, among them the stream key's
+pages where the orders' random keys land: one transaction writes 501 MB of a 1M-bar run's log
+where a commit a batch wrote 677 MB, and 1M-bar runs took 0.15-0.3 s less (five alternating
+pairs). Nothing reads the file before ``close`` (it is the writer's alone), and the engine
+sends an order to the simulated venue in the batch that records it in either case.
 """
 
 from __future__ import annotations
@@ -132,6 +139,11 @@ def _read_ahead(stream: IO[bytes], batches: queue.Queue[bytes | None]) -> None:
         batches.put(stream.read(int.from_bytes(header, "big")))
 
 
+COMMIT = b"\xc1"
+"""The message that commits what the writer has loaded so far and is answered like a batch (the
+C loader puts a load's batches in one transaction; a byte msgpack never uses, never a batch)."""
+
+
 def _write(
     database: sqlite3.Connection,
     message: bytes,
@@ -139,10 +151,19 @@ def _write(
     source: SourceRows | None,
     native: NativeBatches | None,
 ) -> tuple[int, tuple[int, bytes] | None]:
-    """One message in its own transaction: a batch of rows (inserted and linked, by the C loader
-    when there is one), or the stream key (empty); the last rowid and the chain's head after it."""
-    if native is not None and message:
+    """One message: a batch of rows (in its own transaction; by the C loader, when there is one,
+    into the load's transaction), the stream key (empty) or ``COMMIT``; the last rowid and the
+    chain's head after it."""
+    if native is not None and message and message != COMMIT:
         return native.write(_COLUMNS.decode(message))
+    if native is not None:  # the load's transaction ends here (the key is built in one of its own)
+        native.commit()
+        if message == COMMIT:
+            return native.last, (native.last, native.head)
+    elif message == COMMIT:  # every batch is committed already
+        cursor = database.cursor()
+        last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
+        return last, chain_head(cursor) if chained else None
     database.execute("BEGIN IMMEDIATE")
     try:
         cursor = database.cursor()
@@ -218,6 +239,8 @@ def serve(
             copied = (source.digest, source.copied) if source is not None else None
         _send(sink, ["ok", last, head, copied, native is not None])
     if native is not None:
+        if not failed:
+            native.commit()
         native.close()
     if flusher is not None:
         flusher.stop()
@@ -347,9 +370,19 @@ class SQLiteWriterProcess:
             raise StoreError(self._failed)
         return self._last
 
+    def commit(self) -> int:
+        """Commit what the writer has loaded (the C loader keeps a new file's batches in one
+        transaction, see the module) and return the last notification id; raises like ``flush``."""
+        if not self._failed:
+            self._post(COMMIT)
+        return self.flush()
+
     def close(self) -> None:
-        """Finish the batches in flight and stop the writer."""
+        """Finish the batches in flight, commit them, and stop the writer (raises if the commit
+        failed and no failure was reported before)."""
         try:
+            if not self._failed:
+                self.commit()
             self._wait()
         finally:
             with contextlib.suppress(BrokenPipeError):  # a writer already gone (reported before)

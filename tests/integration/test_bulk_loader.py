@@ -122,6 +122,7 @@ def test_the_c_loader_writes_the_rows_links_and_digest_of_the_python_path(tmp_pa
     assert all(by_python == by_c for by_python, by_c in answers)
     assert answers[-1][0][0] == 7 + 2 + 1 + 2 + 3 + 1 + 2 + 14
     assert native.copied == (rows.digest, rows.copied) and rows.copied == 27
+    native.commit()
     native.close()
     python_db.close()
     native_db.close()
@@ -149,6 +150,27 @@ def test_a_batch_copying_a_row_the_source_lacks_is_refused_and_rolled_back(tmp_p
     database.close()
 
 
+def test_a_load_is_one_transaction_and_a_failed_batch_rolls_the_whole_load_back(tmp_path: Path) -> None:
+    source = _source(tmp_path)
+    database = _fresh(tmp_path / "run")
+    native = NativeBatches.open(
+        str(run_settings(tmp_path / "run").sqlite_path), str(source), CACHE_KIB, database
+    )
+    assert native is not None
+    first, second = _batches()[:2]
+    assert native.write(msgspec.msgpack.decode(first))[0] == 12
+    native.commit()
+    assert native.write(msgspec.msgpack.decode(second))[0] == 15  # in the load's transaction
+    failing = _ENCODER.encode(([UUID(int=9)], [1], ["t"], [b"s"], [(0, 44, 2)]))  # no event 45
+    with pytest.raises(SourceMissing, match="has no event 45"):
+        native.write(msgspec.msgpack.decode(failing))
+    native.commit()  # nothing left to commit
+    native.close()
+    assert database.execute("SELECT MAX(rowid), COUNT(*) FROM stored_events").fetchone() == (12, 12)
+    assert database.execute("SELECT MAX(last_id) FROM stored_chain_blocks").fetchone() == (12,)
+    database.close()
+
+
 def _altered_source(tmp_path: Path, statement: str) -> Path:
     """A copy of ``_source`` changed by ``statement`` behind its append-only guards (as only a
     tampered or damaged file could be)."""
@@ -170,6 +192,7 @@ def _copy_one_run(tmp_path: Path, source: Path, first: int, count: int) -> sqlit
     assert native is not None
     try:
         native.write(msgspec.msgpack.decode(_ENCODER.encode(([], [], [], [], [(0, first, count)]))))
+        native.commit()
     finally:
         native.close()
     return database
@@ -259,7 +282,7 @@ def test_a_new_file_loaded_in_c_is_keyed_first_and_refuses_a_stream_version_clai
     migrate(settings, bulk_load=True)
     writer = SQLiteWriterProcess(str(settings.sqlite_path), None)
     writer.append_encoded([(_Row(UUID(int=5), 1), b"a")])  # type: ignore[list-item]
-    assert writer.flush() == 1 and writer.native is True
+    assert writer.commit() == 1 and writer.native is True
     with sqlite3.connect(settings.sqlite_path) as database:
         assert has_stream_key(database.cursor()), "keyed before the load"
     writer.append_encoded([(_Row(UUID(int=6), 1), b"b"), (_Row(UUID(int=5), 1), b"c")])  # type: ignore[list-item]
