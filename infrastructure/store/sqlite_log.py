@@ -8,8 +8,10 @@ transaction (``sqlite_chain``).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
@@ -34,13 +36,21 @@ except ImportError:  # not built here: pages are read through the library's conn
 def _packed_pages(
     reader: Any, topic: str, after: int, page_size: int
 ) -> Iterator[tuple[Sequence[int], PackedStates]]:
+    """The reader's pages, each next one read on a thread while the caller works on this one (the
+    C reader releases the interpreter lock: its SQLite reads run on the other core, beside the
+    run log's writer)."""
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-reader")
+    pending = ahead.submit(reader.page, topic, after, page_size)
     try:
-        while (page := reader.page(topic, after, page_size)) is not None:
+        while (page := pending.result()) is not None:
             ids_bytes, blob, offsets = page
             ids = memoryview(ids_bytes).cast("q")
+            pending = ahead.submit(reader.page, topic, ids[-1], page_size)
             yield ids, PackedStates(blob, memoryview(offsets).cast("q"))
-            after = ids[-1]
     finally:
+        with contextlib.suppress(Exception):  # a read under way ends before its connection closes
+            pending.result()
+        ahead.shutdown()
         reader.close()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import pytest
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
@@ -10,6 +13,7 @@ from psycopg.rows import tuple_row
 from domain.events import Bar
 from infrastructure.bootstrap import LedgerStore, migrate, open_ledger
 from infrastructure.config import Settings
+from tests.conftest import settings_for
 from tests.factories import STREAM, bars, rejected_row
 
 
@@ -111,3 +115,19 @@ def test_the_library_and_the_fast_path_share_one_log(store: LedgerStore) -> None
     assert [event for _, event in all_events(store)] == [first, second]
     notifications = store.ledger.recorder.select_notifications(None, 10)
     assert [store.ledger.mapper.to_domain_event(n) for n in notifications] == [first, second]
+
+
+def test_a_sqlite_files_pages_read_ahead_stop_cleanly_when_the_reader_stops_early(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # The next page is read on a thread while the caller works on this one: a caller that stops
+    # after the first page leaves no reading thread behind, and the file reads again as before.
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store:
+        store.log.append(bars(9))
+        pages = store.log.read_states("market.Bar", 0, 4)
+        first_ids, _ = next(pages)
+        pages.close()
+        assert list(first_ids) == [1, 2, 3, 4]
+        assert not [t for t in threading.enumerate() if t.name.startswith("page-reader")]
+        assert [len(states) for _, states in store.log.read_states("market.Bar", 0, 4)] == [4, 4, 1]
