@@ -25,7 +25,7 @@ from application.engine.session import PAGE, SessionRunner, pages_of
 from application.ingest import IngestRequest, Source, ValidatedRows
 from application.ports import Codec, EventLog, PackedStates, SimulatedExchange
 from application.reporting.equity_curve import EquityCurve
-from application.reporting.iso_times import iso_timestamps
+from application.reporting.iso_times import iso_timestamps, milliseconds_json
 from application.reporting.observer import ReportObserver
 from application.reporting.stats import compute_stats
 from application.reporting.trades import RoundTrip
@@ -131,15 +131,16 @@ class BacktestReport:
         does not build ``to_dict``'s document."""
         if self._json is None:
             values = msgspec.Raw(self.equity.json())
+            times = msgspec.Raw(milliseconds_json(self.timestamps))
             document = self._document
             if document is None:
-                document = self._build_document(values)
-            else:  # built already: the same document, the curve's values as the curve writes them
-                document = {**document, "equity": {**document["equity"], "value": values}}
+                document = self._build_document(values, times)
+            else:  # built already: the same document, the curve as the curve writes its values
+                document = {**document, "equity": {"time_ms": times, "value": values}}
             self._json = msgspec.json.encode(document)
         return self._json
 
-    def _build_document(self, values: object = None) -> dict[str, Any]:
+    def _build_document(self, values: object = None, times: object = None) -> dict[str, Any]:
         return {
             "run": {
                 "session_id": str(self.session.originator_id),
@@ -158,7 +159,9 @@ class BacktestReport:
             "trades": _trips(self.trades),
             "open_positions": _trips(self.open_positions),
             "equity": {
-                "time_ms": (np.asarray(self.timestamps, dtype=np.int64) // 1_000_000).tolist(),
+                "time_ms": (np.asarray(self.timestamps, dtype=np.int64) // 1_000_000).tolist()
+                if times is None
+                else times,
                 # the values' exact texts, or (``to_json``) their JSON array as the curve writes it
                 "value": self.equity.values if values is None else values,
             },

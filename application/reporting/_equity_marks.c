@@ -288,8 +288,48 @@ done:
     return result;
 }
 
+/* milliseconds(timestamps) -> bytes: int64 nanosecond timestamps (a buffer: array('q')) as the
+ * JSON array of their milliseconds, floored as Python's // floors: the report's time axis, with
+ * no int object made for each (numpy's tolist and msgspec's encoding took about 45 ms for 1M). */
+static PyObject *milliseconds(PyObject *module, PyObject *timestamps) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(timestamps, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    PyObject *json = NULL;
+    if (view.itemsize != 8 || view.format == NULL || (strcmp(view.format, "q") != 0 && strcmp(view.format, "l") != 0)) {
+        PyErr_SetString(PyExc_TypeError, "milliseconds: timestamps must be int64 (array('q'))");
+        goto done;
+    }
+    Py_ssize_t count = view.len / 8;
+    json = PyBytes_FromStringAndSize(NULL, count * 21 + 2); /* a sign, 19 digits and a comma each */
+    if (json == NULL) goto done;
+    char *out = PyBytes_AS_STRING(json);
+    Py_ssize_t at = 0;
+    const int64_t *values = view.buf;
+    out[at++] = '[';
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t value = values[i], ms = value / 1000000;
+        if (value % 1000000 != 0 && value < 0) ms -= 1; /* floor, not C's truncation */
+        uint64_t magnitude = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+        char digits[20];
+        int n = 0;
+        do {
+            digits[n++] = (char)('0' + (int)(magnitude % 10));
+            magnitude /= 10;
+        } while (magnitude);
+        if (i) out[at++] = ',';
+        if (ms < 0) out[at++] = '-';
+        while (n) out[at++] = digits[--n];
+    }
+    out[at++] = ']';
+    if (_PyBytes_Resize(&json, at) < 0) json = NULL;
+done:
+    PyBuffer_Release(&view);
+    return json;
+}
+
 static PyMethodDef methods[] = {
     {"render", render, METH_O, "render(runs) -> (json, floats) | None"},
+    {"milliseconds", milliseconds, METH_O, "milliseconds(int64 nanosecond timestamps) -> JSON array bytes"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from domain.events import OrderSubmitted, SignalGenerated, VenueOrderFilled
 from infrastructure.bootstrap import LedgerStore
 from tests.engine_helpers import bar_rows, config, run
@@ -73,3 +75,15 @@ def test_close_at_end_sells_at_the_last_close(store: LedgerStore) -> None:
     report = run(store.log, bar_rows(rising), config(close_at_end=True))
     [trade] = report.trades
     assert (trade.entry_price, trade.exit_price, trade.pnl) == (Decimal("12.5"), Decimal(14), Decimal("1.5"))
+
+
+def test_the_reports_json_is_its_document_whichever_is_built_first(store: LedgerStore) -> None:
+    # ``to_json`` writes the curve's values and times as the curve and the C module write them;
+    # they are the document's (``to_dict``), byte for byte, before or after it is built.
+    report = run(store.log, bar_rows(series()))
+    direct = report.to_json()
+    document = report.to_dict()
+    assert direct == msgspec.json.encode(document)
+    assert document["equity"]["time_ms"][:2] == [(1_700_000_000 + 0) * 1000, (1_700_000_000 + 60) * 1000]
+    report._json = None  # again, the document built first this time
+    assert report.to_json() == direct

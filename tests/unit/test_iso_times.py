@@ -1,7 +1,11 @@
+from array import array
+
+import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.reporting.iso_times import iso_timestamps
+from application.reporting import iso_times
+from application.reporting.iso_times import iso_timestamps, milliseconds_json
 from domain.market.values import MAX_TIMESTAMP_NS, format_timestamp
 
 TIMES = st.one_of(
@@ -22,3 +26,15 @@ def test_iso_timestamps_at_the_ends_of_the_stored_range() -> None:
         "1970-01-01T00:00:00.000001+00:00",
         "2262-04-11T23:47:16.854775+00:00",
     ]
+
+
+@given(st.lists(st.one_of(TIMES, st.integers(-(2**63), 2**63 - 1)), max_size=50))
+def test_milliseconds_json_is_the_floored_milliseconds_array_from_c_and_from_python(times: list[int]) -> None:
+    expected = msgspec.json.encode([ts // 1_000_000 for ts in times])
+    assert milliseconds_json(array("q", times)) == expected  # in C where built
+    assert milliseconds_json(times) == expected  # a list: numpy and msgspec
+
+
+def test_milliseconds_json_is_written_in_c_where_built() -> None:
+    if iso_times._kernel is not None:
+        assert iso_times._kernel.milliseconds(array("q", [-1, 0, 1_999_999])) == b"[-1,0,1]"
