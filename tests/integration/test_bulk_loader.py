@@ -70,6 +70,16 @@ def _fresh(path: Path) -> sqlite3.Connection:
     return database
 
 
+def _fresh_native(tmp_path: Path, source: Path) -> tuple[sqlite3.Connection, NativeBatches]:
+    """A new run log under ``tmp_path`` and a C loader for it copying from ``source``."""
+    database = _fresh(tmp_path / "run")
+    native = NativeBatches.open(
+        str(run_settings(tmp_path / "run").sqlite_path), str(source), CACHE_KIB, database
+    )
+    assert native is not None
+    return database, native
+
+
 def _inline(index: int, state: bytes) -> tuple[UUID, int, str, bytes]:
     return UUID(int=index * 7919 + 1), index, f"trading.Topic{index % 3}", state
 
@@ -136,11 +146,7 @@ def test_the_c_loader_writes_the_rows_links_and_digest_of_the_python_path(tmp_pa
 
 def test_a_batch_copying_a_row_the_source_lacks_is_refused_and_rolled_back(tmp_path: Path) -> None:
     source = _source(tmp_path)
-    database = _fresh(tmp_path / "run")
-    native = NativeBatches.open(
-        str(run_settings(tmp_path / "run").sqlite_path), str(source), CACHE_KIB, database
-    )
-    assert native is not None
+    database, native = _fresh_native(tmp_path, source)
     batch = _ENCODER.encode(([UUID(int=5)], [1], ["t"], [b"s"], [(1, 42, 5)]))  # the source has 44 rows
     with pytest.raises(SourceMissing, match="has no event 45"):
         native.write(msgspec.msgpack.decode(batch))
@@ -152,11 +158,7 @@ def test_a_batch_copying_a_row_the_source_lacks_is_refused_and_rolled_back(tmp_p
 
 def test_a_load_is_one_transaction_and_a_failed_batch_rolls_the_whole_load_back(tmp_path: Path) -> None:
     source = _source(tmp_path)
-    database = _fresh(tmp_path / "run")
-    native = NativeBatches.open(
-        str(run_settings(tmp_path / "run").sqlite_path), str(source), CACHE_KIB, database
-    )
-    assert native is not None
+    database, native = _fresh_native(tmp_path, source)
     first, second = _batches()[:2]
     assert native.write(msgspec.msgpack.decode(first))[0] == 12
     native.commit()
@@ -185,11 +187,7 @@ def _altered_source(tmp_path: Path, statement: str) -> Path:
 
 def _copy_one_run(tmp_path: Path, source: Path, first: int, count: int) -> sqlite3.Connection:
     """Write one batch copying ``count`` source rows from ``first``; the run log's connection."""
-    database = _fresh(tmp_path / "run")
-    native = NativeBatches.open(
-        str(run_settings(tmp_path / "run").sqlite_path), str(source), CACHE_KIB, database
-    )
-    assert native is not None
+    database, native = _fresh_native(tmp_path, source)
     try:
         native.write(msgspec.msgpack.decode(_ENCODER.encode(([], [], [], [], [(0, first, count)]))))
         native.commit()
