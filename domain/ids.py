@@ -1,7 +1,7 @@
 """Typed identifiers and the deterministic derivation of ids.
 
 Ids of derived things are uuid5 of their cause, so the same inputs always
-produce the same ids (see "Determinism contract" in DESIGN.md).
+produce the same ids (see "Determinism contract" in docs/architecture.md).
 """
 
 from __future__ import annotations
