@@ -1,6 +1,6 @@
 """A SHA-256 fed on a thread of its own, in order: the digest of a backtest's inputs.
 
-Hashing a page of bars (a few MB) takes the reader about 0.14 us a bar; hashlib releases the
+Hashing a page of bars (a few MB) in line would add to the reader's work; hashlib releases the
 interpreter lock for such buffers, so on a thread the hashing runs beside the engine, on the
 core the run log's writer leaves idle part of the time. One worker takes the pages in the
 order given, so the digest is the one hashing them in line would give.

@@ -3,18 +3,15 @@
 Each batch of events is applied to every projection in memory, then the new
 versions and every projection's position are committed in one transaction: a
 crash loses at most an uncommitted batch, which is re-applied on restart.
-A store may commit in the background (``flush`` waits); ``run_once`` returns only when
-everything it applied is committed. Committing from a writer thread, and from a writer
-process, were both tried and measured slower here on two busy cores than committing in
-line (the thread convoyed on the GIL; the process competed for the second core).
+A store may commit in the background while the projections compute the next batch (``flush``
+waits); ``run_once`` returns only when everything it applied is committed.
 A restarted runner rebuilds each projection's in-memory state by replaying the
 log up to the position its view holds, discarding the versions the view already
 has (projections are deterministic, so the replay makes the same versions, with
 the same ``seq``), then goes on from there. The cost of a restart is therefore a
 replay of the log in memory; the view is never written twice.
-Pages (and so commits) are large by default: catching up over a million events,
-50,000 events per commit measured faster than 5,000 (fewer transactions and WAL
-checkpoints); a runner that follows the log commits whatever has arrived.
+Pages (and so commits) are large by default: catching up, fewer and larger commits mean fewer
+transactions and WAL checkpoints; a runner that follows the log commits whatever has arrived.
 The log is asked to decode a topic into a lighter struct when every projection that reads the
 topic reads only that struct's fields (``Projection.partial``: the portfolio reads a bar's close).
 """

@@ -290,7 +290,7 @@ done:
 
 /* milliseconds(timestamps) -> bytes: int64 nanosecond timestamps (a buffer: array('q')) as the
  * JSON array of their milliseconds, floored as Python's // floors: the report's time axis, with
- * no int object made for each (numpy's tolist and msgspec's encoding took about 45 ms for 1M). */
+ * no int object made for each (as going through numpy's tolist and msgspec would). */
 static PyObject *milliseconds(PyObject *module, PyObject *timestamps) {
     Py_buffer view;
     if (PyObject_GetBuffer(timestamps, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) return NULL;

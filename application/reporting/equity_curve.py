@@ -39,8 +39,8 @@ NATIVE = _kernel is not None
 
 _VALUE, _REPEAT, _MARKS = 0, 1, 2
 _FIELDS = 7
-"""A run is seven items in a row of one flat list (no tuple each: a million-bar curve has a
-hundred thousand runs, which as tuples the collector walked, 0.1 s in one pass): its kind, then
+"""A run is seven items in a row of one flat list (no tuple each: a long curve has many runs,
+which as tuples the cyclic garbage collector would walk): its kind, then
 (0) value; (1) value, count; (2) cash, quantity, coefficients, exponents, start, stop; the rest
 None. A value, cash and quantity are Decimals (or, for a value, the exact text of one)."""
 

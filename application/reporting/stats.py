@@ -81,8 +81,8 @@ def compute_stats(
 
 
 class _Moments:
-    """The sample moments the return statistics share, each computed once (a 1M-bar curve's
-    statistics took 0.4 s when each statistic recomputed its own; powers by multiplication)."""
+    """The sample moments the return statistics share, each computed once rather than by every
+    statistic that needs it (a pass over the whole curve each); powers by multiplication."""
 
     def __init__(self, returns: np.ndarray) -> None:
         self.n = len(returns)

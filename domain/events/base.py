@@ -26,8 +26,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Base of every recorded event: immutable, typed, Decimal for money.
 
     ``gc=False``: events hold only scalars and tuples of scalars, so they can
-    never be part of a reference cycle; untracked, a million decoded events
-    cost the cyclic garbage collector nothing (it was most of the read time).
+    never be part of a reference cycle; untracked, the decoded events of a long
+    read give the cyclic garbage collector nothing to walk.
     """
 
     TOPIC: ClassVar[str] = ""

@@ -46,7 +46,7 @@ class StoredBar(MarketEvent, frozen=True, kw_only=True):
     """A bar read back from a log for the engine: its identity, times and close decoded at once;
     its open, high, low and volume kept as their stored text and made Decimal when asked for,
     which most bars of a backtest never are (a fill, a protective exit or the market-data guards
-    ask). Decoding all five Decimals was most of the cost of reading a bar.
+    ask). Decoding all five Decimals dominates the cost of reading a bar.
 
     The values are the bar's own (the same text gives the same Decimal), and its fields are the
     bar's, in the bar's order, so it even encodes to the bar's bytes. Not a topic of its own:
@@ -100,9 +100,9 @@ AnyBar = Bar | StoredBar
 
 class BarClose(msgspec.Struct, frozen=True, gc=False):
     """A stored bar read for a strategy's scan of quiet bars: its symbol, time and close, all that
-    such a scan and the report's marks ask of a bar. Decoding these three fields costs about half
-    of a ``StoredBar`` (its id, version, venue, receipt time and the texts of the other prices
-    are skipped); the whole bar is decoded from its stored bytes where more is asked (a bar that
+    such a scan and the report's marks ask of a bar. Only these three fields are decoded: its id,
+    version, venue, receipt time and the texts of the other prices, which a ``StoredBar`` decodes,
+    are skipped. The whole bar is decoded from its stored bytes where more is asked (a bar that
     acts, a fill, a protective exit, the risk engine: see ``BarPage``). Not an event: one way of
     reading a bar, which the log records as itself."""
 

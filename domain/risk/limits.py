@@ -24,7 +24,7 @@ class InvalidLimits(DomainError, ValueError):
 
 
 class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """The limits in force; defaults are the product's (see DESIGN.md, Risk)."""
+    """The limits in force; defaults are the product's (see "Risk model" in docs/architecture.md)."""
 
     version: int = 1
     max_trade_pct: Decimal = Decimal(2)

@@ -1,8 +1,7 @@
 """Read routes over the projections' views (viewer role): filters, cursors, ``as_of``.
 
-The list routes are ``async`` and query inline: each query is an index lookup taking a
-fraction of a millisecond, less than the hop to a worker thread that a plain ``def``
-route costs (measured in ``bench/api.py``'s history: the hop was most of a request).
+The list routes are ``async`` and query inline: each query is an index lookup, cheaper than
+the hop to a worker thread that a plain ``def`` route costs.
 """
 
 from __future__ import annotations

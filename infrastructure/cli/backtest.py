@@ -160,7 +160,10 @@ def backtest(
     risk: Annotated[
         str,
         typer.Option(
-            help="full: limits and breakers (defaults in DESIGN.md); basic: cash and position checks only."
+            help=(
+                "full: limits and breakers (defaults in docs/architecture.md, 'Risk model'); "
+                "basic: cash and position checks only."
+            )
         ),
     ] = "full",
     max_trade_pct: Annotated[str | None, typer.Option(help="Full risk: a trade's cap, % of equity.")] = None,

@@ -1,14 +1,12 @@
 """Versions as PostgreSQL ``COPY ... FROM STDIN`` text, built by one generated function per table.
 
-Measured against ``copy.write_row`` per row over 800,000 equity points: the driver's per-row
-adaptation of ten Decimals cost about 3.4 us a row on this machine, more than the server's
-insert. One f-string per row (``str`` of each Decimal is its exact text, which ``numeric``
-reads back unchanged) and a single ``write`` of the batch make the same rows for less.
+Not ``copy.write_row``: the driver's per-row adaptation of each Decimal costs more than the
+server's insert. One f-string per row (``str`` of each Decimal is its exact text, which
+``numeric`` reads back unchanged) and a single ``write`` of the batch make the same rows for less.
 Text columns are escaped as COPY's text format requires (backslash, tab, newline, CR);
 ``None`` is ``\\N``. A view's text repeats a few values (the account, the symbol, a strategy) on
-every row: each builder remembers the escaped form of the texts it has seen (up to a bound), and a
-dict lookup costs a fraction of ``str.translate`` (50,000 equity rows, two text columns each,
-were built in about half the time).
+every row: each builder remembers the escaped form of the texts it has seen (up to a bound), as a
+dict lookup costs a fraction of ``str.translate``.
 """
 
 from __future__ import annotations

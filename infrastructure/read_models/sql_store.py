@@ -3,19 +3,17 @@
 Tables are created by ``migrations/`` (``0004_read_models``). Every table has
 ``seq`` (primary key, the cursor), ``valid_from``, ``valid_to`` and the row's
 columns. A commit, in one transaction: close the stored versions the new ones
-supersede (``valid_to``, by ``seq``: a search by key walked every version of the
-key, which grew with the view), insert the new versions (bulk: COPY text built
+supersede (``valid_to``, by ``seq``: a search by key would walk every version of the
+key, which grows with the view), insert the new versions (bulk: COPY text built
 by ``copy_text`` on PostgreSQL, multi-row ``INSERT ... VALUES`` on SQLite), and move
 the tracking positions in ``rm_tracking``.
 Money is NUMERIC on PostgreSQL and TEXT (exact decimal strings) on SQLite; both are read back as
 text (psycopg's numeric loader is replaced by its text loader), and rows build Decimals from it.
 
 SQLite inserts up to ``SQLITE_ROWS_PER_INSERT`` rows per statement, their values bound as
-parameters. The previous single ``INSERT ... SELECT`` over a JSON array (``json_each``) held the
-GIL less but cost SQLite about 2.7 times the CPU: each ``value ->> i`` parses the row's JSON
-again (SQLite 3.40 has no JSONB), so a row of 14 columns was parsed 14 times (equity rows:
-8.5 us against 3.1 us; over a 1M-event rebuild the commit thread's time fell from 38 to 22 s).
-A statement of many rows releases the GIL for its whole step, as the JSON one did.
+parameters, rather than one ``INSERT ... SELECT`` over a JSON array (``json_each``): each
+``value ->> i`` parses the row's JSON again (SQLite 3.40 has no JSONB), once per column.
+A statement of many rows releases the GIL for its whole step.
 """
 
 from __future__ import annotations
@@ -42,8 +40,7 @@ from projections.base import Table, Version
 TRACKING = "rm_tracking"
 META = ("seq", "valid_from", "valid_to")
 SQLITE_ROWS_PER_INSERT = 1_000
-"""Rows per SQLite INSERT (fewer when the columns times rows would pass SQLite's parameter limit);
-measured as fast as 100 or 500 and faster than 2,000."""
+"""Rows per SQLite INSERT (fewer when the columns times rows would pass SQLite's parameter limit)."""
 
 
 def _decimal_columns(table: Table) -> frozenset[str]:
@@ -118,7 +115,7 @@ class _Shape:
 
     def _compile(self) -> Callable[[Sequence[Version], list[int | None]], list[tuple[Any, ...]]]:
         # One generated comprehension per table: attribute reads and str() inline, no per-value calls;
-        # each version unpacked once (a third faster than indexing it), None tested only where allowed.
+        # each version unpacked once (cheaper than indexing it), None tested only where allowed.
         optional = _optional_columns(self.table)
 
         def value(column: str) -> str:
@@ -227,7 +224,7 @@ class SqlReadModels:
             conn = psycopg.connect(self._conninfo, autocommit=True)
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self._schema)))
             # Money read as its exact text, as from SQLite: the API sends text, and rows are built
-            # with Decimal(text). A page of the equity curve was read in 0.6 ms instead of 1.0.
+            # with Decimal(text), so a Decimal made by psycopg's numeric loader would be wasted.
             conn.adapters.register_loader("numeric", TextLoader)
             self._local.postgres = conn
         return conn

@@ -1,10 +1,10 @@
 /* The hash chain's links for a batch of events, in C: domain/audit/chain.py's ``links`` and
  * chain_blocks.py's ``pack`` in one pass, with the same bytes.
  *
- * A link costs the Python version about 2 us, most of it the call overhead of hashlib on a
- * ~300-byte message (the hashing itself is ~0.2 us with the CPU's SHA instructions); here it
- * is the hashing alone. The hashing runs without the interpreter lock (the states are held
- * through the buffer protocol meanwhile), so the writer's other thread keeps reading batches.
+ * In the Python version most of a link's cost is hashlib's call overhead on a short message,
+ * not the hashing; here it is the hashing alone. The hashing runs without the interpreter lock
+ * (the states are held through the buffer protocol meanwhile), so the writer's other thread
+ * keeps reading batches.
  *
  * link_block(previous, ids, originators, versions, topics, states) -> (body, last_hash)
  *   previous     the hash before the first event (32 bytes)

@@ -3,14 +3,14 @@
  * copies from the source log read by source_copies.SourceRows), with the same rows, the same
  * block of links and the same digest of the copied rows, without a Python object per row.
  *
- * The writer of a new file that it fills alone (a backtest's run log) spent most of its time on
- * the rows' Python objects: fetching each copied bar from the source as a tuple, handing each row
- * to sqlite3's executemany, handing each again to the linker. Here a run of copied rows is one
- * ``INSERT ... SELECT`` from the source, attached read-only: each row goes from the source's
- * page to the insert as SQLite's own values, and is linked and digested on the way by the SQL
- * function ``memesnipe_copy`` (one statement a run rather than a fetch and an insert a row: the
- * writer alone took 7% less time, median of five alternating runs). The whole batch runs
- * without the interpreter lock (the writer's other thread keeps reading the pipe meanwhile).
+ * In Python, the writer of a new file that it fills alone (a backtest's run log) spends most of
+ * its time on the rows' Python objects: fetching each copied bar from the source as a tuple,
+ * handing each row to sqlite3's executemany, handing each again to the linker. Here a run of
+ * copied rows is one ``INSERT ... SELECT`` from the source, attached read-only: each row goes
+ * from the source's page to the insert as SQLite's own values, and is linked and digested on the
+ * way by the SQL function ``memesnipe_copy`` (one statement a run rather than a fetch and an
+ * insert a row). The whole batch runs without the interpreter lock (the writer's other thread
+ * keeps reading the pipe meanwhile).
  *
  * Loader(path, source=None)             open ``path`` (read-write), attach ``source`` (read-only)
  *   .execute(sql)                       run statements on the connection (pragmas, transactions; a
@@ -468,7 +468,7 @@ static int Loader_init(Loader *self, PyObject *args, PyObject *kwargs) {
     SHA256_Init(&self->copied_hash);
     self->copied = 0;
     /* NOMUTEX: one thread uses a loader at a time (the writer's loop), so SQLite need not lock
-     * each call on its connections (6% of the writer's CPU went to those locks, by perf). */
+     * each call on its connections (those locks cost the writer CPU for nothing). */
     if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) !=
         SQLITE_OK) {
         PyErr_Format(LoadError, "opening %s: %s", path, self->db ? sqlite3_errmsg(self->db) : "out of memory");
@@ -524,9 +524,9 @@ static PyObject *sqlite_version(PyObject *module, PyObject *Py_UNUSED(ignored)) 
 }
 
 /* SQLite keeps statistics of its memory (on by default), and every allocation and free takes a
- * global lock for them: 7% of a run-log writer's CPU samples went to those locks (perf), and
- * its time alone fell 4-5% without them (five alternating runs). They can only be turned off
- * with the library shut down: call this before the process opens any connection. */
+ * global lock for them: a lock on every allocation, for statistics the run-log writer never
+ * reads. They can only be turned off with the library shut down: call this before the process
+ * opens any connection. */
 static PyObject *disable_memory_statistics(PyObject *module, PyObject *Py_UNUSED(ignored)) {
     int done = sqlite3_shutdown() == SQLITE_OK && sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
     if (sqlite3_initialize() != SQLITE_OK) {

@@ -1,15 +1,16 @@
 """A run log's batches inserted and linked in C, where ``_loader.c`` was built.
 
-The writer of a new file it fills alone (``sqlite_writer``, a backtest's run log) spent most of
-its time on a Python object per row: each copied bar fetched from the source as a tuple, each
-row handed to sqlite3 and again to the chain's linker. ``NativeBatches`` hands a batch's columns
-to the C loader instead, which copies each run of the source's rows in one ``INSERT ... SELECT``
-from the source attached read-only (linking each row on the way), inserts the inline ones, links
-every row and stores the batch's block, on a connection of its own, without the interpreter
-lock: the same rows, block and digest of the copied rows as ``sqlite_chain.insert_chained``
-over ``SourceRows.merge`` (tests/integration/test_bulk_loader.py loads the same batches both
-ways and compares the files). The batches go into one transaction, committed by ``commit``
-(the writer's ``COMMIT`` message, its stream-key message, or its end: ``sqlite_writer``).
+In Python, the writer of a new file it fills alone (``sqlite_writer``, a backtest's run log) spends
+most of its time on a Python object per row: each copied bar fetched from the source as a tuple,
+each row handed to sqlite3 and again to the chain's linker. ``NativeBatches`` hands a batch's
+columns to the C loader instead, which copies each run of the source's rows in one
+``INSERT ... SELECT`` from the source attached read-only (linking each row on the way), inserts
+the inline ones, links every row and stores the batch's block, on a connection of its own,
+without the interpreter lock: the same rows, block and digest of the copied rows as
+``sqlite_chain.insert_chained`` over ``SourceRows.merge`` (tests/integration/test_bulk_loader.py
+loads the same batches both ways and compares the files). The batches go into one transaction,
+committed by ``commit`` (the writer's ``COMMIT`` message, its stream-key message, or its end:
+``sqlite_writer``).
 
 Used only where it is the same SQLite library as Python's (two libraries in one process would
 not see each other's locks on the file) and where every row of the file is already linked.
@@ -37,7 +38,7 @@ NATIVE = _loader is not None and _loader.sqlite_version() == sqlite3.sqlite_vers
 
 def disable_memory_statistics() -> bool:
     """Turn SQLite's memory statistics off in this process where the C loader is built: each of
-    SQLite's allocations took a global lock for them (7% of the writer's CPU samples). Only in a
+    SQLite's allocations takes a global lock for them, which the writer has no use for. Only in a
     process that has no connection open yet (``sqlite_writer.serve`` calls it first); whether
     it was done."""
     return bool(NATIVE and _loader.disable_memory_statistics())

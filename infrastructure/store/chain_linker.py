@@ -2,8 +2,8 @@
 the Python one (``domain.audit.chain.links`` packed by ``chain_blocks.pack``), with the same bytes.
 
 The C version (``_chain.c``, built by ``pip install`` where a compiler and OpenSSL's headers
-are present) hashes without the interpreter lock and skips hashlib's per-call cost, most of the
-Python version's ~2 us an event. ``NATIVE`` says which one runs (the benchmarks print it).
+are present) hashes without the interpreter lock and skips hashlib's per-call cost, most of what
+the Python version spends on an event. ``NATIVE`` says which one runs (the benchmarks print it).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ EXCLUSIVE lock (so commit order equals notification-id order), insert, and
 NOTIFY the table's channel so subscribers wake. The same transaction links the
 batch into the hash chain and stores its block of links (``chain_blocks``): the
 links are hashed while the server is still inserting the COPY's rows. Rows go in
-with binary COPY, several times faster than the library's INSERT..unnest for
+with binary COPY rather than the library's INSERT..unnest, which is much slower for
 market data.
 Notification ids can have gaps (a rolled-back insert spends some); readers
 page by ``notification_id > last seen``, never by arithmetic.
@@ -67,7 +67,7 @@ class PostgresEventLog:
         ).format(table)
         # A page of some topics is read along the notification-id index, never by sorting the rows
         # the filter keeps: without statistics (a log just loaded, autovacuum not yet by) the planner
-        # took a bitmap scan of everything after ``after`` and an external sort, 15 times slower.
+        # may take a bitmap scan of everything after ``after`` and an external sort, far slower.
         self._in_id_order = sql.SQL(
             "SELECT set_config('enable_sort', 'off', true), set_config('jit', 'off', true)"
         )

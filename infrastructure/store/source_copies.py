@@ -1,16 +1,16 @@
 """A run log's rows copied from the source log by notification id, instead of sent.
 
 A backtest over an existing SQLite log records every bar it reads into its own log, byte for
-byte. Sending each bar's bytes and identity to the run log's writer cost the engine's process
-about a microsecond a bar (building and encoding the batch's columns) and the writer as much
-again (decoding them). With a source, the engine's batches name a copied bar by its notification
-id in the source (``BarsFromLog(by_reference=True)``); the writer reads those rows from the source
-file itself (read-only) and inserts them where the batch puts them. The writer also digests the
-copied rows' bytes in order, which must equal the digest the engine took of the bars it read
+byte. Sending each bar's bytes and identity to the run log's writer would cost the engine's
+process the building and encoding of the batch's columns, and the writer their decoding. With a
+source, the engine's batches name a copied bar by its notification id in the source
+(``BarsFromLog(by_reference=True)``); the writer reads those rows from the source file itself
+(read-only) and inserts them where the batch puts them. The writer also digests the copied rows'
+bytes in order, which must equal the digest the engine took of the bars it read
 (``copied_digest``): a source changed under the run is caught, not recorded.
 
-A batch crosses as its inline rows (columns, as before) and its copies: (position, first source
-id, count) runs of consecutive source ids, each placed before the inline row at ``position``.
+A batch crosses as its inline rows (columns) and its copies: (position, first source id, count)
+runs of consecutive source ids, each placed before the inline row at ``position``.
 The engine's batch names a copied bar by its id, or a run of them by a ``range`` of ids.
 """
 
@@ -32,8 +32,8 @@ Row = tuple[str, int, str, bytes | bytearray]
 
 
 _BYTEARRAY = "memesnipe_bytearray"
-"""Copied states are read as bytearray (a converter, about free at the fetch): sqlite3 binds a
-bytearray without looking for an adapter, which for bytes cost 0.4 us a row more at the insert."""
+"""Copied states are read as bytearray (a converter, cheap at the fetch): sqlite3 binds a
+bytearray without looking for an adapter; for bytes it looks for one, in vain, at every insert."""
 sqlite3.register_converter(_BYTEARRAY, bytearray)
 
 

@@ -14,23 +14,21 @@ backtest's own run log and for ingesting into the embedded store; other processe
 may append to the same file meanwhile (SQLite's lock orders the transactions, and
 events they leave unlinked are linked by the next batch).
 
-A new file that the writer fills alone (a backtest's run log, ``reader=None``) is loaded
-without a write-ahead log: SQLite keeps each batch's rollback journal in memory and writes the
-pages once, into the file, instead of into the WAL and again into the file at each checkpoint
-(the writer spent 1.5-2 us a bar less of CPU in alternating runs here, and its checkpointing
-thread is gone). At the end the file is made durable and switched to WAL, like every ledger.
-A load that stops midway (the process killed in a commit, a power cut) may leave the file
-damaged: the backtest has failed then, and the file is refused at its next open
+A new file that the writer fills alone (a backtest's run log, ``reader=None``) is loaded without a
+write-ahead log: SQLite keeps each batch's rollback journal in memory and writes the pages once,
+into the file, instead of into the WAL and again into the file at each checkpoint (less CPU for the
+writer, and no checkpointing thread). At the end the file is made durable and switched to WAL, like
+every ledger. A load that stops midway (the process killed in a commit, a power cut) may leave the
+file damaged: the backtest has failed then, and the file is refused at its next open
 (``stream_key.ensure_stream_key``); rerun the backtest. Such a file's batches are inserted and
 linked by the C loader where it was built (``bulk_loader``): the same rows, links and copies'
 digest as the Python path, without a Python object per row, and all in one transaction, which
-``commit`` (and ``close``) ends: a batch's answer then means it is in the load, not yet
-committed, and a batch that fails rolls the whole load back (the run has failed; its file keeps
-no events). Each commit wrote out again the pages it had dirtied, among them the stream key's
-pages where the orders' random keys land: one transaction writes 501 MB of a 1M-bar run's log
-where a commit a batch wrote 677 MB, and 1M-bar runs took 0.15-0.3 s less (five alternating
-pairs). Nothing reads the file before ``close`` (it is the writer's alone), and the engine
-sends an order to the simulated venue in the batch that records it in either case.
+``commit`` (and ``close``) ends: a batch's answer then means it is in the load, not yet committed,
+and a batch that fails rolls the whole load back (the run has failed; its file keeps no events).
+Each commit writes out again the pages it has dirtied, among them the stream key's pages where the
+orders' random keys land, so one transaction for the load writes far less than a commit a batch
+would. Nothing reads the file before ``close`` (it is the writer's alone), and the engine sends an
+order to the simulated venue in the batch that records it in either case.
 """
 
 from __future__ import annotations
@@ -61,8 +59,8 @@ from infrastructure.store.writer_threads import LOCK_TIMEOUT_SECONDS, Checkpoint
 
 CACHE_KIB = 131_072
 """The writer's page cache (128 MiB; SQLite's default is 2 MiB). A run's bars are one stream, but
-every order is its own, so an order's rows land at random places in the primary-key index; with
-the index in cache, 1M-row appends measured 30-37% faster here."""
+every order is its own, so an order's rows land at random places in the primary-key index: the
+cache holds the index, so those inserts find its pages in memory."""
 
 _ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
 """UUIDs as their 32 hex digits, the stored form, written by msgspec rather than ``UUID.hex``."""
@@ -110,8 +108,8 @@ def _receive(stream: IO[bytes], decoder: msgspec.msgpack.Decoder[Any] | None = N
 PIPE_BYTES = 1 << 20
 """The pipe to the writer holds 1 MiB (Linux's default is 64 KiB, and 1 MiB the most it gives
 without privileges). The writer's reader thread takes each chunk off the pipe only when it gets
-the interpreter lock back from the inserting thread (up to 5 ms later), so a 5 MB batch crossed
-in 80 such turns; in 5 with this."""
+the interpreter lock back from the inserting thread (up to 5 ms later), so a batch of several MB
+crosses in far fewer turns through a wider pipe."""
 
 
 def _widen(pipe: IO[bytes]) -> None:

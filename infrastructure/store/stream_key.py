@@ -5,13 +5,11 @@ ledger's table has it as its primary key (migration 0001, as the library creates
 A backtest's own log is a fresh file with a single writer: its table is created without the
 key (``create_keyless_table``), filled, and the key is built once at the end
 (``build_stream_key``): one sort of the keys rather than an index insert per event. Most of
-those inserts land at random places (every order is its own stream), and each dirtied a page
-the commit then wrote out again: 1.27M events inserted 1.7-2.0 us an event faster without
-the key, and building it afterwards cost 0.66 us an event (``bench/backtest.py``'s budget).
-Where the C loader writes the batches (``bulk_loader``) the writer has CPU to spare, and builds
-the key on the empty table before the load instead: its inserts cost the writer about 0.7 us an
-event, but the sort (about 0.9 s for a 1M-bar run) leaves the end of the run, where the
-engine's process waits for it (1M-bar runs 0.1-0.5 s faster in five alternating pairs).
+those inserts land at random places (every order is its own stream), and each dirties a page
+the commit then writes out again. Where the C loader writes the batches (``bulk_loader``) the
+writer has CPU to spare, and builds the key on the empty table before the load instead: its
+inserts cost the writer CPU during the load, but the sort no longer falls at the end of the
+run, where the engine's process waits for it.
 
 A duplicate (stream, version) is refused when the key is built (naming the pair), or at its
 insert where the key came first (the batch is refused with SQLite's UNIQUE constraint error):

@@ -51,9 +51,8 @@ class _AfterCommits:
 class Checkpointer(_AfterCommits):
     """Copies the WAL's committed pages into the database file on a thread and connection of its
     own, after each commit, while the writer inserts the next batch: SQLite's automatic
-    checkpoints ran inside the commit that crossed their threshold and stalled the writer
-    0.15-0.35 s about every 1.3 s of a backtest (every 20,000 pages, measured here), with the
-    engine waiting behind.
+    checkpoints run inside the commit that crosses their threshold and stall the writer, with
+    the engine waiting behind.
     Passive: it never blocks the writer, and copies what no reader still needs."""
 
     def __init__(self, path: str) -> None:
@@ -80,8 +79,8 @@ class Flusher(_AfterCommits):
     while the load goes on: after each batch, a thread of its own asks the kernel to write the
     file's dirty pages (``fdatasync``, without the interpreter lock; within the C loader's one
     transaction, the pages SQLite has written out of its cache so far). Otherwise the whole file
-    (about 500 MB for a 1M-bar run) waited in the page cache for the sync that makes it durable
-    at the end, on the run's tail (1M-bar runs 0.2-0.6 s faster in three alternating pairs)."""
+    would wait in the page cache for the sync that makes it durable at the end, on the run's
+    tail."""
 
     def __init__(self, path: str) -> None:
         self._file = os.open(path, os.O_RDONLY)

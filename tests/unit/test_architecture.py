@@ -1,4 +1,4 @@
-"""The layer rule of DESIGN.md, checked on the source: imports point inward only."""
+"""The layer rule ("Layers" in docs/architecture.md), checked on the source: imports point inward only."""
 
 from __future__ import annotations
 
