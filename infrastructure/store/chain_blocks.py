@@ -6,7 +6,7 @@ notification id (8 bytes, signed, big-endian) || originator id (16 bytes) ||
 version (8 bytes, signed, big-endian) || hash (32 bytes): 64 bytes a link, so a
 block is read back with one ``struct.iter_unpack``. One row per batch rather than
 one per event is what keeps the chain's cost on ingestion small: the database
-indexes one key per batch instead of one per event (see the README's benchmarks).
+indexes one key per batch instead of one per event (docs/performance.md).
 
 Databases created before blocks keep their per-event rows in the older chain table;
 reads merge the two in notification order (the older rows all precede the first block).

@@ -11,7 +11,9 @@ import pytest
 ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").rglob("*.md"))
-_PATH = re.compile(r"`((?:domain|application|projections|infrastructure|tests|bench|deploy|tools|migrations|docs)/[\w./-]+)`")
+_PATH = re.compile(
+    r"`((?:domain|application|projections|infrastructure|tests|bench|deploy|tools|migrations|docs)/[\w./-]+)`"
+)
 _WHERE_ROW = re.compile(r"^\| ([^|]+) \| (.+) \|$")
 
 
