@@ -19,8 +19,7 @@ from typing import Any, Protocol, cast
 import msgspec
 import numpy as np
 
-from application.engine.bar_pages import BarPage
-from application.engine.engine import Input
+from application.engine.bar_pages import BarPage, Input
 from application.engine.session import PAGE, SessionRunner, pages_of
 from application.ingest import IngestRequest, Source, ValidatedRows
 from application.ports import Codec, EventLog, PackedStates, SimulatedExchange

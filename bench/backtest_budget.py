@@ -16,8 +16,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from application.backtest import BacktestConfig, BarsFromLog, run_backtest
-from application.engine.bar_pages import BarPage
-from application.engine.engine import Input
+from application.engine.bar_pages import BarPage, Input
 from application.ports import AuditedEvent
 from domain.events import Bar
 from domain.ids import Symbol

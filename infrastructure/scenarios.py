@@ -20,7 +20,7 @@ from decimal import Decimal
 import msgspec
 
 from application.backtest import BacktestConfig, BacktestReport, BarsFromRows, run_backtest
-from application.engine.engine import Input
+from application.engine.bar_pages import Input
 from application.engine.session import pages_of
 from application.ingest import Source, SourceRow
 from domain.events import Bar

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from application.engine.build import engine_for
 from application.engine.engine import Engine
 from application.engine.replay import (
     AUDIT_RECORDS,
@@ -97,7 +98,7 @@ def replay_window(
         if engine is None:
             if not isinstance(event, SessionStarted):
                 raise NotASessionLog(f"the log starts with {record.topic}, not a session configuration")
-            engine = Engine(event)
+            engine = engine_for(event)
         if isinstance(event, AUDIT_RECORDS):
             continue
         if not type(event).IS_INPUT:

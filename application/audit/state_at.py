@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from application.engine.build import engine_for
 from application.engine.engine import Engine
+from application.engine.full_risk import FullRisk
 from application.engine.replay import NotASessionLog
 from application.ports import Codec, EventLog
 from domain.events import Bar, CheckpointSigned, SessionStarted
@@ -48,7 +50,7 @@ def risk_state_at(log: EventLog, codec: Codec, at_ns: int) -> RiskState:
             if engine is None:
                 if not isinstance(event, SessionStarted):
                     raise NotASessionLog(f"the log starts with {record.topic}, not a session configuration")
-                engine = Engine(event)
+                engine = engine_for(event)
                 continue
             if not type(event).IS_INPUT or isinstance(event, CheckpointSigned):
                 continue  # a checkpoint is stored with the inputs but is not one
@@ -67,14 +69,15 @@ def risk_state_at(log: EventLog, codec: Codec, at_ns: int) -> RiskState:
 
 
 def _describe(engine: Engine, state: RiskState, last_bar_ts: int | None) -> RiskState:
-    state.cash = engine.account.cash
-    state.positions = {slot.strategy_id: slot.quantity for slot in engine.slots}
+    book = engine.book
+    state.cash = book.cash
+    state.positions = {holding.strategy_id: holding.quantity for holding in book.holdings}
     state.last_market_data_age_ns = state.at_ns - last_bar_ts if last_bar_ts is not None else None
     risk = engine.risk
-    if risk is None or not engine.last_close:
+    if not isinstance(risk, FullRisk) or not book.last_prices:
         return state
     manager = risk.manager
-    state.equity = risk.equity(engine)
+    state.equity = book.equity()
     state.high_water = manager.account_watch.high_water
     measures = manager.measures()
     state.drawdown_pct, state.daily_loss_pct = measures.drawdown_pct, measures.daily_loss_pct
@@ -84,5 +87,5 @@ def _describe(engine: Engine, state: RiskState, last_bar_ts: int | None) -> Risk
         f"execution:{risk.venue}": risk.execution.state.value,
     }
     state.breakers.update({sid: b.state.name for sid, b in manager.strategies.items()})
-    state.exposures = {slot.strategy_id: risk.exposure(engine, slot) for slot in engine.slots}
+    state.exposures = {holding.strategy_id: book.exposure(holding) for holding in book.holdings}
     return state

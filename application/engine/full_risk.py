@@ -1,18 +1,19 @@
-"""The full risk engine inside the engine: breakers marked at every bar, limits on every order.
+"""The full risk engine: breakers marked at every bar, limits on every order, market-data guards.
 
-Wraps the domain's RiskManager with what only the engine knows: equity from
-cash, positions and the last prices; exposures from positions and pending
-orders; which orders reduce exposure. Breaker transitions become
-``risk.Breaker.Changed`` decisions; an EMERGENCY asks the engine to flatten.
+Wraps the domain's RiskManager with what the account book shows: equity from cash, holdings
+and the last prices; exposures from holdings and pending orders; which orders reduce
+exposure. Breaker transitions become ``risk.Breaker.Changed`` decisions; an EMERGENCY asks
+the engine to flatten. It implements the engine's ``RiskEngine`` port and reads the account
+only through the ``AccountBook``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from application.engine.marks import Marks
+from application.engine.parts import Verdict
 from domain.errors import InvalidMarketData
 from domain.events import (
     AnyBar,
@@ -27,28 +28,28 @@ from domain.events import (
     StrategyConfig,
 )
 from domain.ids import derive_id
+from domain.market.runs import BarRun
 from domain.risk.adaptive import VolatilityRegime, scaled
 from domain.risk.breaker import BreakerError, TradingState
 from domain.risk.execution import ExecutionBreaker, ExecutionChange, Outcome
 from domain.risk.limits import InvalidLimits, RiskLimits
-from domain.risk.manager import RiskManager, ScopedTransition, Verdict
+from domain.risk.manager import RiskManager, ScopedTransition
+from domain.risk.manager import Verdict as ManagerVerdict
 from domain.risk.market_guard import MarketGuard
-
-if TYPE_CHECKING:
-    from application.engine.engine import Engine, StrategySlot
-
-_ZERO = Decimal(0)
+from domain.trading.book import AccountBook, Holding
 
 
 class FullRisk:
     """The account's and the strategies' breakers, and the pre-trade limits."""
 
     def __init__(
-        self, limits: RiskLimits, starting_cash: Decimal, strategies: Sequence[StrategyConfig]
+        self, limits: RiskLimits, book: AccountBook, strategies: Sequence[StrategyConfig], venue: str
     ) -> None:
+        starting_cash = book.starting_cash
         own = {s.strategy_id: s.limits for s in strategies if s.limits is not None}
         self._manager = RiskManager(limits, starting_cash, [s.strategy_id for s in strategies], own)
-        self.marks = Marks(self._manager, starting_cash)
+        self.book = book
+        self.marks = Marks(self._manager, book)
         self.limits = self.base_limits = self._manager.limits
         self.regime = VolatilityRegime(limits.adaptive_window) if limits.adaptive_window else None
         self.regime_symbol = strategies[0].symbol if strategies else ""
@@ -60,11 +61,12 @@ class FullRisk:
         self.data_refusals = derive_id("market-data-refusals")
         self.refusals = 0
         self.execution = ExecutionBreaker(self.limits)
-        self.venue = ""
+        self.venue = venue
         self.pending_changes: list[BreakerChanged] = []
         """Breaker changes made while checking an order; the engine records them before the verdict."""
         self.guards: dict[str, MarketGuard] = {}
         self.refusal_count = 0
+        self._stop_pct = {s.strategy_id: s.stop_loss_pct for s in strategies}
         self.emergency = False
         """True while any breaker is in EMERGENCY (kept current after every transition)."""
 
@@ -74,25 +76,30 @@ class FullRisk:
         self.marks.flush()
         return self._manager
 
-    def equity(self, engine: Engine) -> Decimal:
-        """Cash plus every position at its symbol's last close."""
-        total = engine.account.cash
-        for slot in engine.slots:
-            if slot.quantity:
-                total += slot.quantity * engine.last_close[slot.symbol]
-        return total
+    def equity(self) -> Decimal:
+        """Cash plus every holding at its symbol's last price (the book's equity)."""
+        return self.book.equity()
 
-    def exposure(self, engine: Engine, slot: StrategySlot) -> Decimal:
-        """The strategy's position at market plus what its open buys may add."""
-        held = abs(slot.quantity) * engine.last_close[slot.symbol] if slot.quantity else _ZERO
-        return held + slot.pending_buy_notional
+    def admit(self, bar: AnyBar) -> MarketDataRefused | None:
+        """None when the bar's guards admit it; else its recorded refusal."""
+        refusal = self.guard(bar.symbol).admit(bar)
+        return None if refusal is None else self.refused(bar, refusal)
 
-    def on_bar(self, engine: Engine, bar: AnyBar) -> list[Event]:
+    def on_bar(self, bar: AnyBar) -> list[Event]:
         """Mark the account and its strategies to this close; the breaker changes (a new list)."""
         if self.regime is not None and bar.symbol == self.regime_symbol:
             self._adapt(bar.close)
-        changes = self.marks.take(engine, bar)
+        changes = self.marks.take(bar)
         return [self._recorded(change, bar) for change in changes] if changes else []
+
+    def quiet_until(self, run: BarRun, start: int, stop: int) -> int:
+        """Every bar is looked at, one at a time."""
+        return start
+
+    def absorb(self, run: BarRun, start: int, stop: int) -> None:
+        """Nothing is ever vouched for (``quiet_until``)."""
+        if stop > start:
+            raise ValueError("the full risk engine absorbs no bars unseen")
 
     def change_limits(self, changed: LimitsChanged) -> list[OperatorCommandRefused]:
         """Put new limits in force (breakers and watches keep their state); refuse ones that
@@ -132,9 +139,7 @@ class FullRisk:
             cause=EventRef(bar.originator_id, bar.originator_version),
         )
 
-    def on_command(
-        self, engine: Engine, command: OperatorCommand
-    ) -> list[BreakerChanged | OperatorCommandRefused]:
+    def on_command(self, command: OperatorCommand) -> list[BreakerChanged | OperatorCommandRefused]:
         """Apply an operator's halt, resume or flatten; a command that does not apply is refused."""
         refusal = None
         if command.scope != "account" and command.scope not in self.manager.strategies:
@@ -179,36 +184,46 @@ class FullRisk:
             cause=EventRef(issued.originator_id, issued.originator_version),
         )
 
-    def must_flatten(self, slot: StrategySlot) -> bool:
+    def must_flatten(self, strategy_id: str) -> bool:
         """True when the account or this strategy is in EMERGENCY."""
-        return self._manager.state_for(slot.strategy_id) == TradingState.EMERGENCY
+        return self._manager.state_for(strategy_id) == TradingState.EMERGENCY
 
-    def check(
-        self, engine: Engine, slot: StrategySlot, side: str, quantity: Decimal, price: Decimal, ts_ns: int
-    ) -> tuple[Verdict, Decimal, Decimal]:
+    def take_changes(self) -> list[Event]:
+        """Breaker changes made while checking orders (the engine records them before the verdict)."""
+        changes: list[Event] = list(self.pending_changes)
+        self.pending_changes = []
+        return changes
+
+    def check(self, holding: Holding, side: str, quantity: Decimal, price: Decimal, ts_ns: int) -> Verdict:
         """The limits' verdict on one order, with the equity and strategy exposure it used."""
-        reduces = side == "sell" and slot.quantity > 0
-        account_exposure = sum((self.exposure(engine, s) for s in engine.slots), _ZERO)
-        equity = self.equity(engine)
-        exposure = self.exposure(engine, slot)
+        verdict, equity, exposure = self._verdict(holding, side, quantity, price, ts_ns)
+        return Verdict(verdict.approved, verdict.reason, verdict.message, self.limits.label, equity, exposure)
+
+    def _verdict(
+        self, holding: Holding, side: str, quantity: Decimal, price: Decimal, ts_ns: int
+    ) -> tuple[ManagerVerdict, Decimal, Decimal]:
+        book, strategy_id = self.book, holding.strategy_id
+        reduces = side == "sell" and holding.quantity > 0
+        account_exposure = book.account_exposure()
+        equity = book.equity()
+        exposure = book.exposure(holding)
+        stop_pct = self._stop_pct.get(strategy_id)
         verdict = self._manager.check(
-            strategy_id=slot.strategy_id,
+            strategy_id=strategy_id,
             reduces=reduces,
             notional=quantity * price,
-            risk_amount=quantity * price * stop_pct / 100
-            if (stop_pct := slot.config.stop_loss_pct)
-            else None,
+            risk_amount=quantity * price * stop_pct / 100 if stop_pct else None,
             equity=equity,
             strategy_exposure=exposure,
             account_exposure=account_exposure,
             ts_ns=ts_ns,
         )
-        guard = self.guards.get(slot.symbol)
+        guard = self.guards.get(holding.symbol)
         if verdict.approved and not reduces and guard is not None and not guard.liquid(ts_ns):
-            verdict = Verdict(
+            verdict = ManagerVerdict(
                 False,
                 "illiquid",
-                f"{slot.symbol} traded {guard.traded_value(ts_ns):,.0f} USD over the last "
+                f"{holding.symbol} traded {guard.traded_value(ts_ns):,.0f} USD over the last "
                 f"{self.limits.liquidity_window_ns // 3_600_000_000_000} h, below the floor "
                 f"{self.limits.min_liquidity_usd:,.0f} USD",
             )
@@ -217,7 +232,7 @@ class FullRisk:
             if change is not None:
                 self.pending_changes.append(self._execution_changed(change, ts_ns, None))
             if not allowed:
-                verdict = Verdict(
+                verdict = ManagerVerdict(
                     False,
                     "execution_quality",
                     f"the execution-quality breaker of {self.venue} is {self.execution.state}: "

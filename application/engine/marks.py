@@ -17,13 +17,11 @@ manager exactly as taking each in turn would; any other close takes the full pat
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from domain.events import AnyBar
 from domain.risk.manager import RiskManager, ScopedTransition
-
-if TYPE_CHECKING:
-    from application.engine.engine import Engine
+from domain.trading.book import AccountBook
 
 _NARROWING = Decimal("1e-9")
 """Each end of a band is pulled this fraction of the close inward before it is checked."""
@@ -41,11 +39,9 @@ class _Held(NamedTuple):
 class Marks:
     """Takes each bar's marks to the manager, or proves it need not (see the module docstring)."""
 
-    def __init__(self, manager: RiskManager, starting_cash: Decimal) -> None:
+    def __init__(self, manager: RiskManager, book: AccountBook) -> None:
         self.manager = manager
-        self.starting_cash = starting_cash
-        self._fills_valued = -1
-        self._flat_values: dict[str, Decimal] = {}
+        self.book = book
         self._calm_fills = -1
         self._calm_cash: Decimal | None = None
         self._held: _Held | None = None
@@ -53,13 +49,13 @@ class Marks:
         self._low = self._high = Decimal(0)
         self._pending: AnyBar | None = None
 
-    def take(self, engine: Engine, bar: AnyBar) -> list[ScopedTransition]:
+    def take(self, bar: AnyBar) -> list[ScopedTransition]:
         """Mark to ``bar``'s close; the transitions it causes (none when the mark was not needed)."""
         ts = bar.ts_event
-        manager = self.manager
+        manager, book = self.manager, self.book
         if (
-            engine.fills_applied == self._calm_fills
-            and engine.account.cash is self._calm_cash
+            book.fills_applied == self._calm_fills
+            and book.cash is self._calm_cash
             and manager.calm_from <= ts < manager.calm_until
         ):
             if self._held is None:
@@ -68,7 +64,7 @@ class Marks:
                 self._pending = bar
                 return []
         self.flush()
-        return self._full(engine, bar)
+        return self._full(bar)
 
     def flush(self) -> None:
         """Take the pending mark, if any (before the watches are read or moved)."""
@@ -80,36 +76,33 @@ class Marks:
             changes = self.manager.mark(bar.ts_event, *self._values(held, bar.close))
             assert not changes, "a mark inside a calm band changed a breaker"
 
-    def _full(self, engine: Engine, bar: AnyBar) -> list[ScopedTransition]:
-        account = engine.account
-        cash, fills, positions = account.cash, engine.fills_applied, account.positions
-        if fills != self._fills_valued:
-            self._fills_valued = fills
-            self._flat_values = {
-                sid: self.starting_cash + p.realized_pnl - p.fees for sid, p in positions.items()
-            }
-        equity = cash
+    def _full(self, bar: AnyBar) -> list[ScopedTransition]:
+        book = self.book
+        cash, fills, prices = book.cash, book.fills_applied, book.last_prices
         long: _Held | None = None
         flat = True
         strategies = []
-        for slot in engine.slots:
-            value = self._flat_values.get(slot.strategy_id, self.starting_cash)
-            quantity = slot.quantity
+        for holding in book.holdings:
+            quantity = holding.quantity
             if quantity:
                 flat = False
-                close = engine.last_close[slot.symbol]
-                cost = positions[slot.strategy_id].cost_basis
-                long = _Held(slot.strategy_id, cash, quantity, cost, value) if quantity > 0 else None
-                held = quantity * close  # the position's own quantity times the mark
-                equity += held
-                value += held - cost  # its unrealized P&L
-            strategies.append((slot.strategy_id, value))
-        changes = self.manager.mark(bar.ts_event, equity, strategies)
-        single_long = long is not None and len(engine.slots) == 1
+                close = prices[holding.symbol]
+                if quantity > 0:
+                    cost = book.positions[holding.strategy_id].cost_basis
+                    long = _Held(
+                        holding.strategy_id, cash, quantity, cost, book.flat_value(holding.strategy_id)
+                    )
+                else:
+                    long = None
+                strategies.append((holding.strategy_id, book.strategy_value(holding, close)))
+            else:
+                strategies.append((holding.strategy_id, book.flat_value(holding.strategy_id)))
+        changes = self.manager.mark(bar.ts_event, book.equity(), strategies)
+        single_long = long is not None and len(book.holdings) == 1
         if self.manager.calm_until and (flat or single_long):
             self._calm_fills, self._calm_cash, self._held = fills, cash, long
             if long is not None:
-                self._low, self._high = self._band(long, engine.last_close[bar.symbol])
+                self._low, self._high = self._band(long, prices[bar.symbol])
         else:
             self._calm_fills, self._calm_cash, self._held = -1, None, None
         return changes

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from application.engine.build import engine_for
 from application.engine.engine import Engine
 from application.errors import ApplicationError
 from application.ports import Codec, EventLog, StoredRecord
@@ -177,7 +178,7 @@ def verify(
             if comparison is None:
                 if not isinstance(event, SessionStarted):
                     raise NotASessionLog(f"the log starts with {record.topic}, not a session configuration")
-                comparison = DecisionComparison(Engine(event), codec)
+                comparison = DecisionComparison(engine_for(event), codec)
             if isinstance(event, AUDIT_RECORDS):
                 continue
             if type(event).IS_INPUT:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar, Literal, NamedTuple, Protocol
 
 from domain.errors import DomainError
 from domain.events.market import AnyBar
-from domain.market.columns import CloseColumns
+from domain.market.runs import BarRun
 
 
 class InvalidStrategyParams(DomainError, ValueError):
     """A strategy parameter is missing or out of range; the message names it."""
+
+
+InputKind = Literal["bar", "trade", "quote", "book", "funding", "alt", "tick"]
+"""What an input is: market data of each kind, alternative data, timer ticks."""
+
+
+class InputSpec(NamedTuple):
+    """One input a strategy needs: a kind, of one symbol (None: of every symbol), of one
+    timeframe where the kind has one (None: the session's)."""
+
+    kind: InputKind
+    symbol: str | None
+    timeframe: str | None = None
 
 
 class StrategyIntent(NamedTuple):
@@ -38,33 +51,28 @@ class SignalLogic(Protocol):
         """React to one closed bar, given the strategy's current position."""
         ...
 
-    def scan(
-        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
-    ) -> tuple[int, StrategyIntent | None]:
-        """``on_bar`` over the bars of ``bars[start:stop]`` (each item's first element) in turn, the
-        position unchanged, stopping after the first that gives an intent: the index after that
-        bar (``stop`` when none does) and the intent. Exactly ``on_bar``'s decisions; a strategy
-        may do it in one loop (``scan_each`` calls ``on_bar`` for each bar)."""
+    def inputs(self, symbol: str) -> tuple[InputSpec, ...]:
+        """The inputs it needs, for a strategy configured on ``symbol``: the engine routes it these
+        and nothing else."""
         ...
 
-
-class ScansColumns(Protocol):
-    """A strategy that also scans a page's close columns (``CloseColumns``) in one call."""
-
-    def scan_columns(
-        self, columns: CloseColumns, start: int, stop: int, position: Decimal
+    def scan(
+        self, run: BarRun, start: int, stop: int, position: Decimal
     ) -> tuple[int, StrategyIntent | None]:
-        """``SignalLogic.scan`` over the closes ``start:stop`` of ``columns``: the same decisions."""
+        """``on_bar`` over the bars ``start:stop`` of ``run`` in turn, the position unchanged,
+        stopping after the first that gives an intent: the index after that bar (``stop`` when
+        none does) and the intent. Exactly ``on_bar``'s decisions; a strategy may do it in one
+        loop over the run's columns (``scan_each`` calls ``on_bar`` for each bar)."""
         ...
 
 
 def scan_each(
-    logic: SignalLogic, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+    logic: SignalLogic, run: BarRun, start: int, stop: int, position: Decimal
 ) -> tuple[int, StrategyIntent | None]:
     """``SignalLogic.scan`` by calling ``on_bar`` for each bar."""
-    on_bar = logic.on_bar
+    on_bar, bar = logic.on_bar, run.bar
     for index in range(start, stop):
-        intent = on_bar(bars[index][0], position)
+        intent = on_bar(bar(index), position)
         if intent is not None:
             return index + 1, intent
     return stop, None

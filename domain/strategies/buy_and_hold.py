@@ -5,12 +5,13 @@ Buys once: after a stop, a flatten or the end of the session it does not buy aga
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar
 
 from domain.events.market import AnyBar
-from domain.strategies.base import StrategyIntent, decimal_param, scan_each
+from domain.market.runs import BarRun
+from domain.strategies.base import InputSpec, StrategyIntent, decimal_param, scan_each
 
 
 class BuyAndHold:
@@ -24,11 +25,15 @@ class BuyAndHold:
         self.lookback = 1
         self._bought = False
 
+    def inputs(self, symbol: str) -> tuple[InputSpec, ...]:
+        """The bars of its symbol."""
+        return (InputSpec("bar", symbol),)
+
     def scan(
-        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+        self, run: BarRun, start: int, stop: int, position: Decimal
     ) -> tuple[int, StrategyIntent | None]:
         """``on_bar`` for each bar (it acts once)."""
-        return scan_each(self, bars, start, stop, position)
+        return scan_each(self, run, start, stop, position)
 
     def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """Buy on the first bar seen flat; never again."""

@@ -11,13 +11,13 @@ large for that, with the same results).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar
 
 from domain.events.market import AnyBar
-from domain.market.columns import CloseColumns
-from domain.strategies.base import InvalidStrategyParams, StrategyIntent, decimal_param, int_param
+from domain.market.runs import BarRun
+from domain.strategies.base import InputSpec, InvalidStrategyParams, StrategyIntent, decimal_param, int_param
 from domain.strategies.sma_state import BUY, CLOSE, NEEDS_PYTHON, NONE, DecimalSmas, IntSmas
 
 _CROSSED_UP = "fast SMA crossed above slow SMA"
@@ -41,26 +41,29 @@ class SmaCross:
         self._decimals: DecimalSmas | None = None
         """Set (and ``_ints`` None) once a close is too large for integers (see ``sma_state``)."""
 
+    def inputs(self, symbol: str) -> tuple[InputSpec, ...]:
+        """The bars of its symbol."""
+        return (InputSpec("bar", symbol),)
+
     def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         """Update the averages with this close and signal on a cross."""
-        return self.scan(((bar, None),), 0, 1, position)[1]
+        found = self._take(bar.close, not position, position > 0)
+        return self._intent(found, position) if found else None
 
     def scan(
-        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+        self, run: BarRun, start: int, stop: int, position: Decimal
     ) -> tuple[int, StrategyIntent | None]:
-        """``on_bar`` over ``bars[start:stop]``, up to the first bar that signals."""
+        """``on_bar`` over the bars ``start:stop`` of ``run``, up to the first that signals: over
+        the run's close columns where it has them (one loop in C where built), else close by close."""
         flat, long = not position, position > 0
-        for index in range(start, stop):
-            found = self._take(bars[index][0].close, flat, long)
-            if found:
-                return index + 1, self._intent(found, position)
-        return stop, None
-
-    def scan_columns(
-        self, columns: CloseColumns, start: int, stop: int, position: Decimal
-    ) -> tuple[int, StrategyIntent | None]:
-        """``scan`` over the closes ``start:stop`` of a page's columns (one loop in C where built)."""
-        flat, long = not position, position > 0
+        columns = run.columns
+        if columns is None:
+            close = run.close
+            for index in range(start, stop):
+                found = self._take(close(index), flat, long)
+                if found:
+                    return index + 1, self._intent(found, position)
+            return stop, None
         coefficients, exponents = columns.coefficients, columns.exponents
         index = start
         while index < stop:

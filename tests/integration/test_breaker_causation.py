@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from application.audit.breaker_causation import BreakerStory, explain_breaker
 from application.backtest import BacktestConfig, BarsFromRows, run_backtest
-from application.engine.engine import Input
+from application.engine.bar_pages import Input
 from application.engine.session import SessionRunner
 from application.ingest import Source
 from domain.events import (

@@ -8,7 +8,7 @@ from hypothesis import event as label
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from application.engine.engine import Engine
+from application.engine.build import engine_for
 from application.engine.replay import verify
 from domain.events import Bar, OrderSubmitted, VenueOrderFilled
 from domain.risk.limits import RiskLimits
@@ -68,13 +68,13 @@ def test_same_inputs_same_digest_and_replay_reproduces_every_decision(
     label(f"round trips: {min(len(a.trades), 3)}{'+' if len(a.trades) >= 3 else ''}")
 
     # Replay the inputs into a fresh engine and check its books against the recorded fills.
-    engine = Engine(events[0])  # type: ignore[arg-type]
+    engine = engine_for(events[0])  # type: ignore[arg-type]
     for event in events:
         if type(event).IS_INPUT:
             engine.handle(event)
             engine.outbox.clear()
     mark = next(e.close for e in reversed(events) if isinstance(e, Bar))
-    account = engine.account
+    account = engine.book
     position = account.positions.get("sma_cross:TEST/USD")
     if position is not None:
         left = account.cash + position.quantity * mark

@@ -20,7 +20,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
+from application.engine.build import engine_for
 from application.engine.engine import Engine
+from application.engine.full_risk import FullRisk
 from domain.events import (
     AnyBar,
     Bar,
@@ -35,11 +37,12 @@ from domain.events import (
     VenueOrderRejected,
 )
 from domain.ids import derive_id
+from domain.market.runs import BarRun
 from domain.risk.breaker import TradingState
 from domain.risk.limits import NS_PER_DAY, RiskLimits
 from domain.risk.manager import ScopedTransition
 from domain.strategies import STRATEGIES, StrategyIntent
-from domain.strategies.base import scan_each
+from domain.strategies.base import InputSpec, scan_each
 from infrastructure.store.codec import EventCodec
 
 START = Decimal(100_000)
@@ -57,10 +60,13 @@ class Scripted:
     def __init__(self, params: Mapping[str, str]) -> None:
         pass
 
+    def inputs(self, symbol: str) -> tuple[InputSpec, ...]:
+        return (InputSpec("bar", symbol),)
+
     def scan(
-        self, bars: Sequence[tuple[AnyBar, object]], start: int, stop: int, position: Decimal
+        self, run: BarRun, start: int, stop: int, position: Decimal
     ) -> tuple[int, StrategyIntent | None]:
-        return scan_each(self, bars, start, stop, position)
+        return scan_each(self, run, start, stop, position)
 
     def on_bar(self, bar: AnyBar, position: Decimal) -> StrategyIntent | None:
         if bar.volume >= 1000:
@@ -92,18 +98,22 @@ def new_session() -> SessionStarted:
     )
 
 
+def full_risk(engine: Engine) -> FullRisk:
+    assert isinstance(engine.risk, FullRisk)
+    return engine.risk
+
+
 class EngineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.session = new_session()
-        self.engine = Engine(self.session)
-        self.every_mark = Engine(self.session)  # the same engine taking every mark in full
-        assert self.every_mark.risk is not None
-        marks = self.every_mark.risk.marks
+        self.engine = engine_for(self.session)
+        self.every_mark = engine_for(self.session)  # the same engine taking every mark in full
+        marks = full_risk(self.every_mark).marks
 
-        def take_in_full(engine: Engine, bar: Bar) -> list[ScopedTransition]:
+        def take_in_full(bar: Bar) -> list[ScopedTransition]:
             marks.flush()
-            return marks._full(engine, bar)
+            return marks._full(bar)
 
         marks.take = take_in_full  # type: ignore[method-assign]
         self.inputs: list[Event] = [self.session]
@@ -121,13 +131,13 @@ class EngineMachine(RuleBasedStateMachine):
     # inputs ---------------------------------------------------------------------------
 
     def feed(self, event: Event) -> Sequence[Event]:
-        applied_before = self.engine.fills_applied
+        applied_before = self.engine.book.fills_applied
         decisions = self.engine.handle(event)
         self.engine.outbox.clear()
         self.check_marks_left_for_later_change_nothing(event, decisions)
         self.inputs.append(event)
         self.decisions.extend(decisions)
-        if isinstance(event, VenueOrderFilled) and self.engine.fills_applied > applied_before:
+        if isinstance(event, VenueOrderFilled) and self.engine.book.fills_applied > applied_before:
             signed = event.quantity if event.side == "buy" else -event.quantity
             self.cash -= signed * event.price + event.fee
             self.position += signed
@@ -255,7 +265,7 @@ class EngineMachine(RuleBasedStateMachine):
         assert approved.equity is not None and approved.strategy_exposure is not None
         marked = self.cash + self.position * self.price
         assert approved.equity == marked, "equity named by the approval equals the brute-force figure"
-        manager = self.engine.risk.manager  # type: ignore[union-attr]
+        manager = full_risk(self.engine).manager
         limits = manager.limits
         if approved.side == "buy":
             assert manager.state_for(STRATEGY) < TradingState.REDUCING
@@ -276,14 +286,16 @@ class EngineMachine(RuleBasedStateMachine):
             assert approved.strategy_exposure == held + pending, "pending orders are counted"
 
     def teardown(self) -> None:
-        assert self.engine.risk is not None and self.every_mark.risk is not None
-        ours, full = self.engine.risk.manager, self.every_mark.risk.manager  # takes the pending mark
+        ours, full = (
+            full_risk(self.engine).manager,
+            full_risk(self.every_mark).manager,
+        )  # takes the pending mark
         assert vars(ours.account_watch) == vars(full.account_watch)
         for strategy_id, watch in ours.strategy_watches.items():
             assert vars(watch) == vars(full.strategy_watches[strategy_id])
         codec = EventCodec()
         replayed: list[bytes] = []
-        engine = Engine(self.session)
+        engine = engine_for(self.session)
         for event in self.inputs[1:]:
             replayed += [codec.encode(d) for d in engine.handle(event)]
             engine.outbox.clear()

@@ -1,7 +1,7 @@
 """The engine's scans of quiet bars are exactly the engine taking one bar at a time.
 
-``SessionRunner.run_pages`` hands a run of bars to ``Engine.scan`` while nothing can happen
-but a strategy's signal; with ``scan=False`` every bar goes through ``on_bar``. Whatever the
+``SessionRunner.run_pages`` hands each run of bars to ``Engine.advance``, which takes as many
+as cause nothing in one call; with ``scan=False`` every bar goes through ``Engine.handle``. Whatever the
 market, costs, exits, risk, page and batch sizes, and whether the bars are whole, read back
 as ``StoredBar``, or read as closes (``BarPage``) and recorded by reference: the same log, byte
 for byte and in the same commits, and the same report.
@@ -17,8 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.backtest import BarsFromRows
-from application.engine.bar_pages import BarPage
-from application.engine.engine import Input
+from application.engine.bar_pages import BarPage, Input
 from application.engine.session import SessionRunner
 from application.ingest import Source
 from application.reporting.observer import ReportObserver
@@ -249,14 +248,14 @@ def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
     with open_ledger(load_settings({}, store="memory")) as store:
         runner = SessionRunner(store.log, EventCodec(), session, venue, ReportObserver())
         calls: list[tuple[int, int]] = []
-        scan = runner.engine.scan
+        advance = runner.engine.advance
 
-        def counting(slot, page, start, stop, bar_at=None):  # type: ignore[no-untyped-def]
-            end, decisions = scan(slot, page, start, stop, bar_at)
+        def counting(run, start, stop):  # type: ignore[no-untyped-def]
+            end, decisions = advance(run, start, stop)
             calls.append((end - start, len(decisions)))
             return end, decisions
 
-        runner.engine.scan = counting  # type: ignore[method-assign]
+        runner.engine.advance = counting  # type: ignore[method-assign]
         runner.run_pages([inputs])
     scanned = sum(count for count, _ in calls)
     signals = sum(1 for _, decided in calls if decided)

@@ -2,7 +2,7 @@
 
 The reference is ``DecimalSmas`` from the first close: version 1's arithmetic. The same closes
 (any mix of decimal places, now and then too large for integers, which turns the state to
-Decimal midway) go through ``on_bar`` with the integer state, and through ``scan_columns`` over
+Decimal midway) go through ``on_bar`` with the integer state, and through ``scan`` of a run with columns over
 the closes as columns (in C where it was built, and in Python): the same intents at the same
 bars, with the same values, byte for byte.
 """
@@ -15,7 +15,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.events import BarClose
+from domain.events import AnyBar, BarClose
 from domain.market.columns import CloseColumns
 from domain.strategies import sma_state
 from domain.strategies.sma_cross import SmaCross
@@ -54,6 +54,27 @@ def _one_by_one(strategy: SmaCross, closes: list[Decimal]) -> list[tuple[int, ob
     return found
 
 
+class ColumnsRun:
+    """A run of bars that has only its close columns (all a column scan reads)."""
+
+    symbol = "T/USD"
+
+    def __init__(self, columns: CloseColumns) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def bar(self, index: int) -> AnyBar:
+        raise AssertionError("a column scan decodes no bar")
+
+    def close(self, index: int) -> Decimal:
+        return self.columns.close(index)
+
+    def ts(self, index: int) -> int:
+        return self.columns.ts[index]
+
+
 def _by_columns(strategy: SmaCross, closes: list[Decimal]) -> list[tuple[int, object]]:
     parts = [close.as_tuple() for close in closes]
     columns = CloseColumns(
@@ -65,7 +86,7 @@ def _by_columns(strategy: SmaCross, closes: list[Decimal]) -> list[tuple[int, ob
     assert [str(columns.close(i)) for i in range(len(closes))] == [str(c) for c in closes]
     position, found, index = Decimal(0), [], 0
     while index < len(closes):
-        index, intent = strategy.scan_columns(columns, index, len(closes), position)
+        index, intent = strategy.scan(ColumnsRun(columns), index, len(closes), position)
         if intent is not None:
             found.append((index, intent))
             position = Decimal(10) if intent.action == "buy" else Decimal(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
+from application.engine.build import engine_for
 from application.engine.engine import Engine
 from domain.events import (
     Bar,
@@ -66,7 +67,7 @@ def bar(version: int, close: str, low: str | None = None) -> Bar:
 
 
 def fill(
-    order: OrderSubmitted, trade_id: str, quantity: str, price: str, version: int = 1
+    order: OrderSubmitted, trade_id: str, quantity: str, price: str, version: int = 1, fee: str = "0"
 ) -> VenueOrderFilled:
     return VenueOrderFilled(
         originator_id=FILLS,
@@ -79,7 +80,7 @@ def fill(
         side=order.side,
         quantity=Decimal(quantity),
         price=Decimal(price),
-        fee=Decimal(0),
+        fee=Decimal(fee),
         expected_price=Decimal(price),
     )
 
@@ -92,19 +93,19 @@ def cross_up(engine: Engine) -> list[object]:
 
 
 def test_a_cross_becomes_signal_approval_and_submission_with_derived_ids() -> None:
-    engine = Engine(session())
+    engine = engine_for(session())
     signal, approved, submitted = cross_up(engine)
     assert isinstance(signal, SignalGenerated) and isinstance(approved, OrderApproved)
     assert isinstance(submitted, OrderSubmitted) and engine.outbox == [submitted]
     assert signal.cause.stream == BARS and signal.cause.version == 5
     assert approved.cause.stream == signal.originator_id
     assert submitted.order_id == derive_id("order", str(signal.originator_id), "1")
-    again = Engine(session())
+    again = engine_for(session())
     assert cross_up(again) == [signal, approved, submitted]
 
 
 def test_a_buy_without_the_cash_is_denied_with_the_numbers() -> None:
-    engine = Engine(session(cash="50", size="10"))
+    engine = engine_for(session(cash="50", size="10"))
     _signal, denied = cross_up(engine)
     assert isinstance(denied, OrderDenied)
     assert denied.reason == "insufficient_cash"
@@ -113,17 +114,17 @@ def test_a_buy_without_the_cash_is_denied_with_the_numbers() -> None:
 
 
 def test_duplicate_fills_never_double_the_position() -> None:
-    engine = Engine(session())
+    engine = engine_for(session())
     *_, submitted = cross_up(engine)
     assert isinstance(submitted, OrderSubmitted)
     engine.handle(fill(submitted, "t1", "1", "11"))
     engine.handle(fill(submitted, "t1", "1", "11", version=2))
     assert engine.position("s1") == 1
-    assert engine.account.cash == Decimal(989)
+    assert engine.book.cash == Decimal(989)
 
 
 def test_a_fill_beyond_the_order_is_not_applied() -> None:
-    engine = Engine(session())
+    engine = engine_for(session())
     *_, submitted = cross_up(engine)
     assert isinstance(submitted, OrderSubmitted)
     engine.handle(fill(submitted, "t1", "5", "11"))
@@ -133,7 +134,7 @@ def test_a_fill_beyond_the_order_is_not_applied() -> None:
 
 
 def test_a_stop_loss_closes_the_position_when_a_bar_reaches_it() -> None:
-    engine = Engine(session(stop_loss_pct=Decimal(5)))
+    engine = engine_for(session(stop_loss_pct=Decimal(5)))
     *_, submitted = cross_up(engine)
     assert isinstance(submitted, OrderSubmitted)
     engine.outbox.clear()
@@ -147,7 +148,7 @@ def test_a_stop_loss_closes_the_position_when_a_bar_reaches_it() -> None:
 
 
 def test_a_sell_is_never_approved_beyond_the_position() -> None:
-    engine = Engine(session())
+    engine = engine_for(session())
     *_, submitted = cross_up(engine)
     assert isinstance(submitted, OrderSubmitted)
     engine.handle(fill(submitted, "t1", "1", "10"))

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import msgspec
 
+from application.engine.build import engine_for
 from application.engine.engine import Engine
+from application.engine.full_risk import FullRisk
 from domain.events import (
     BreakerChanged,
     LimitsChanged,
@@ -27,7 +29,7 @@ OPS = derive_id("operator")
 def full(cash: str = "1000", size: str = "1", **limits: object) -> Engine:
     limits.setdefault("max_price_jump_pct", Decimal(90))  # the test bars jump by up to 37%
     base = session(cash=cash, size=size)
-    return Engine(msgspec.structs.replace(base, limits=RiskLimits(**limits)))  # type: ignore[arg-type]
+    return engine_for(msgspec.structs.replace(base, limits=RiskLimits(**limits)))  # type: ignore[arg-type]
 
 
 def command(kind: str, version: int = 1, scope: str = "account") -> OperatorCommand:
@@ -55,9 +57,8 @@ def test_a_loss_trips_the_account_breaker_and_halts_new_entries() -> None:
     *_, submitted = cross_up(engine)
     assert isinstance(submitted, OrderSubmitted)
     engine.outbox.clear()
-    engine.handle(fill(submitted, "t1", "1", "11"))
     # the position (1 unit) cannot lose 5% of 1000: take the cash down with a fee instead
-    engine.account.cash -= Decimal(60)
+    engine.handle(fill(submitted, "t1", "1", "11", fee="60"))
     decisions = engine.handle(bar(6, "11"))
     changes = [d for d in decisions if isinstance(d, BreakerChanged)]
     assert [(c.scope, c.before, c.after) for c in changes] == [("account", "ACTIVE", "HALTED")]
@@ -109,7 +110,7 @@ def test_stale_or_jumping_bars_are_refused_and_unseen_by_strategies() -> None:
     assert "600.0 ms old" in refused.message
     [jump] = engine.handle(bar(3, "13"))
     assert isinstance(jump, MarketDataRefused) and jump.reason == "price_deviation"
-    assert engine.last_close["T/USD"] == 10
+    assert engine.book.last_prices["T/USD"] == 10
 
 
 def test_risk_mode_caps_quantity_times_stop_distance() -> None:
@@ -117,10 +118,10 @@ def test_risk_mode_caps_quantity_times_stop_distance() -> None:
     limits = RiskLimits(
         trade_cap_mode="risk", max_price_jump_pct=Decimal(90), max_strategy_exposure_pct=Decimal(100)
     )
-    engine = Engine(msgspec.structs.replace(base, limits=limits))
+    engine = engine_for(msgspec.structs.replace(base, limits=limits))
     _signal, approved, _submitted = cross_up(engine)  # notional 110 = 11% of equity, risk 5.5 = 0.55%
     assert isinstance(approved, OrderApproved)
-    engine = Engine(msgspec.structs.replace(session(size="50", stop_loss_pct=Decimal(5)), limits=limits))
+    engine = engine_for(msgspec.structs.replace(session(size="50", stop_loss_pct=Decimal(5)), limits=limits))
     _signal, denied = cross_up(engine)  # risk 50 x 11 x 5% = 27.5 = 2.75% of equity
     assert isinstance(denied, OrderDenied)
     assert denied.message == "trade risk (quantity x stop distance) would be 2.75% of equity, limit 2.00%"
@@ -157,22 +158,25 @@ def test_a_strategy_can_have_its_own_tighter_caps() -> None:
     own = StrategyLimits(max_trade_pct=Decimal(1))
     strategy = msgspec.structs.replace(base.strategies[0], limits=own)
     loose = RiskLimits(max_trade_pct=Decimal(5), max_price_jump_pct=Decimal(90))
-    engine = Engine(msgspec.structs.replace(base, strategies=(strategy,), limits=loose))
+    engine = engine_for(msgspec.structs.replace(base, strategies=(strategy,), limits=loose))
     _signal, denied = cross_up(engine)  # 33 = 3.3% of equity: fine for the account, not for the strategy
     assert isinstance(denied, OrderDenied)
     assert denied.message == "trade notional would be 3.30% of equity, limit 1.00%"
 
 
+def full_risk(engine: Engine) -> FullRisk:
+    assert isinstance(engine.risk, FullRisk)
+    return engine.risk
+
+
 def test_adaptive_thresholds_are_off_by_default_and_follow_the_regime_when_on() -> None:
-    engine = full()
-    assert engine.risk is not None and engine.risk.regime is None
+    assert full_risk(full()).regime is None
     adaptive = full(adaptive_window=2)
-    assert adaptive.risk is not None
     for version in range(1, 60):
         adaptive.handle(bar(version, "10" if version % 2 else "10.5"))
     for version in range(60, 70):
         adaptive.handle(bar(version, "10"))
-    risk = adaptive.risk
+    risk = full_risk(adaptive)
     assert risk.scale == Decimal("0.50")
     assert risk.limits.drawdown_halt_pct == Decimal("2.50") and risk.base_limits.drawdown_halt_pct == 5
 
@@ -192,8 +196,9 @@ def test_marks_left_for_later_inside_a_calm_band_are_taken_before_anyone_reads_t
     engine.handle(fill(submitted, "t1", "1", "11"))
     for version, close in enumerate(["11", "11.2", "11.1", "11.3", "11.25", "11.2"], 6):
         engine.handle(bar(version, close))  # the last two are inside the band below the new high
-    assert engine.risk is not None and engine.risk.marks._pending is not None
-    watch = engine.risk.manager.account_watch  # reading the manager takes the pending mark first
-    assert engine.risk.marks._pending is None
-    assert watch.last == engine.account.cash + Decimal("11.2") == Decimal("1000.2")
+    risk = full_risk(engine)
+    assert risk.marks._pending is not None
+    watch = risk.manager.account_watch  # reading the manager takes the pending mark first
+    assert risk.marks._pending is None
+    assert watch.last == engine.book.cash + Decimal("11.2") == Decimal("1000.2")
     assert watch.high_water == Decimal("1000.3")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
-from application.engine.engine import Input
-from application.engine.session import symbol_runs
+from application.engine.bar_pages import Input, symbol_runs
+from domain.events import Bar, Event
 from tests.factories import bars, rejected_row
 
 
@@ -19,12 +19,23 @@ def page_of(symbols: str) -> list[Input]:
     return made
 
 
-def test_each_input_knows_where_its_run_ends() -> None:
-    assert symbol_runs(page_of("AABxAA")) == [2, 2, 3, 3, 6, 6]
-    assert symbol_runs(page_of("xAB")) == [0, 2, 3]
-    assert symbol_runs(page_of("ABAB")) == [1, 2, 3, 4]
+def runs_of(symbols: str) -> list[tuple[int, int, str | None]]:
+    return symbol_runs(page_of(symbols), lambda event: isinstance(event, Bar))
+
+
+def test_a_page_is_cut_into_runs_of_one_symbols_bars_and_other_inputs_alone() -> None:
+    assert runs_of("AABxAA") == [(0, 2, "A"), (2, 3, "B"), (3, 4, None), (4, 6, "A")]
+    assert runs_of("xAB") == [(0, 1, None), (1, 2, "A"), (2, 3, "B")]
+    assert runs_of("ABAB") == [(0, 1, "A"), (1, 2, "B"), (2, 3, "A"), (3, 4, "B")]
 
 
 def test_a_page_of_one_symbols_bars_is_one_run() -> None:
-    assert symbol_runs(page_of("AAAA")) is None
-    assert symbol_runs([]) == []
+    assert runs_of("AAAA") == [(0, 4, "A")]
+    assert runs_of("") == []
+
+
+def test_only_what_the_test_says_is_a_bar_starts_a_run() -> None:
+    def never(event: Event) -> bool:
+        return False
+
+    assert symbol_runs(page_of("AB"), never) == [(0, 1, None), (1, 2, None)]
