@@ -241,25 +241,16 @@ def _decoded(closes: list[BarClose]) -> Callable[[Sequence[bytes]], list[BarClos
 class BarsFromLog:
     """The bars of one symbol from an existing log, digested as stored.
 
-    ``by_reference``: each bar comes with its notification id in this log instead of its bytes,
-    for a run log whose writer copies the rows from here itself (``SQLiteWriterProcess``'s
-    ``source``). ``closes_only`` (with ``by_reference``): pages are ``BarPage``s, each bar read as
-    its close (``BarClose``) and decoded whole only where asked."""
+    ``by_reference``: pages are ``BarPage``s, each bar named by its notification id in this log
+    instead of its bytes, for a run log whose writer copies the rows from here itself
+    (``SQLiteWriterProcess``'s ``source``), read as columns where the codec can, and decoded
+    whole only where asked; otherwise lists of whole bars (``StoredBar``) with their bytes."""
 
     def __init__(
-        self,
-        log: EventLog,
-        codec: Codec,
-        symbol: Symbol,
-        name: str,
-        *,
-        by_reference: bool = False,
-        closes_only: bool = False,
+        self, log: EventLog, codec: Codec, symbol: Symbol, name: str, *, by_reference: bool = False
     ) -> None:
-        if closes_only and not by_reference:
-            raise ValueError("closes_only needs by_reference: a log records a bar by its identity")
         self.log, self.codec, self.symbol, self.name = log, codec, symbol, name
-        self.by_reference, self.closes_only = by_reference, closes_only
+        self.by_reference = by_reference
         self.hash = ThreadedSha256()
         """SHA-256 over the stored bytes of the bars read, in order (hashed beside the engine)."""
         self.count = 0
@@ -272,12 +263,12 @@ class BarsFromLog:
         """The symbol's bars, a page of the log at a time (read back as ``StoredBar``, or in
         ``BarPage``s: read as columns where the codec can, else each bar decoded as its close)."""
         decode, topic, symbol = self.codec.decode_many, Bar.TOPIC, self.symbol
-        as_type: type[StoredBar | BarClose] = BarClose if self.closes_only else StoredBar
+        as_type: type[StoredBar | BarClose] = BarClose if self.by_reference else StoredBar
         whole = self.codec.decoder(topic, StoredBar)
         close_columns = self.codec.close_columns
         symbol_of = attrgetter("symbol")
         for ids, states in self.log.read_states(topic, 0, PAGE):
-            if self.closes_only and (columns := close_columns(states, symbol)) is not None:
+            if self.by_reference and (columns := close_columns(states, symbol)) is not None:
                 # Every bar of the page is this symbol's, and its close is read from the columns.
                 self.hash.update(states.blob if isinstance(states, PackedStates) else b"".join(states))
                 self.count += len(ids)
@@ -291,11 +282,10 @@ class BarsFromLog:
             self.count += len(bars)
             if not bars:
                 continue
-            if self.closes_only:
+            if self.by_reference:
                 yield BarPage(symbol, ids, states, whole, _decoded(cast(list[BarClose], bars)))
             else:
-                recorded: Sequence[bytes | int] = ids if self.by_reference else states
-                yield list(zip(bars, recorded, strict=True))  # type: ignore[arg-type]
+                yield list(zip(cast(list[StoredBar], bars), states, strict=True))
         self.hash.close()
 
     def description(self) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class _DiscardingLog:
 def as_backtests_read(log: Any, codec: EventCodec, symbol: Symbol) -> Iterator[BarPage]:
     """The bars as ``memesnipe backtest`` reads them from a SQLite store: pages of closes, each bar
     named by its id (its writer copies the rows), decoded whole only where asked."""
-    bars = BarsFromLog(log, codec, symbol, "store", by_reference=True, closes_only=True)
+    bars = BarsFromLog(log, codec, symbol, "store", by_reference=True)
     return cast(Iterator[BarPage], bars.pages())
 
 

@@ -50,6 +50,8 @@ from domain.trading.order_status import IllegalOrderTransition, OrderStatus
 
 NO_DECISIONS: tuple[Event, ...] = ()
 _BPS = Decimal(10_000)
+_FIRST_WINDOW = 128
+"""Bars the risk engine is first asked to vouch for at once (then 8 times as many, and so on)."""
 
 
 def _ref(event: Event) -> EventRef:
@@ -143,10 +145,18 @@ class Engine:
         the risk engine take a stretch of bars in one call each; otherwise one bar goes through
         ``on_bar``. Either way the decisions and the state are those of ``on_bar`` of each."""
         slot = self.quiet_slot(run.symbol)
-        if slot is not None:
-            quiet = self.risk.quiet_until(run, start, stop)
-            if quiet > start:
-                return self._scan(slot, run, start, quiet)
+        index, window = start, _FIRST_WINDOW
+        while slot is not None and index < stop:
+            until = min(stop, index + window)
+            quiet = self.risk.quiet_until(run, index, until)
+            if quiet == index:
+                break
+            index, decisions = self._scan(slot, run, index, quiet)
+            if decisions or index < until:  # an intent, or a bar the risk engine must look at
+                return index, decisions
+            window *= 8  # the screen's work is kept near what the strategy's scan takes
+        if index > start:
+            return index, NO_DECISIONS
         return start + 1, self.on_bar(run.bar(start))
 
     def quiet_slot(self, symbol: str) -> StrategySlot | None:

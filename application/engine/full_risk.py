@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from application.engine.marks import Marks
 from application.engine.parts import Verdict
+from application.engine.screen import LongMarks, RunScreen
 from domain.errors import InvalidMarketData
 from domain.events import (
     AnyBar,
@@ -66,6 +67,9 @@ class FullRisk:
         """Breaker changes made while checking an order; the engine records them before the verdict."""
         self.guards: dict[str, MarketGuard] = {}
         self.refusal_count = 0
+        self._last_screen: RunScreen | None = None
+        self._screened: LongMarks | None = None
+        """What the last ``quiet_until`` screened the marks by."""
         self._stop_pct = {s.strategy_id: s.stop_loss_pct for s in strategies}
         self.emergency = False
         """True while any breaker is in EMERGENCY (kept current after every transition)."""
@@ -93,13 +97,47 @@ class FullRisk:
         return [self._recorded(change, bar) for change in changes] if changes else []
 
     def quiet_until(self, run: BarRun, start: int, stop: int) -> int:
-        """Every bar is looked at, one at a time."""
-        return start
+        """The bars from ``start`` whose guards and marks the screen passes (``RunScreen``): each
+        admitted without confirmation, each mark quiet or a new high on the watches' day, every
+        breaker calm. None while volatility adapts the limits (every close moves the regime)."""
+        guard = self.guards.get(run.symbol)
+        if self.regime is not None or guard is None or not guard.settled:
+            return start
+        figures = self.marks.screenable()
+        if figures is None:
+            return start
+        since, until, held = figures
+        self._screened = held
+        screen = self._screen(run)
+        if not screen.usable or screen.ts[start] < since:
+            return start
+        end = screen.guard_passes(start, stop, *guard.band)
+        end = screen.before(start, end, until)
+        return screen.quiet_marks(start, end, held)
 
     def absorb(self, run: BarRun, start: int, stop: int) -> None:
-        """Nothing is ever vouched for (``quiet_until``)."""
-        if stop > start:
-            raise ValueError("the full risk engine absorbs no bars unseen")
+        """The bars ``start:stop`` that ``quiet_until`` vouched for: guarded and marked in bulk."""
+        if stop <= start:
+            return
+        self.guards[run.symbol].absorb(run, start, stop)
+        highest, held = None, self._screened
+        if held is not None and held.quantity > 0:  # a new high would be taken on its own
+            highest = self._screen(run).highest(start, stop, run.close, held.new_high_close)
+        self.marks.absorb(run, highest, stop - 1)
+
+    def _screen(self, run: BarRun) -> RunScreen:
+        screen = self._last_screen
+        limits = self.limits
+        if (
+            screen is None
+            or screen.run is not run
+            or screen.band != limits.max_price_jump_pct / 100
+            or screen.max_age_ns != limits.max_data_age_ns
+        ):
+            screen = self._last_screen = RunScreen(
+                run, limits.max_price_jump_pct / 100, limits.max_data_age_ns
+            )
+        return screen
 
     def change_limits(self, changed: LimitsChanged) -> list[OperatorCommandRefused]:
         """Put new limits in force (breakers and watches keep their state); refuse ones that

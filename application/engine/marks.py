@@ -19,9 +19,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NamedTuple
 
+from application.engine.screen import LongMarks
 from domain.events import AnyBar
+from domain.market.runs import BarRun
+from domain.risk.equity import EquityWatch
+from domain.risk.limits import NS_PER_DAY
 from domain.risk.manager import RiskManager, ScopedTransition
-from domain.trading.book import AccountBook
+from domain.trading.book import AccountBook, equity_of
 
 _NARROWING = Decimal("1e-9")
 """Each end of a band is pulled this fraction of the close inward before it is checked."""
@@ -48,6 +52,14 @@ class Marks:
         """The long position of a band (None: every slot flat)."""
         self._low = self._high = Decimal(0)
         self._pending: AnyBar | None = None
+        self._figures_at = -1
+        self._figures = (0.0, 0.0, 0.0, 0.0)
+        """Cash, quantity, flat value and cost basis in floats, as of ``_figures_at`` fills."""
+        self._held_now = _Held("", Decimal(0), Decimal(0), Decimal(0), Decimal(0))
+        """The position as of ``_figures_at`` fills (what ``screenable`` screened)."""
+        self._watch_floats: dict[
+            int, tuple[tuple[Decimal, Decimal, tuple[Decimal, Decimal]], tuple[float, float, float, float]]
+        ] = {}
 
     def take(self, bar: AnyBar) -> list[ScopedTransition]:
         """Mark to ``bar``'s close; the transitions it causes (none when the mark was not needed)."""
@@ -66,6 +78,72 @@ class Marks:
         self.flush()
         return self._full(bar)
 
+    def screenable(self) -> tuple[int, int, LongMarks] | None:
+        """While marks can be screened in bulk (every breaker calm, one strategy, not short): the
+        watches' day [from, until), and what the marks are made of; else None."""
+        book, manager = self.book, self.manager
+        holdings = book.holdings
+        if len(holdings) != 1 or not manager.account.calm:
+            return None
+        holding = holdings[0]
+        strategy_id = holding.strategy_id
+        account, strategy = manager.account_watch, manager.strategy_watches[strategy_id]
+        if holding.quantity < 0 or not manager.strategies[strategy_id].calm:
+            return None
+        day = account.day
+        if day is None or strategy.day != day:
+            return None
+        if self._figures_at != book.fills_applied:
+            self._held_now = self._position(holding.strategy_id, holding.quantity)
+            held = self._held_now
+            self._figures = (
+                float(held.cash),
+                float(held.quantity),
+                float(held.flat_value),
+                float(held.cost_basis),
+            )
+            self._figures_at = book.fills_applied
+        since = day * NS_PER_DAY + account.offset_ns
+        figures = LongMarks(*self._figures, self._watched(account), self._watched(strategy))
+        return since, since + NS_PER_DAY, figures
+
+    def _position(self, strategy_id: str, quantity: Decimal) -> _Held:
+        book = self.book
+        position = book.positions.get(strategy_id)
+        cost = position.cost_basis if position is not None else Decimal(0)
+        return _Held(strategy_id, book.cash, quantity, cost, book.flat_value(strategy_id))
+
+    def _watched(self, watch: EquityWatch) -> tuple[float, float, float, float]:
+        # A watch's figures in floats, made again only when one of its Decimals was replaced.
+        now = (watch.high_water, watch.day_open, watch.factors)
+        known = self._watch_floats.get(id(watch))
+        if known is not None and known[0][0] is now[0] and known[0][1] is now[1] and known[0][2] is now[2]:
+            return known[1]
+        drawdown, daily = now[2]
+        floats = (float(now[0]), float(drawdown), float(now[1]), float(daily))
+        self._watch_floats[id(watch)] = (now, floats)
+        return floats
+
+    def absorb(self, run: BarRun, highest: int | None, last: int) -> None:
+        """The marks of bars of ``run`` up to ``last``, which a screen of ``screenable`` found
+        quiet or new highs on the watches' day, ``highest`` the first with the highest close where
+        it may be a new high: that one is marked first, then the last (marking each in turn leaves
+        the watches so: quiet marks only note the equity, and the highest sets the high-water
+        mark). While the band of quiet closes holds, each as any mark is taken (kept pending when
+        quiet); after a fill, the two marks are taken as they are, the band left to the next
+        mark taken one at a time."""
+        book = self.book
+        if book.fills_applied == self._calm_fills and book.cash is self._calm_cash:
+            if highest is not None and highest != last:
+                self.take(run.note(highest))
+            self.take(run.note(last))
+            return
+        self.flush()
+        held, mark = self._held_now, self.manager.mark
+        if highest is not None and highest != last:
+            assert not mark(run.ts(highest), *self._values(held, run.close(highest))), "a screened mark moved"
+        assert not mark(run.ts(last), *self._values(held, run.close(last))), "a screened mark moved"
+
     def flush(self) -> None:
         """Take the pending mark, if any (before the watches are read or moved)."""
         bar = self._pending
@@ -77,32 +155,34 @@ class Marks:
             assert not changes, "a mark inside a calm band changed a breaker"
 
     def _full(self, bar: AnyBar) -> list[ScopedTransition]:
+        # Every holding at its symbol's last price, the bar's own close for the bar's symbol (the
+        # book's price there, when the bar comes one at a time).
         book = self.book
         cash, fills, prices = book.cash, book.fills_applied, book.last_prices
         long: _Held | None = None
         flat = True
-        strategies = []
+        marks, strategies = [], []
         for holding in book.holdings:
-            quantity = holding.quantity
-            if quantity:
-                flat = False
-                close = prices[holding.symbol]
-                if quantity > 0:
-                    cost = book.positions[holding.strategy_id].cost_basis
-                    long = _Held(
-                        holding.strategy_id, cash, quantity, cost, book.flat_value(holding.strategy_id)
-                    )
-                else:
-                    long = None
-                strategies.append((holding.strategy_id, book.strategy_value(holding, close)))
-            else:
-                strategies.append((holding.strategy_id, book.flat_value(holding.strategy_id)))
-        changes = self.manager.mark(bar.ts_event, book.equity(), strategies)
+            quantity, strategy_id = holding.quantity, holding.strategy_id
+            if not quantity:
+                strategies.append((strategy_id, book.flat_value(strategy_id)))
+                continue
+            flat = False
+            close = bar.close if holding.symbol == bar.symbol else prices[holding.symbol]
+            marks.append((quantity, close))
+            strategies.append((strategy_id, book.strategy_value(holding, close)))
+            cost = book.positions[strategy_id].cost_basis
+            long = (
+                _Held(strategy_id, cash, quantity, cost, book.flat_value(strategy_id))
+                if quantity > 0
+                else None
+            )
+        changes = self.manager.mark(bar.ts_event, equity_of(cash, marks), strategies)
         single_long = long is not None and len(book.holdings) == 1
         if self.manager.calm_until and (flat or single_long):
             self._calm_fills, self._calm_cash, self._held = fills, cash, long
             if long is not None:
-                self._low, self._high = self._band(long, prices[bar.symbol])
+                self._low, self._high = self._band(long, bar.close)
         else:
             self._calm_fills, self._calm_cash, self._held = -1, None, None
         return changes

@@ -36,8 +36,7 @@ _BARS = (StoredBar, Bar, BarClose)
 
 
 class RecordedRun(BarRun, Protocol):
-    """A run the runner can record: it says what the log appends for its bars, and how a venue
-    notes one of them."""
+    """A run the runner can record: it says what the log appends for its bars."""
 
     def record(
         self, start: int, stop: int, batch: list[BatchItem], encode: Callable[[Event], bytes]

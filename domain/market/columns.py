@@ -43,3 +43,27 @@ class CloseColumns:
     def volume(self, index: int) -> Decimal:
         """The volume at ``index``: the Decimal it was stored as."""
         return Decimal(self.volume_coefficients[index]).scaleb(self.volume_exponents[index])
+
+
+def exact_sum(coefficients: Sequence[int], exponents: Sequence[int], start: int, stop: int) -> Decimal | None:
+    """The exact sum of the numbers ``start:stop`` given as (coefficient, exponent), as Decimal's
+    addition of them in turn from ``Decimal(0)`` gives it when nothing rounds: at the smallest
+    exponent of the terms and zero. None when a term is negative (the caller adds them one by one)."""
+    terms = exponents[start:stop]
+    if not terms:
+        return Decimal(0)
+    smallest = min(min(terms), 0)
+    values = coefficients[start:stop]
+    if min(values) < 0:
+        return None
+    if smallest == max(terms):  # the usual case: every term written with the same places
+        total = sum(values)
+    else:
+        total = sum(c * 10 ** (e - smallest) for c, e in zip(values, terms, strict=True))
+    return Decimal(total).scaleb(smallest)
+
+
+def significant_digits(value: Decimal) -> int:
+    """How many digits ``value``'s coefficient has (fewer than the context's precision: Decimal's
+    additions leading to it were exact)."""
+    return len(value.as_tuple().digits)

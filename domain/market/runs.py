@@ -41,3 +41,8 @@ class BarRun(Protocol):
     def ts(self, index: int) -> int:
         """The time (``ts_event``) of the bar at ``index``."""
         ...
+
+    def note(self, index: int) -> AnyBar:
+        """The bar at ``index`` as cheaply as it comes with its symbol, time and close (all that
+        a venue notes of a bar, or a mark takes)."""
+        ...

@@ -54,6 +54,12 @@ class EquityWatch:
         self._daily_factor = (1 - daily_loss_pct / _HUNDRED) * _MARGIN
         self._refloor()
 
+    @property
+    def factors(self) -> tuple[Decimal, Decimal]:
+        """What the calm floor is made of: the high-water mark's factor and the day's open's
+        (the floor is the larger of the two products)."""
+        return self._drawdown_factor, self._daily_factor
+
     def quiet_mark(self, equity: Decimal, ts_ns: int) -> bool:
         """Take the mark if it is calm (see the class docstring) and say so; else take nothing."""
         if (

@@ -11,15 +11,37 @@ This runs on every bar, so it is written for speed: no division, one call.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from bisect import bisect_left
+from decimal import Decimal, getcontext
 from itertools import islice
 
 from domain.errors import InvalidMarketData
 from domain.events.market import AnyBar
+from domain.market.columns import exact_sum, significant_digits
+from domain.market.runs import BarRun
 from domain.risk.limits import NS_PER_HOUR, RiskLimits
 
 _ZERO = Decimal(0)
 CONFIRMATIONS = 3
+
+
+def _plus_volumes(total: Decimal, run: BarRun, start: int, stop: int) -> Decimal:
+    """``total`` plus the volumes of the bars ``start:stop`` of ``run``, added in turn: in one exact
+    sum where no addition in turn could round (no term negative, the result within the context's
+    digits), else one by one."""
+    columns = run.columns
+    if columns is not None and columns.volume_coefficients:
+        part = exact_sum(columns.volume_coefficients, columns.volume_exponents, start, stop)
+        if part is not None and total >= 0:
+            summed = total + part
+            if significant_digits(summed) < getcontext().prec:
+                return summed
+        for index in range(start, stop):
+            total += columns.volume(index)
+        return total
+    for index in range(start, stop):
+        total += run.bar(index).volume
+    return total
 
 
 class MarketGuard:
@@ -34,8 +56,9 @@ class MarketGuard:
         self._hour = -1
         self._hour_from, self._hour_until = -NS_PER_HOUR, 0
         """The current hour's span, [from, until) in ns: a bar inside it starts no new hour."""
-        self._hour_volumes: list[Decimal] = []
-        """This hour's volumes, summed (in order, from zero) when the hour's value is needed."""
+        self._hour_volumes: list[Decimal | tuple[BarRun, int, int]] = []
+        """This hour's volumes, summed (in order, from zero) when the hour's value is needed: each
+        bar's, or a stretch of a run's bars as (run, start, stop)."""
         self._hour_summed: tuple[int, Decimal] = (0, _ZERO)
         """How many of them are summed so far, and their sum (the rest are added to it in turn)."""
         self.first_ts: int | None = None
@@ -76,11 +99,58 @@ class MarketGuard:
         self._hour_volumes.append(bar.volume)
         return None
 
+    @property
+    def settled(self) -> bool:
+        """True when the next bar within the band is simply admitted: a reference price and no
+        jump waiting for confirmation."""
+        return self.reference is not None and not self._unconfirmed
+
+    @property
+    def band(self) -> tuple[Decimal, Decimal]:
+        """The closes admitted next without confirmation (inclusive)."""
+        return self._low, self._high
+
+    def absorb(self, run: BarRun, start: int, stop: int) -> None:
+        """``admit`` of the bars ``start:stop`` of ``run``, which the caller has checked it would
+        admit each in turn without confirmation (received in time, each within the band of the
+        last, times increasing): the state is the very one, hour totals included."""
+        columns = run.columns
+        stamps, offset = (
+            (columns.ts, 0) if columns is not None else ([run.ts(i) for i in range(start, stop)], start)
+        )
+        index = start
+        while index < stop:
+            stamp = stamps[index - offset]
+            if not self._hour_from <= stamp < self._hour_until:
+                self.reference = run.close(index)  # as ``admit``: the new hour's first close values the last
+                self._close_hour(stamp // NS_PER_HOUR, stamp)
+            end = bisect_left(stamps, self._hour_until, index - offset, stop - offset) + offset
+            self._take_volumes(run, index, end)
+            index = end
+        last = run.close(stop - 1)
+        self.reference = last
+        band = last * self._band
+        self._low = last - band
+        self._high = last + band
+
+    def _take_volumes(self, run: BarRun, start: int, stop: int) -> None:
+        # Kept as the stretch itself and summed when the hour's total is asked for.
+        volumes = self._hour_volumes
+        last = volumes[-1] if volumes else None
+        if type(last) is tuple and last[0] is run and last[2] == start:
+            volumes[-1] = (run, last[1], stop)  # the stretch before, continued
+        else:
+            volumes.append((run, start, stop))
+
     def _hour_volume(self) -> Decimal:
         volumes = self._hour_volumes
         counted, total = self._hour_summed
         if counted != len(volumes):
-            total = sum(islice(volumes, counted, None), total)
+            for item in islice(volumes, counted, None):
+                if isinstance(item, Decimal):
+                    total += item
+                else:
+                    total = _plus_volumes(total, *item)
             self._hour_summed = (len(volumes), total)
         return total
 

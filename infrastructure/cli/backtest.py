@@ -286,7 +286,6 @@ def execute(
                         config.symbol,
                         source_name,
                         by_reference=copied_from is not None,
-                        closes_only=copied_from is not None and config.limits is None,
                     )
                     result = run_on(bars)
             result.log = str(run_path)

@@ -245,7 +245,7 @@ def _run(source: Path, run_dir: Path, alone: bool) -> list[Any]:
     ):
         reader = None if run is None else run.log  # alone: nothing else has the file open
         writer = SQLiteWriterProcess(str(path), reader, codec=codec, source=str(source))
-        inputs = BarsFromLog(src.log, codec, SYMBOL, "t", by_reference=True, closes_only=True)
+        inputs = BarsFromLog(src.log, codec, SYMBOL, "t", by_reference=True)
         report = run_backtest(
             writer, codec, cfg, inputs, "t", "v", venue, after_session=writer.build_stream_key
         )

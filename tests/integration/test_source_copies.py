@@ -41,7 +41,7 @@ def _source(tmp_path: Path) -> Path:
     return settings.sqlite_path
 
 
-def _run(source: Path, run_dir: Path, by_reference: bool, closes_only: bool, risky: bool) -> list[Any]:
+def _run(source: Path, run_dir: Path, by_reference: bool, risky: bool) -> list[Any]:
     """A backtest over ``source`` into a fresh run log; its events and chain blocks."""
     params = (("fast", "2"), ("size", "1"), ("slow", "3"))
     cfg = config(symbol=SYMBOL, params=params, limits=TIGHT if risky else None)
@@ -55,7 +55,7 @@ def _run(source: Path, run_dir: Path, by_reference: bool, closes_only: bool, ris
         writer = SQLiteWriterProcess(
             str(run.settings.sqlite_path), run.log, codec=codec, source=str(source) if by_reference else None
         )
-        inputs = BarsFromLog(src.log, codec, SYMBOL, "t", by_reference=by_reference, closes_only=closes_only)
+        inputs = BarsFromLog(src.log, codec, SYMBOL, "t", by_reference=by_reference)
         report = run_backtest(
             writer, codec, cfg, inputs, "t", "v", venue, after_session=writer.build_stream_key
         )
@@ -72,13 +72,13 @@ def _run(source: Path, run_dir: Path, by_reference: bool, closes_only: bool, ris
     return [rows, blocks]
 
 
-@pytest.mark.parametrize(("closes_only", "risky"), [(True, False), (False, False), (False, True)])
+@pytest.mark.parametrize("risky", [False, True])
 def test_a_run_log_copying_its_bars_from_the_source_is_the_run_log_sending_them(
-    tmp_path: Path, closes_only: bool, risky: bool
+    tmp_path: Path, risky: bool
 ) -> None:
     source = _source(tmp_path)
-    sent = _run(source, tmp_path / "sent", by_reference=False, closes_only=False, risky=risky)
-    copied = _run(source, tmp_path / "copied", by_reference=True, closes_only=closes_only, risky=risky)
+    sent = _run(source, tmp_path / "sent", by_reference=False, risky=risky)
+    copied = _run(source, tmp_path / "copied", by_reference=True, risky=risky)
     assert copied == sent
     assert sum(1 for row in sent[0] if row[3] == Bar.TOPIC) == 30
 
@@ -122,7 +122,7 @@ def test_a_run_whose_copies_are_not_the_bars_read_fails(tmp_path: Path) -> None:
     source = _source(tmp_path)
     with open_ledger(log_file_settings(source)) as src, open_ledger(run_settings(tmp_path / "run")) as run:
         inputs = BarsFromLog(src.log, EventCodec(), SYMBOL, "t", by_reference=True)
-        ids = [source_id for page in inputs.pages() for _, source_id in page]  # type: ignore[misc]
+        ids = [source_id for page in inputs.pages() for source_id in page.ids]  # type: ignore[union-attr]
         writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, source=str(source))
         writer.append_encoded([(None, source_id) for source_id in ids[1:]])  # type: ignore[misc]
         with pytest.raises(StoreError, match="the source log changed during the run"):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from application.backtest import BarsFromRows
 from application.engine.bar_pages import BarPage, Input
+from application.engine.full_risk import FullRisk
 from application.engine.session import SessionRunner
 from application.ingest import Source
 from application.reporting.observer import ReportObserver
@@ -72,7 +73,7 @@ class CopyingLog(CommitCounter):
 def closes_pages(
     inputs: list[Input], page_size: int, columns: bool = True
 ) -> tuple[list[BarPage], dict[int, tuple[StoredBar, bytes]]]:
-    """Bars as ``BarsFromLog(by_reference=True, closes_only=True)`` gives them: pages of closes,
+    """Bars as ``BarsFromLog(by_reference=True)`` gives them: pages of closes,
     read as columns (``columns``, where the C reader is built) or decoded, each bar named by an
     id in a source (ids 1000 apart in some places: a source of many symbols)."""
     codec = EventCodec()
@@ -159,8 +160,10 @@ TIGHT = RiskLimits(
     adaptive_window=3,
 )
 """Limits a random market trips: price jumps refused, breakers up to EMERGENCY (a flatten)."""
+TIGHT_FIXED = msgspec.structs.replace(TIGHT, adaptive_window=0)
+"""The same without adaptive thresholds: quiet stretches are screened and taken in bulk."""
 RISK = st.sampled_from(
-    [None, RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60)), TIGHT]
+    [None, RiskLimits(max_trade_pct=Decimal(50), max_strategy_exposure_pct=Decimal(60)), TIGHT, TIGHT_FIXED]
 )
 
 
@@ -262,6 +265,33 @@ def test_a_scan_really_runs_and_stops_at_each_signal() -> None:
     assert signals >= 10, "the series crosses often"
     assert scanned >= len(inputs) - 2 * signals, "every bar but the fills' went through a scan"
     assert len(calls) <= 2 * signals + 2, "one scan per quiet stretch, not one per bar"
+
+
+def test_the_full_risk_engine_takes_quiet_stretches_in_bulk_and_stops_at_what_it_must_see() -> None:
+    """Without adaptive thresholds the risk engine vouches for quiet stretches (absorbed in bulk,
+    new highs included), and still records what one bar at a time records."""
+    cfg = config(params=(("fast", "2"), ("size", "3"), ("slow", "4")), limits=TIGHT_FIXED)
+    moves = [4, -1, 3, -30, 2, 2, -3, 5, 30, -2, -4, 1, 3, -5, 6, -30, 30, 2, -2, 1, 1, 1, 2, 1] * 6
+    inputs: list[Input] = list(
+        BarsFromRows(Source("test", "digest", bar_rows(rows_from(moves))), cfg.venue, cfg.symbol)
+    )
+    absorbed: list[int] = []
+    original = FullRisk.absorb
+
+    def counting(self: FullRisk, run: object, start: int, stop: int) -> None:
+        absorbed.append(stop - start)
+        original(self, run, start, stop)  # type: ignore[arg-type]
+
+    FullRisk.absorb = counting  # type: ignore[method-assign]
+    try:
+        scanned = run(inputs, cfg, 50, 40, scan=True)
+    finally:
+        FullRisk.absorb = original  # type: ignore[method-assign]
+    one_by_one = run(inputs, cfg, 50, 40, scan=False)
+    topics = [topic for topic, _ in scanned[0]]
+    assert "risk.MarketData.Refused" in topics and "risk.Breaker.Changed" in topics
+    assert sum(absorbed) >= 15 and max(absorbed) >= 3, "quiet stretches were taken in bulk"
+    assert_the_same_run(scanned, one_by_one)
 
 
 def test_scans_with_the_full_risk_engine_stop_at_refusals_and_breaker_changes() -> None:

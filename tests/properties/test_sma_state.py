@@ -74,6 +74,9 @@ class ColumnsRun:
     def ts(self, index: int) -> int:
         return self.columns.ts[index]
 
+    def note(self, index: int) -> AnyBar:
+        raise AssertionError("a column scan notes no bar")
+
 
 def _by_columns(strategy: SmaCross, closes: list[Decimal]) -> list[tuple[int, object]]:
     parts = [close.as_tuple() for close in closes]
