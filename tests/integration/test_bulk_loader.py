@@ -23,8 +23,8 @@ import pytest
 from application.backtest import BarsFromLog, run_backtest
 from domain.events import Bar
 from domain.ids import Symbol
+from infrastructure.backtest_wiring import check_copies
 from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
-from infrastructure.cli.backtest import _check_copies
 from infrastructure.config import load_settings
 from infrastructure.errors import StoreError
 from infrastructure.store import bulk_loader
@@ -247,7 +247,7 @@ def _run(source: Path, run_dir: Path, alone: bool) -> list[Any]:
         report = run_backtest(
             writer, codec, cfg, inputs, "t", "v", venue, after_session=writer.build_stream_key
         )
-        _check_copies(writer, inputs)
+        check_copies(writer, inputs)
         writer.close()
         assert writer.native is alone
         assert report.decisions > 0
