@@ -41,7 +41,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import IO, Any, cast
+from typing import IO, Any, assert_never, cast
 from uuid import UUID
 
 from application.ports import EventLog, RecordedEvent, StoredRecord
@@ -146,7 +146,9 @@ def _write(
         cursor = database.cursor()
         last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
         return last, chain_head(cursor) if chained else None
-    return _in_transaction(database, chained, build_stream_key)
+    if isinstance(request, BuildStreamKey):
+        return _in_transaction(database, chained, build_stream_key)
+    assert_never(request)
 
 
 def _in_transaction(
