@@ -58,13 +58,13 @@ from application.read_models.runner import ProjectionRunner
 from domain.events import Bar
 from domain.ids import Symbol, Venue, derive_id
 from infrastructure.api.keys import ApiKeyStore
+from infrastructure.backtest_wiring import BacktestRequest, StoreBars, backtest_in_run_dir
 from infrastructure.bootstrap import (
     log_file_settings,
     migrate,
     open_ledger,
     open_read_models,
 )
-from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
 from infrastructure.read_models.background import BackgroundCommits
@@ -445,7 +445,7 @@ def main() -> None:
             IngestRequest("bar", VENUE, SYMBOL, 10_000),
             SyntheticMarket(bars=args.bars, seed=7).source(),
         )
-    report = execute(settings, CONFIG, from_store=True)
+    report = backtest_in_run_dir(settings, BacktestRequest(CONFIG, StoreBars(), reports=None)).report
     run_dir = Path(report.log).parent
     print(f"{args.bars:,} bars backtested: {report.stats['trades']} trades; run log {run_dir}")
     catch_up("SQLite", log_file_settings(run_dir))

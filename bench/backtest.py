@@ -62,8 +62,8 @@ from bench.backtest_budget import (
 from domain.events import AnyBar
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
+from infrastructure.backtest_wiring import BacktestRequest, StoreBars, backtest_in_run_dir
 from infrastructure.bootstrap import log_file_settings, open_ledger
-from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
 from infrastructure.reports.html import write_html
@@ -181,9 +181,8 @@ def one_run(data_dir: Path, risk_on: bool, html: bool) -> dict[str, Any]:
     settings = load_settings({}, store="sqlite", data_dir=data_dir)
     own, writer = _cpu_seconds()
     start = time.perf_counter()
-    outcome = execute(
-        settings, dataclasses.replace(CONFIG, limits=NON_BINDING) if risk_on else CONFIG, from_store=True
-    )
+    config = dataclasses.replace(CONFIG, limits=NON_BINDING) if risk_on else CONFIG
+    outcome = backtest_in_run_dir(settings, BacktestRequest(config, StoreBars(), reports=None)).report
     (data_dir / f"report-{'risk' if risk_on else 'basic'}.json").write_bytes(outcome.to_json())
     seconds = time.perf_counter() - start
     own_after, writer_after = _cpu_seconds()
@@ -222,9 +221,11 @@ def peak_memory_of_backtest(data_dir: Path) -> tuple[float, float]:
     """Peak resident memory (MB) of one backtest's process and of its run-log writer process."""
     code = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]);"
-        "from bench.backtest import CONFIG; from infrastructure.cli.backtest import execute;"
+        "from bench.backtest import CONFIG;"
+        "from infrastructure.backtest_wiring import BacktestRequest, StoreBars, backtest_in_run_dir;"
         "from infrastructure.config import load_settings;"
-        "execute(load_settings({}, store='sqlite', data_dir=Path(sys.argv[1])), CONFIG, from_store=True);"
+        "backtest_in_run_dir(load_settings({}, store='sqlite', data_dir=Path(sys.argv[1])),"
+        " BacktestRequest(CONFIG, StoreBars(), reports=None));"
         "import resource;"
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')),"
         " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"

@@ -1,34 +1,37 @@
-"""``memesnipe backtest``: the engine over recorded bars, a report, and the run's own log."""
+"""``memesnipe backtest``: the engine over recorded bars, a report, and the run's own log.
+
+This module parses the options and prints; ``infrastructure.backtest_wiring`` builds and runs.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from application.backtest import BacktestConfig, BacktestReport, BarsFromLog, BarsFromRows, run_backtest
-from domain.events import SessionStarted
+from application.backtest import BacktestConfig, BacktestReport
 from domain.ids import symbol as parse_symbol
 from domain.ids import venue as parse_venue
 from domain.risk.limits import InvalidLimits, RiskLimits
-from infrastructure.audit.periodic import checkpointing
-from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
+from infrastructure.backtest_wiring import (
+    BacktestRequest,
+    BacktestRun,
+    BarsInput,
+    CsvBars,
+    LogBars,
+    ReportFiles,
+    StoreBars,
+    backtest_in_run_dir,
+)
 from infrastructure.cli.context import console, settings_of
-from infrastructure.config import Settings
-from infrastructure.errors import ConfigError, StoreError
-from infrastructure.feeds.csv_source import csv_source
-from infrastructure.reports.html import write_html
-from infrastructure.runtime import bulk_work_gc
-from infrastructure.store.codec import EventCodec
-from infrastructure.store.sqlite_writer import SQLiteWriterProcess
-from infrastructure.venues.simulated import SimulatedVenue
-from infrastructure.version import code_version
+from infrastructure.errors import ConfigError
 
 
 def _decimal(name: str, text: str | None) -> Decimal | None:
@@ -71,32 +74,6 @@ def _params(pairs: list[str], size: str | None) -> tuple[tuple[str, str], ...]:
     if size is not None:
         params["size"] = size
     return tuple(sorted(params.items()))
-
-
-def new_run_dir(runs: Path, session: SessionStarted) -> Path:
-    """A fresh directory for this run: the session id, numbered if run before."""
-    base = session.originator_id.hex[:12]
-    for number in range(1, 10_000):
-        candidate = runs / f"{base}-{number}"
-        try:
-            candidate.mkdir(parents=True)
-        except FileExistsError:
-            continue
-        return candidate
-    raise ConfigError(f"too many runs of session {base} in {runs}")
-
-
-def manifest(report: BacktestReport) -> dict[str, Any]:
-    """What makes the run reproducible: inputs (with digest), configuration, code version."""
-    encoder = msgspec.json.Encoder(decimal_format="string")
-    session = json.loads(encoder.encode(report.session))
-    return {
-        "inputs": report.inputs,
-        "config": session,
-        "code_version": report.session.code_version,
-        "digest": report.digest,
-        "decisions": report.decisions,
-    }
 
 
 def print_summary(report: BacktestReport) -> None:
@@ -194,106 +171,27 @@ def backtest(
     )
     if config.cash <= 0:
         raise ConfigError("--cash must be positive")
-    result = execute(settings, config, data=data, log=log, from_store=from_store)
-    print_summary(result)
-    write_reports(result, report, html)
-
-
-def write_reports(result: BacktestReport, report: Path | None = None, html: Path | None = None) -> None:
-    """JSON and HTML reports into the run directory, and also where asked."""
-    document = result.to_dict()
-    run_dir = Path(result.log).parent
-    encoded = result.to_json()
-    for path in {run_dir / "report.json", *([report] if report else [])}:
-        path.write_bytes(encoded)
-    for path in {run_dir / "report.html", *([html] if html else [])}:
-        write_html(document, path)
-    console.print(f"report: {report or run_dir / 'report.json'}", highlight=False, soft_wrap=True)
-    console.print(f"html report: {html or run_dir / 'report.html'}", highlight=False, soft_wrap=True)
-
-
-def _check_copies(writer: SQLiteWriterProcess, bars: BarsFromLog) -> None:
-    """The bars the writer copied from the source are the bars the engine read (same bytes, same
-    order): else the source changed under the run, and the run's log is not what the engine saw."""
-    writer.flush()
-    read = (bars.hash.hexdigest(), bars.count)
-    if writer.copied != read and not (writer.copied is None and bars.count == 0):
-        raise StoreError(
-            f"the source log changed during the run: the engine read {read[1]:,} bars (sha256 "
-            f"{read[0][:16]}...), the run's log copied {writer.copied}; rerun the backtest"
+    bars: BarsInput = CsvBars(data) if data is not None else LogBars(log) if log is not None else StoreBars()
+    with progress() as on_progress:
+        run = backtest_in_run_dir(
+            settings, BacktestRequest(config, bars, ReportFiles(report, html)), on_progress
         )
+    print_run(run)
 
 
-def execute(
-    settings: Settings,
-    config: BacktestConfig,
-    *,
-    data: Path | None = None,
-    log: Path | None = None,
-    from_store: bool = False,
-) -> BacktestReport:
-    """Run the backtest into a new run directory under the data directory; return the report.
-
-    The run's log is written by a second process (both cores work); the engine's
-    process reads the inputs, decides, and builds the report. The log is a bulk load into a new
-    file only that process opens until it is done (no WAL meanwhile: ``sqlite_writer``; batches
-    inserted and linked in C where built: ``bulk_loader``); its stream key is built before the
-    load where the C loader runs, else once the session is in it, while the report is built
-    (``stream_key``). Bars from a SQLite log are copied into it by that process from the source
-    file itself (``source_copies``), the engine reading them as columns where it can
-    (``BarPage``). Checkpoints are signed between its commits as the settings' periodic policy
-    asks (with the settings' key).
-    """
-    codec = EventCodec()
-    version = code_version()
-    source_name = str(data or log or f"store {settings.describe_store()}")
-    source_settings = log_file_settings(log) if log is not None else settings
-    from_sqlite = data is None and source_settings.store == "sqlite"
-    copied_from = str(source_settings.sqlite_path) if from_sqlite else None
-    session = config.session(source_name, version)
-    run_dir = new_run_dir(settings.data_dir / "runs", session)
-    run_log_settings = run_settings(run_dir)
-    run_path = run_log_settings.sqlite_path
-    migrate(run_log_settings, bulk_load=True)  # the new file's tables; nothing keeps it open
+@contextmanager
+def progress() -> Iterator[Callable[[int], None]]:
+    """A spinner with the bars done so far while the run goes on; yields what to tell it."""
     columns = [SpinnerColumn(), TextColumn("backtesting {task.completed:,} bars"), TimeElapsedColumn()]
-    with (
-        bulk_work_gc(),
-        Progress(*columns, console=console, transient=True) as progress,
-    ):
-        task = progress.add_task("backtest")
-        on_progress = lambda done: progress.update(task, completed=done)  # noqa: E731
-        venue_factory = lambda s: SimulatedVenue(s.venue, s.originator_id, s.fee_rate, s.slippage_bps)  # noqa: E731
-        # Checkpoints go through the writer too (the run log's only connection until it is done),
-        # each signed before the next batch rather than right after the one that made it due
-        # (see ``CheckpointingLog``).
-        writer = SQLiteWriterProcess(str(run_path), None, codec=codec, source=copied_from)
-        run_log = checkpointing(writer, settings, deferred=True)
-        build_key = writer.build_stream_key  # a bulk load: the key is built after the session
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("backtest")
+        yield lambda done: bar.update(task, completed=done)
 
-        def run_on(inputs: BarsFromRows | BarsFromLog) -> BacktestReport:
-            return run_backtest(
-                run_log, codec, config, inputs, source_name, version, venue_factory, on_progress, build_key
-            )
 
-        try:
-            if data is not None:
-                result = run_on(BarsFromRows(csv_source(data, "bar"), config.venue, config.symbol))
-            else:
-                with open_ledger(source_settings) as source:
-                    bars = BarsFromLog(
-                        source.log,
-                        codec,
-                        config.symbol,
-                        source_name,
-                        by_reference=copied_from is not None,
-                    )
-                    result = run_on(bars)
-            result.log = str(run_path)
-            result.to_json()  # the document, while the writer builds the key and commits the last batches
-            run_log.finish()
-            if copied_from is not None:
-                _check_copies(writer, bars)
-        finally:
-            writer.close()
-    (run_dir / "manifest.json").write_text(json.dumps(manifest(result), indent=2))
-    return result
+def print_run(run: BacktestRun) -> None:
+    """The summary, then where the reports are."""
+    print_summary(run.report)
+    if run.json_report is not None:
+        console.print(f"report: {run.json_report}", highlight=False, soft_wrap=True)
+    if run.html_report is not None:
+        console.print(f"html report: {run.html_report}", highlight=False, soft_wrap=True)

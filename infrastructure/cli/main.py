@@ -12,6 +12,7 @@ from application.backtest import BacktestConfig
 from application.log_summary import summarise
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
+from infrastructure.backtest_wiring import BacktestRequest, StoreBars, backtest_in_run_dir
 from infrastructure.bootstrap import open_ledger
 from infrastructure.cli import audit, backtest, db, ingest, log, projections, replay, scenario, serve
 from infrastructure.cli.context import console, reports_errors, settings_of
@@ -83,11 +84,13 @@ def demo(
         slippage_bps=Decimal(5),
         limits=RiskLimits(),
     )
-    result = backtest.execute(settings, config, from_store=True)
-    backtest.print_summary(result)
-    backtest.write_reports(result)
-    console.print(f"verify it: memesnipe replay verify --log {result.log}", highlight=False, soft_wrap=True)
-    run_dir = Path(result.log).parent
+    with backtest.progress() as on_progress:
+        run = backtest_in_run_dir(settings, BacktestRequest(config, StoreBars()), on_progress)
+    backtest.print_run(run)
+    console.print(
+        f"verify it: memesnipe replay verify --log {run.report.log}", highlight=False, soft_wrap=True
+    )
+    run_dir = run.run_dir
     console.print(
         f"see it live: memesnipe api-keys create --log {run_dir} --name me --role viewer, then "
         f"memesnipe serve --log {run_dir} and open http://127.0.0.1:8000/ with that key",

@@ -9,8 +9,8 @@ the inline ones, links every row and stores the batch's block, on a connection o
 without the interpreter lock: the same rows, block and digest of the copied rows as
 ``sqlite_chain.insert_chained`` over ``SourceRows.merge`` (tests/integration/test_bulk_loader.py
 loads the same batches both ways and compares the files). The batches go into one transaction,
-committed by ``commit`` (the writer's ``COMMIT`` message, its stream-key message, or its end:
-``sqlite_writer``).
+committed by ``commit`` (on the writer's ``Commit`` or ``BuildStreamKey`` request, or at its end:
+``sqlite_writer``, ``writer_protocol``).
 
 Used only where it is the same SQLite library as Python's (two libraries in one process would
 not see each other's locks on the file) and where every row of the file is already linked.
@@ -19,12 +19,12 @@ not see each other's locks on the file) and where every row of the file is alrea
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from typing import Any
 
 from infrastructure.errors import StoreError
-from infrastructure.store.source_copies import Copy, SourceMissing
+from infrastructure.store.source_copies import SourceMissing
 from infrastructure.store.sqlite_chain import chain_head
+from infrastructure.store.writer_protocol import ReceivedBatch
 
 _loader: Any
 try:
@@ -46,10 +46,6 @@ def disable_memory_statistics() -> bool:
 
 class LoadFailed(StoreError):
     """The C loader refused a batch (SQLite's error, or rows that are not events); it was rolled back."""
-
-
-Columns = tuple[list[str], list[int], list[str], list[Any], Sequence[Copy]]
-"""A batch as the writer receives it: originators (hex), versions, topics, states, copies."""
 
 
 class NativeBatches:
@@ -86,10 +82,9 @@ class NativeBatches:
             raise LoadFailed(str(error)) from None
         return cls(loader, last, head)
 
-    def write(self, columns: Columns) -> tuple[int, tuple[int, bytes]]:
+    def write(self, batch: ReceivedBatch) -> tuple[int, tuple[int, bytes]]:
         """One batch into the load's transaction (begun by the first): the last rowid and the
         chain's head after it. A batch that fails rolls the whole transaction back."""
-        originators, versions, topics, states, copies = columns
         loader = self._loader
         try:
             if not self._open:
@@ -97,7 +92,13 @@ class NativeBatches:
                 self._open = True
             try:
                 last, head = loader.append(
-                    self._head, self._last, originators, versions, topics, states, list(copies)
+                    self._head,
+                    self._last,
+                    batch.originators,
+                    batch.versions,
+                    batch.topics,
+                    batch.states,
+                    batch.copies,
                 )
             except BaseException:
                 self._open = False

@@ -1,8 +1,8 @@
 """Appending to a SQLite log from a second process, so bulk appends use both cores.
 
-The caller's process encodes and sends each batch; the writer process inserts it
-in one transaction into the library's table, links it into the hash chain in the
-same transaction (hashed here, on the other core) and answers with the last rowid.
+The caller's process encodes and sends each batch (the messages: ``writer_protocol``); the
+writer process inserts it in one transaction into the library's table, links it into the hash
+chain in the same transaction (hashed here, on the other core) and answers with the last rowid.
 At most two batches are in flight (``IN_FLIGHT``): the writer reads the next batch off
 the pipe while it inserts one, so neither process waits for the other when one batch
 takes longer than the next; ``append`` waits for the oldest answer before sending a
@@ -40,21 +40,35 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, Any, assert_never, cast
 from uuid import UUID
-
-import msgspec
 
 from application.ports import EventLog, RecordedEvent, StoredRecord
 from domain.audit.chain import GENESIS
 from domain.events import Event
 from infrastructure.errors import StoreError
-from infrastructure.store.bulk_loader import Columns, NativeBatches, disable_memory_statistics
+from infrastructure.store.bulk_loader import NativeBatches, disable_memory_statistics
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.source_copies import Row, SourceMissing, SourceRows, split_batch
 from infrastructure.store.sqlite_chain import chain_head, insert_chained
 from infrastructure.store.stream_key import build_stream_key
+from infrastructure.store.writer_protocol import (
+    ENCODER,
+    AppendBatch,
+    BuildStreamKey,
+    Commit,
+    ProtocolError,
+    ReceivedBatch,
+    Refused,
+    Request,
+    SentBatch,
+    Written,
+    decode_answer,
+    decode_request,
+    receive,
+    send,
+)
 from infrastructure.store.writer_threads import LOCK_TIMEOUT_SECONDS, Checkpointer, Flusher
 
 CACHE_KIB = 131_072
@@ -62,47 +76,15 @@ CACHE_KIB = 131_072
 every order is its own, so an order's rows land at random places in the primary-key index: the
 cache holds the index, so those inserts find its pages in memory."""
 
-_ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
-"""UUIDs as their 32 hex digits, the stored form, written by msgspec rather than ``UUID.hex``."""
 
-
-def _send(stream: IO[bytes], message: Any) -> None:
-    _send_encoded(stream, _ENCODER.encode(message))
-
-
-def _send_encoded(stream: IO[bytes], data: bytes) -> None:
-    stream.write(len(data).to_bytes(4, "big"))
-    stream.write(data)
-    stream.flush()
-
-
-_COLUMNS: msgspec.msgpack.Decoder[Columns] = msgspec.msgpack.Decoder(
-    tuple[list[str], list[int], list[str], list[bytearray], list[tuple[int, int, int]]]
-)
-"""A batch as four columns (originator ids, versions, topics, states) and the rows it copies from
-the source (``source_copies``): building columns is cheaper for the sender than a tuple per row,
-and the writer zips them into rows in C. States as bytearray, which sqlite3 binds as a BLOB
-without first looking for an adapter (for bytes it tries one, and the failed lookup costs more
-than the copy)."""
-
-
-def _rows(columns: Columns, source: SourceRows | None) -> list[Row]:
+def _rows(batch: ReceivedBatch, source: SourceRows | None) -> list[Row]:
     # The batch's rows, in order, with the copied ones read from the source.
-    originators, versions, topics, states, copies = columns
-    inline: list[Row] = list(zip(originators, versions, topics, states, strict=True))
-    if not copies:
+    inline: list[Row] = list(zip(batch.originators, batch.versions, batch.topics, batch.states, strict=True))
+    if not batch.copies:
         return inline
     if source is None:
         raise SourceMissing("the batch copies rows from a source, and this writer was given none")
-    return source.merge(inline, copies)
-
-
-def _receive(stream: IO[bytes], decoder: msgspec.msgpack.Decoder[Any] | None = None) -> Any:
-    header = stream.read(4)
-    if len(header) < 4:
-        return None
-    data = stream.read(int.from_bytes(header, "big"))
-    return decoder.decode(data) if decoder is not None else msgspec.msgpack.decode(data)
+    return source.merge(inline, batch.copies)
 
 
 PIPE_BYTES = 1 << 20
@@ -127,52 +109,56 @@ IN_FLIGHT = 2
 """Batches sent and not yet answered, at most."""
 
 
-def _read_ahead(stream: IO[bytes], batches: queue.Queue[bytes | None]) -> None:
-    """Move the messages off the pipe as they come (the next batch crosses while one is inserted)."""
-    while True:
-        header = stream.read(4)
-        if len(header) < 4:
-            batches.put(None)
-            return
-        batches.put(stream.read(int.from_bytes(header, "big")))
-
-
-COMMIT = b"\xc1"
-"""The message that commits what the writer has loaded so far and is answered like a batch (the
-C loader puts a load's batches in one transaction; a byte msgpack never uses, never a batch)."""
+def _read_ahead(stream: IO[bytes], messages: queue.Queue[bytes | None]) -> None:
+    """Move the messages off the pipe as they come (the next batch crosses while one is inserted);
+    None once the pipe is closed."""
+    while (message := receive(stream)) is not None:
+        messages.put(message)
+    messages.put(None)
 
 
 def _write(
     database: sqlite3.Connection,
-    message: bytes,
+    request: Request,
     chained: bool,
     source: SourceRows | None,
     native: NativeBatches | None,
 ) -> tuple[int, tuple[int, bytes] | None]:
-    """One message: a batch of rows (in its own transaction; by the C loader, when there is one,
-    into the load's transaction), the stream key (empty) or ``COMMIT``; the last rowid and the
-    chain's head after it."""
-    if native is not None and message and message != COMMIT:
-        return native.write(_COLUMNS.decode(message))
+    """One request: a batch of rows (in its own transaction; by the C loader, when there is one,
+    into the load's transaction), the stream key (in a transaction of its own) or a commit; the
+    last rowid and the chain's head after it."""
+    if isinstance(request, AppendBatch):
+        if native is not None:
+            return native.write(request)
+        if chained:
+            return _in_transaction(
+                database, chained, lambda cursor: insert_chained(cursor, _rows(request, source))
+            )
+        insert = "INSERT INTO stored_events VALUES (?,?,?,?)"
+        return _in_transaction(
+            database, chained, lambda cursor: cursor.executemany(insert, _rows(request, source))
+        )
     if native is not None:  # the load's transaction ends here (the key is built in one of its own)
         native.commit()
-        if message == COMMIT:
+        if isinstance(request, Commit):
             return native.last, (native.last, native.head)
-    elif message == COMMIT:  # every batch is committed already
+    elif isinstance(request, Commit):  # every batch is committed already
         cursor = database.cursor()
         last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
         return last, chain_head(cursor) if chained else None
+    if isinstance(request, BuildStreamKey):
+        return _in_transaction(database, chained, build_stream_key)
+    assert_never(request)
+
+
+def _in_transaction(
+    database: sqlite3.Connection, chained: bool, work: Callable[[sqlite3.Cursor], object]
+) -> tuple[int, tuple[int, bytes] | None]:
+    # ``work`` in one write transaction (rolled back if it fails); the last rowid and chain head after it.
     database.execute("BEGIN IMMEDIATE")
     try:
         cursor = database.cursor()
-        if not message:
-            build_stream_key(cursor)
-        elif chained:
-            insert_chained(cursor, _rows(_COLUMNS.decode(message), source))
-        else:
-            cursor.executemany(
-                "INSERT INTO stored_events VALUES (?,?,?,?)", _rows(_COLUMNS.decode(message), source)
-            )
+        work(cursor)
         last = cursor.execute("SELECT MAX(rowid) FROM stored_events").fetchone()[0] or 0
         head = chain_head(cursor) if chained else None
     except BaseException:
@@ -185,12 +171,11 @@ def _write(
 def serve(
     path: str, synchronous: str, chained: bool, source_path: str | None = None, alone: bool = False
 ) -> None:
-    """The writer's loop: batches of rows in on stdin, (status, last rowid, chain head, digest and
-    count of the rows copied from ``source_path`` so far, whether the C loader wrote it) out on
-    stdout, in order; an empty
-    message asks for the stream key after a bulk load (``stream_key``), answered the same way.
-    After a batch fails, every later one is refused (so nothing after the gap commits).
-    ``alone``: a new file only this process opens until it is done (see the module)."""
+    """The writer's loop: requests in on stdin (``writer_protocol``), each answered on stdout, in
+    order, until stdin is closed. After a request fails (or is not one the protocol has), every
+    later one is refused (so nothing after the gap commits). ``source_path``: the log batches
+    copy rows from; ``alone``: a new file only this process opens until it is done (see the
+    module)."""
     sys.setswitchinterval(SWITCH_SECONDS)
     disable_memory_statistics()  # before the process's first connection
     database = sqlite3.connect(path, isolation_level=None, timeout=LOCK_TIMEOUT_SECONDS)
@@ -212,20 +197,23 @@ def serve(
     )
     source = SourceRows(source_path) if source_path and native is None else None
     if native is not None and native.empty:  # a new file: keyed before the load (``stream_key``)
-        _write(database, b"", chained, None, None)
+        _write(database, BuildStreamKey(), chained, None, None)
     sink = sys.stdout.buffer
     batches: queue.Queue[bytes | None] = queue.Queue(maxsize=IN_FLIGHT)
     threading.Thread(target=_read_ahead, args=(sys.stdin.buffer, batches), daemon=True).start()
     failed = ""
     while (message := batches.get()) is not None:
         if failed:
-            _send(sink, ["error", f"an earlier batch failed, so this one was not written: {failed}"])
+            send(
+                sink,
+                ENCODER.encode(Refused(f"an earlier batch failed, so this one was not written: {failed}")),
+            )
             continue
         try:
-            last, head = _write(database, message, chained, source, native)
+            last, head = _write(database, decode_request(message), chained, source, native)
         except (sqlite3.Error, StoreError) as error:
             failed = f"{type(error).__name__}: {error}"
-            _send(sink, ["error", failed])
+            send(sink, ENCODER.encode(Refused(failed)))
             continue
         if checkpointer is not None:
             checkpointer.committed()
@@ -235,7 +223,7 @@ def serve(
             copied: tuple[str, int] | None = native.copied if source_path else None
         else:
             copied = (source.digest, source.copied) if source is not None else None
-        _send(sink, ["ok", last, head, copied, native is not None])
+        send(sink, ENCODER.encode(Written(last, head, copied, native is not None)))
     if native is not None:
         if not failed:
             native.commit()
@@ -325,19 +313,18 @@ class SQLiteWriterProcess:
         With a source, an item may name a row to copy from there (its id instead of bytes).
 
         The batch is encoded before waiting for an earlier one, while the writer still works."""
+        batch: SentBatch
         if self._copies:
-            message = _ENCODER.encode(split_batch(items))
+            batch = AppendBatch(*split_batch(items))
         else:
-            message = _ENCODER.encode(
-                (
-                    [e.originator_id for e, _ in items],
-                    [e.originator_version for e, _ in items],
-                    [e.TOPIC for e, _ in items],
-                    [data for _, data in items],
-                    (),
-                )
+            batch = AppendBatch(
+                [e.originator_id for e, _ in items],
+                [e.originator_version for e, _ in items],
+                [e.TOPIC for e, _ in items],
+                cast(list[bytes], [data for _, data in items]),  # bytes only: no source to copy from
+                [],
             )
-        self._post(message)
+        self._post(ENCODER.encode(batch))
         return self._last
 
     def _post(self, message: bytes) -> None:
@@ -347,7 +334,7 @@ class SQLiteWriterProcess:
         while self._in_flight >= IN_FLIGHT:
             self._answer()
         try:
-            _send_encoded(self._to_writer, message)
+            send(self._to_writer, message)
         except BrokenPipeError:
             self._failed = f"the log writer has stopped (exit code {self._process.poll()})"
             raise StoreError(self._failed) from None
@@ -358,7 +345,7 @@ class SQLiteWriterProcess:
         bulk load (``stream_key``), overlapping what this process does next. Later batches are
         inserted under the key; a failure (a stream version claimed twice) is raised like a
         batch's, at a later call."""
-        self._post(b"")
+        self._post(ENCODER.encode(BuildStreamKey()))
 
     def flush(self) -> int:
         """Wait for the batches in flight; return the last notification id (raises once the
@@ -372,7 +359,7 @@ class SQLiteWriterProcess:
         """Commit what the writer has loaded (the C loader keeps a new file's batches in one
         transaction, see the module) and return the last notification id; raises like ``flush``."""
         if not self._failed:
-            self._post(COMMIT)
+            self._post(ENCODER.encode(Commit()))
         return self.flush()
 
     def close(self) -> None:
@@ -394,23 +381,28 @@ class SQLiteWriterProcess:
     def _answer(self) -> None:
         """The oldest batch's answer; the first failure is raised, later ones only drained."""
         self._in_flight -= 1
-        answer = _receive(self._from_writer)
-        if answer is None:  # the process is gone: nothing more will be answered
+        message = receive(self._from_writer)
+        if message is None:  # the process is gone: nothing more will be answered
             self._in_flight = 0
             if not self._failed:
                 self._failed = f"the log writer stopped (exit code {self._process.wait()}); see its stderr"
                 raise StoreError(self._failed)
             return
-        status, value, *rest = answer
-        if status == "ok":
-            self._last = int(value)
-            head, copied, self.native = rest
-            if head is not None:
-                self._head = (int(head[0]), bytes(head[1]))
-            if copied is not None:
-                self.copied = (str(copied[0]), int(copied[1]))
+        try:
+            answer = decode_answer(message)
+        except ProtocolError as error:
+            if not self._failed:
+                self._failed = str(error)
+                raise
+            return
+        if isinstance(answer, Written):
+            self._last, self.native = answer.last, answer.native
+            if answer.head is not None:
+                self._head = answer.head
+            if answer.copied is not None:
+                self.copied = answer.copied
         elif not self._failed:  # the writer refuses every later batch for it
-            self._failed = f"the log writer failed; the batch was rolled back: {value}"
+            self._failed = f"the log writer failed; the batch was rolled back: {answer.reason}"
             raise StoreError(self._failed)
 
     def stream_head(self, originator_id: UUID) -> Event | None:

@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import msgspec
 import pytest
 
 from application.backtest import BarsFromLog, run_backtest
 from domain.events import Bar
 from domain.ids import Symbol
+from infrastructure.backtest_wiring import check_copies
 from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, run_settings
-from infrastructure.cli.backtest import _check_copies
 from infrastructure.config import load_settings
 from infrastructure.errors import StoreError
 from infrastructure.store import bulk_loader
@@ -34,12 +33,12 @@ from infrastructure.store.codec import EventCodec
 from infrastructure.store.source_copies import SourceMissing, SourceRows
 from infrastructure.store.sqlite_writer import CACHE_KIB, SQLiteWriterProcess, _write
 from infrastructure.store.stream_key import has_stream_key
+from infrastructure.store.writer_protocol import ENCODER, AppendBatch, ReceivedBatch, decode_request
 from infrastructure.venues.simulated import SimulatedVenue
 from tests.engine_helpers import config
 from tests.integration.test_bars_from_log import two_symbols
 
 SYMBOL = Symbol("BTC/USD")
-_ENCODER = msgspec.msgpack.Encoder(uuid_format="hex")
 
 pytestmark = pytest.mark.skipif(
     not bulk_loader.NATIVE and os.environ.get("CI", "").lower() != "true",
@@ -84,7 +83,17 @@ def _inline(index: int, state: bytes) -> tuple[UUID, int, str, bytes]:
     return UUID(int=index * 7919 + 1), index, f"trading.Topic{index % 3}", state
 
 
-def _batches() -> list[bytes]:
+def _received(rows: list[tuple[UUID, int, str, bytes]], copies: list[tuple[int, int, int]]) -> ReceivedBatch:
+    """A batch as the writer reads it off the pipe: inline rows and copies at their places."""
+    sent = AppendBatch(
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], copies
+    )
+    batch = decode_request(ENCODER.encode(sent))
+    assert isinstance(batch, AppendBatch)
+    return batch
+
+
+def _batches() -> list[ReceivedBatch]:
     """Batches as the engine's process sends them: inline rows and copies at their places."""
     shapes: list[tuple[list[tuple[UUID, int, str, bytes]], list[tuple[int, int, int]]]] = [
         ([_inline(1, b"\x81\xa1a\x01"), _inline(2, b"")], [(0, 1, 7), (1, 11, 2), (2, 13, 1)]),
@@ -92,18 +101,7 @@ def _batches() -> list[bytes]:
         ([_inline(3, b"\xc1" + bytes(range(256)))], []),  # inline only (a compressed state)
         ([_inline(4, b"x"), _inline(5, b"y")], [(1, 21, 7), (1, 31, 7)]),  # two runs at one place
     ]
-    return [
-        _ENCODER.encode(
-            (
-                [r[0] for r in rows],
-                [r[1] for r in rows],
-                [r[2] for r in rows],
-                [r[3] for r in rows],
-                copies,
-            )
-        )
-        for rows, copies in shapes
-    ]
+    return [_received(rows, copies) for rows, copies in shapes]
 
 
 def _contents(path: Path) -> list[Any]:
@@ -147,9 +145,9 @@ def test_the_c_loader_writes_the_rows_links_and_digest_of_the_python_path(tmp_pa
 def test_a_batch_copying_a_row_the_source_lacks_is_refused_and_rolled_back(tmp_path: Path) -> None:
     source = _source(tmp_path)
     database, native = _fresh_native(tmp_path, source)
-    batch = _ENCODER.encode(([UUID(int=5)], [1], ["t"], [b"s"], [(1, 42, 5)]))  # the source has 44 rows
+    batch = _received([(UUID(int=5), 1, "t", b"s")], [(1, 42, 5)])  # the source has 44 rows
     with pytest.raises(SourceMissing, match="has no event 45"):
-        native.write(msgspec.msgpack.decode(batch))
+        native.write(batch)
     assert database.execute("SELECT COUNT(*) FROM stored_events").fetchone() == (0,)
     assert database.execute("SELECT COUNT(*) FROM stored_chain_blocks").fetchone() == (0,)
     native.close()
@@ -160,12 +158,12 @@ def test_a_load_is_one_transaction_and_a_failed_batch_rolls_the_whole_load_back(
     source = _source(tmp_path)
     database, native = _fresh_native(tmp_path, source)
     first, second = _batches()[:2]
-    assert native.write(msgspec.msgpack.decode(first))[0] == 12
+    assert native.write(first)[0] == 12
     native.commit()
-    assert native.write(msgspec.msgpack.decode(second))[0] == 15  # in the load's transaction
-    failing = _ENCODER.encode(([UUID(int=9)], [1], ["t"], [b"s"], [(0, 44, 2)]))  # no event 45
+    assert native.write(second)[0] == 15  # in the load's transaction
+    failing = _received([(UUID(int=9), 1, "t", b"s")], [(0, 44, 2)])  # no event 45
     with pytest.raises(SourceMissing, match="has no event 45"):
-        native.write(msgspec.msgpack.decode(failing))
+        native.write(failing)
     native.commit()  # nothing left to commit
     native.close()
     assert database.execute("SELECT MAX(rowid), COUNT(*) FROM stored_events").fetchone() == (12, 12)
@@ -189,7 +187,7 @@ def _copy_one_run(tmp_path: Path, source: Path, first: int, count: int) -> sqlit
     """Write one batch copying ``count`` source rows from ``first``; the run log's connection."""
     database, native = _fresh_native(tmp_path, source)
     try:
-        native.write(msgspec.msgpack.decode(_ENCODER.encode(([], [], [], [], [(0, first, count)]))))
+        native.write(_received([], [(0, first, count)]))
         native.commit()
     finally:
         native.close()
@@ -249,7 +247,7 @@ def _run(source: Path, run_dir: Path, alone: bool) -> list[Any]:
         report = run_backtest(
             writer, codec, cfg, inputs, "t", "v", venue, after_session=writer.build_stream_key
         )
-        _check_copies(writer, inputs)
+        check_copies(writer, inputs)
         writer.close()
         assert writer.native is alone
         assert report.decisions > 0

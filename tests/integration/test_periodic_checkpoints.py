@@ -23,8 +23,8 @@ from domain.events import CheckpointSigned, Event
 from domain.ids import Symbol, Venue
 from infrastructure.audit.periodic import checkpointing
 from infrastructure.audit.signing import FileSigner, signature_valid
+from infrastructure.backtest_wiring import BacktestRequest, CsvBars, backtest_in_run_dir
 from infrastructure.bootstrap import LedgerStore, log_file_settings, migrate, open_ledger
-from infrastructure.cli.backtest import execute
 from infrastructure.config import Settings, load_settings
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_writer import SQLiteWriterProcess
@@ -168,7 +168,7 @@ def test_a_backtest_run_log_written_by_the_writer_process_gets_checkpoints_and_r
     data = tmp_path / "bars.csv"
     data.write_text(BARS_CSV)
     cfg = config(symbol=Symbol("TEST/USD"), venue=Venue("synthetic"))
-    report = execute(settings, cfg, data=data)
+    report = backtest_in_run_dir(settings, BacktestRequest(cfg, CsvBars(data), reports=None)).report
     with open_ledger(log_file_settings(Path(report.log))) as run_log:
         events = [e for _, e in recorded(run_log)]
         signed = [e for e in events if isinstance(e, CheckpointSigned)]

@@ -17,8 +17,8 @@ import pytest
 from application.backtest import BarsFromLog, run_backtest
 from domain.events import Bar
 from domain.ids import Symbol
+from infrastructure.backtest_wiring import check_copies
 from infrastructure.bootstrap import log_file_settings, open_ledger, run_settings
-from infrastructure.cli.backtest import _check_copies
 from infrastructure.config import load_settings
 from infrastructure.errors import StoreError
 from infrastructure.store.codec import EventCodec
@@ -60,7 +60,7 @@ def _run(source: Path, run_dir: Path, by_reference: bool, risky: bool) -> list[A
             writer, codec, cfg, inputs, "t", "v", venue, after_session=writer.build_stream_key
         )
         if by_reference:
-            _check_copies(writer, inputs)
+            check_copies(writer, inputs)
         writer.close()
         assert report.decisions > 0
     database = sqlite3.connect(run.settings.sqlite_path)
@@ -126,5 +126,5 @@ def test_a_run_whose_copies_are_not_the_bars_read_fails(tmp_path: Path) -> None:
         writer = SQLiteWriterProcess(str(run.settings.sqlite_path), run.log, source=str(source))
         writer.append_encoded([(None, source_id) for source_id in ids[1:]])  # type: ignore[misc]
         with pytest.raises(StoreError, match="the source log changed during the run"):
-            _check_copies(writer, inputs)
+            check_copies(writer, inputs)
         writer.close()

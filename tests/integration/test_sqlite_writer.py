@@ -17,6 +17,7 @@ from infrastructure.errors import StoreError
 from infrastructure.feeds.synthetic import SyntheticMarket
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_writer import PIPE_BYTES, SQLiteWriterProcess
+from infrastructure.store.writer_protocol import ENCODER
 from tests.conftest import settings_for
 from tests.factories import bars
 
@@ -74,6 +75,23 @@ def test_a_failed_batch_is_rolled_back_reported_later_and_nothing_after_it_is_wr
                 appender.append(bars(2, start_version=7))
         assert store.log.last_notification_id() == 3, "nothing after the failed batch: no gap in the log"
         assert verify_chain(store.log).intact  # type: ignore[arg-type]
+
+
+def test_a_message_the_protocol_does_not_have_is_refused_and_nothing_after_it_is_written(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for("sqlite", tmp_path, request)
+    with open_ledger(settings) as store:
+        writer = SQLiteWriterProcess(str(settings.sqlite_path), store.log, codec=EventCodec())
+        writer.append(bars(3))
+        writer._post(ENCODER.encode(["sign_checkpoint", 3]))  # no such request
+        writer.append(bars(2, start_version=4))  # sent before the refusal is known; fine alone
+        with pytest.raises(StoreError, match=r"ProtocolError: .*cannot read a request.*'sign_checkpoint'"):
+            writer.flush()
+        with pytest.raises(StoreError, match="takes no more batches"):
+            writer.append(bars(2, start_version=6))
+        writer.close()  # quiet: the failure was reported
+        assert store.log.last_notification_id() == 3, "nothing after the refused message"
 
 
 def test_a_dead_writer_is_reported_once_and_takes_no_more_batches(
