@@ -24,6 +24,7 @@ from infrastructure.config import Settings
 from infrastructure.errors import ConfigError, StoreError
 from infrastructure.feeds.csv_source import csv_source
 from infrastructure.reports.html import write_html
+from infrastructure.reports.prices import closes_of_run
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_writer import SQLiteWriterProcess
@@ -197,14 +198,16 @@ def backtest(
 
 
 def write_reports(result: BacktestReport, report: Path | None = None, html: Path | None = None) -> None:
-    """JSON and HTML reports into the run directory, and also where asked."""
+    """JSON and HTML reports into the run directory, and also where asked (the HTML's price chart
+    from the closes in the run's log)."""
     document = result.to_dict()
     run_dir = Path(result.log).parent
     encoded = result.to_json()
     for path in {run_dir / "report.json", *([report] if report else [])}:
         path.write_bytes(encoded)
+    closes = closes_of_run(Path(result.log), result.config.symbol)
     for path in {run_dir / "report.html", *([html] if html else [])}:
-        write_html(document, path)
+        write_html(document, path, closes)
     console.print(f"report: {report or run_dir / 'report.json'}", highlight=False, soft_wrap=True)
     console.print(f"html report: {html or run_dir / 'report.html'}", highlight=False, soft_wrap=True)
 
