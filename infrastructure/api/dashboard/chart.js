@@ -7,9 +7,9 @@ const MARGIN = { left: 76, right: 12, top: 8, bottom: 22 };
 const SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
 const TIME_STEPS = [
   SECOND, 5 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE,
-  HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY,
-  182 * DAY, 365 * DAY,
+  HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY,
 ];
+const MONTH_STEPS = [1, 3, 6, 12, 24, 60, 120];
 
 function svgElement(name, attributes, text) {
   const element = document.createElementNS(SVG_NS, name);
@@ -18,19 +18,31 @@ function svgElement(name, attributes, text) {
   return element;
 }
 
-// A round step (whole seconds up to years) giving at most `wanted` ticks, each labelled in UTC.
+// At most `wanted` ticks on round UTC times (whole seconds to days, then first days of months
+// or years), each labelled as much as its step needs.
 function timeTicks(start, end, wanted) {
   const span = Math.max(end - start, 1);
-  const step = TIME_STEPS.find((s) => span / s <= wanted) || 365 * DAY * Math.ceil(span / wanted / (365 * DAY));
-  const label = (t) => {
-    const iso = isoTime(t);
-    if (step >= DAY) return iso.slice(0, 10);
-    if (step < MINUTE) return iso.slice(11, 19);
-    return (span > DAY ? iso.slice(5, 10) + " " : "") + iso.slice(11, 16);
-  };
+  const step = TIME_STEPS.find((s) => span / s <= wanted);
   const ticks = [];
-  for (let t = Math.ceil(start / step) * step; t <= end; t += step) ticks.push({ t, label: label(t) });
-  return ticks;
+  if (step) {
+    const label = (t) => {
+      const iso = isoTime(t);
+      if (step >= DAY) return iso.slice(0, 10);
+      if (step < MINUTE) return iso.slice(11, 19);
+      return (span > DAY ? iso.slice(5, 10) + " " : "") + iso.slice(11, 16);
+    };
+    for (let t = Math.ceil(start / step) * step; t <= end; t += step) ticks.push({ t, label: label(t) });
+    return ticks;
+  }
+  const months = MONTH_STEPS.find((m) => span / (m * 30.44 * DAY) <= wanted) || 240;
+  const first = new Date(start);
+  let index = first.getUTCFullYear() * 12 + first.getUTCMonth();
+  if (Date.UTC(Math.floor(index / 12), index % 12) < start) index += 1;
+  for (index = Math.ceil(index / months) * months; ; index += months) {
+    const t = Date.UTC(Math.floor(index / 12), index % 12);
+    if (t > end) return ticks;
+    ticks.push({ t, label: isoTime(t).slice(0, months % 12 ? 7 : 4) });
+  }
 }
 
 // Round values (1, 2 or 5 times a power of ten apart) between low and high, and the decimals they need.
