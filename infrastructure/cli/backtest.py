@@ -24,7 +24,7 @@ from infrastructure.config import Settings
 from infrastructure.errors import ConfigError, StoreError
 from infrastructure.feeds.csv_source import csv_source
 from infrastructure.reports.html import write_html
-from infrastructure.reports.prices import closes_of_run
+from infrastructure.reports.prices import closes_from_log
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_writer import SQLiteWriterProcess
@@ -205,7 +205,8 @@ def write_reports(result: BacktestReport, report: Path | None = None, html: Path
     encoded = result.to_json()
     for path in {run_dir / "report.json", *([report] if report else [])}:
         path.write_bytes(encoded)
-    closes = closes_of_run(Path(result.log), result.config.symbol)
+    with open_ledger(log_file_settings(Path(result.log))) as run_log:
+        closes = closes_from_log(run_log.log, EventCodec(), result.config.symbol)
     for path in {run_dir / "report.html", *([html] if html else [])}:
         write_html(document, path, closes)
     console.print(f"report: {report or run_dir / 'report.json'}", highlight=False, soft_wrap=True)

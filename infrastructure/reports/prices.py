@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from application.ports import Codec, EventLog
 from domain.events import Bar, BarClose
-from infrastructure.bootstrap import log_file_settings, open_ledger
-from infrastructure.store.codec import EventCodec
 
 PAGE = 10_000
 """Bars read per page of the log."""
@@ -60,9 +57,3 @@ def _floats(coefficients: Sequence[int], exponents: Sequence[int]) -> np.ndarray
     digits = np.asarray(coefficients, dtype=np.float64)
     scale = np.power(10.0, np.abs(np.asarray(exponents, dtype=np.float64)))
     return np.where(np.asarray(exponents) < 0, digits / scale, digits * scale)
-
-
-def closes_of_run(log_path: Path, symbol: str) -> Closes:
-    """The closes of ``symbol`` in a finished run's log file (``BacktestReport.log``)."""
-    with open_ledger(log_file_settings(log_path)) as store:
-        return closes_from_log(store.log, EventCodec(), symbol)
