@@ -15,7 +15,7 @@ import msgspec
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from application.read_models.as_of import resolve_as_of
-from application.read_models.equity_chart import MAX_POINTS
+from application.read_models.equity_chart import MAX_POINTS, EquityChartReader
 from application.read_models.ports import RowQuery
 from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
@@ -243,7 +243,8 @@ def equity_chart(
     """Every mark of the account's current session, bucketed in the views' store (a plain ``def``:
     the query reads the whole session, so it runs on a worker thread, not the event loop)."""
     runtime = runtime_of(request)
-    chart = SqlEquityChart(runtime.views).equity_chart(account, points)
+    reader: EquityChartReader = SqlEquityChart(runtime.views)
+    chart = reader.equity_chart(account, points)
     return json_response(
         {
             "account": chart.account,
