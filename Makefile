@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser c-headers bench bench-ingest bench-backtest bench-audit bench-api clean
+.PHONY: demo test lint browser c-headers bench bench-ingest bench-backtest bench-audit bench-api bench-chart clean
 
 $(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c infrastructure/store/_loader.c infrastructure/store/chain_link.h domain/strategies/_sma_kernel.c infrastructure/store/_bar_columns.c application/reporting/_equity_marks.c | c-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -43,7 +43,7 @@ $(VENV)/.bench: $(STAMP) bench/requirements.lock
 	$(BIN)/python -m pip install --quiet -r bench/requirements.lock
 	touch $(VENV)/.bench
 
-bench: bench-ingest bench-backtest bench-audit bench-api
+bench: bench-ingest bench-backtest bench-audit bench-api bench-chart
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest.py
@@ -56,6 +56,9 @@ bench-audit: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py
+
+bench-chart: $(STAMP)
+	$(BIN)/python bench/equity_chart.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

@@ -18,6 +18,7 @@ from infrastructure.bootstrap import log_file_settings, migrate, open_ledger, ru
 from infrastructure.config import Settings
 from infrastructure.errors import StoreError
 from infrastructure.feeds.csv_source import csv_source
+from infrastructure.reports.prices import closes_from_log
 from infrastructure.reports.run_files import new_run_dir, write_manifest, write_reports
 from infrastructure.runtime import bulk_work_gc
 from infrastructure.store.codec import EventCodec
@@ -87,7 +88,11 @@ def backtest_in_run_dir(
     write_manifest(run_dir, report)
     if request.reports is None:
         return BacktestRun(report, run_dir, None, None)
-    json_report, html_report = write_reports(report, run_dir, request.reports.json, request.reports.html)
+    with open_ledger(log_file_settings(run_dir / "ledger.sqlite")) as run_log:
+        closes = closes_from_log(run_log.log, EventCodec(), report.config.symbol)
+    json_report, html_report = write_reports(
+        report, run_dir, request.reports.json, request.reports.html, closes
+    )
     return BacktestRun(report, run_dir, json_report, html_report)
 
 

@@ -72,6 +72,35 @@ class OrderDetail(BaseModel):
     fills: list[FillModel]  # type: ignore[valid-type]
 
 
+EquityModel = ROW_MODELS["rm_equity"]
+
+
+class EquityBucketOut(BaseModel):
+    """Consecutive marks of the session: when the first and the last were, how many, and the
+    lowest and highest equity and drawdown among them (a one-bar dip is a bucket's minimum)."""
+
+    ts_first: int = Field(description="Event time (ns) of the bucket's first mark.")
+    ts_last: int = Field(description="Event time (ns) of the bucket's last mark.")
+    marks: int
+    equity_min: Decimal
+    equity_max: Decimal
+    drawdown_min: Decimal = Field(description="Lowest drawdown from the high-water mark, in %.")
+    drawdown_max: Decimal = Field(description="Deepest drawdown from the high-water mark, in %.")
+
+
+class EquityChart(BaseModel):
+    """An account's current session as a chart: its first and last marks exactly, and all of its
+    marks in at most ``points`` buckets of consecutive marks, in order."""
+
+    account: str | None = Field(description="The account charted (null: no mark yet).")
+    session_id: str | None = Field(description="Its current session (null: no session in the views).")
+    marks: int = Field(description="How many marks the buckets hold: every mark of the session.")
+    first: EquityModel | None  # type: ignore[valid-type]
+    last: EquityModel | None  # type: ignore[valid-type]
+    buckets: list[EquityBucketOut]
+    views_at: int = Field(description="The notification id the views have applied up to.")
+
+
 class Health(BaseModel):
     """Liveness."""
 

@@ -14,12 +14,14 @@ import msgspec
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from application.read_models.as_of import resolve_as_of
+from application.read_models.equity_chart import MAX_POINTS, EquityChartReader
 from application.read_models.ports import RowQuery
 from domain.errors import InvalidMarketData
 from domain.market.values import parse_timestamp
 from infrastructure.api.auth import require
 from infrastructure.api.runtime import ApiRuntime
-from infrastructure.api.schemas import MAX_ID, PAGE_MODELS, ROW_MODELS, OrderDetail
+from infrastructure.api.schemas import MAX_ID, PAGE_MODELS, ROW_MODELS, EquityChart, OrderDetail
+from infrastructure.read_models.equity_chart import SqlEquityChart
 from projections import ALL, TABLES
 from projections.base import Table
 
@@ -221,6 +223,38 @@ _route(
     "Strategy performance over closed round trips",
     ("account", "strategy_id"),
 )
+
+
+@router.get(
+    "/equity/chart",
+    response_model=EquityChart,
+    summary="The session's equity and drawdown, whole, in at most `points` buckets",
+)
+def equity_chart(
+    request: Request,
+    account: Annotated[
+        str | None, Query(max_length=200, description="The account (default: that of the latest mark).")
+    ] = None,
+    points: Annotated[
+        int, Query(ge=1, le=MAX_POINTS, description="The most buckets to answer.")
+    ] = MAX_POINTS,
+) -> Response:
+    """Every mark of the account's current session, bucketed in the views' store (a plain ``def``:
+    the query reads the whole session, so it runs on a worker thread, not the event loop)."""
+    runtime = runtime_of(request)
+    reader: EquityChartReader = SqlEquityChart(runtime.views)
+    chart = reader.equity_chart(account, points)
+    return json_response(
+        {
+            "account": chart.account,
+            "session_id": chart.session_id,
+            "marks": chart.marks,
+            "first": chart.first,
+            "last": chart.last,
+            "buckets": chart.buckets,
+            "views_at": runtime.views_position(chart.positions),
+        }
+    )
 
 
 @router.get(

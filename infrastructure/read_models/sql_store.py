@@ -207,6 +207,23 @@ class SqlReadModels:
             return
         yield self._postgres().cursor()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Any]:
+        """A cursor whose statements all read one snapshot of the views (a read-only transaction),
+        for a reader whose several statements must agree with each other."""
+        if self.dialect == "sqlite":
+            lite = self._sqlite()
+            lite.execute("BEGIN")
+            try:
+                yield lite.cursor()
+            finally:
+                lite.execute("COMMIT")
+            return
+        postgres = self._postgres()
+        with postgres.transaction():
+            postgres.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield postgres.cursor()
+
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "sqlite", None)
         if conn is None:
@@ -301,6 +318,11 @@ class SqlReadModels:
         """Like ``rows``, as JSON-ready mappings of column to value, money as exact decimal text
         without exponent (the same text from both stores): what the API sends, no row objects."""
         return self._shapes[query.table.name].documents(self._select(query), plain=self.dialect == "sqlite")
+
+    def documents_of(self, table: Table, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """Rows a reader selected itself (``seq, valid_from, valid_to`` and then ``table.columns``)
+        as ``documents`` gives them."""
+        return self._shapes[table.name].documents(rows, plain=self.dialect == "sqlite")
 
     def positions_and_documents(self, query: RowQuery) -> tuple[dict[str, int], list[dict[str, Any]]]:
         """``positions()`` and ``documents(query)`` from one snapshot (so the rows are those of the

@@ -17,6 +17,7 @@ from application.backtest import BacktestReport
 from domain.events import SessionStarted
 from infrastructure.errors import ConfigError
 from infrastructure.reports.html import write_html
+from infrastructure.reports.prices import Closes
 
 
 def new_run_dir(runs: Path, session: SessionStarted) -> Path:
@@ -54,14 +55,19 @@ def write_manifest(run_dir: Path, report: BacktestReport) -> Path:
 
 
 def write_reports(
-    report: BacktestReport, run_dir: Path, json_copy: Path | None = None, html_copy: Path | None = None
+    report: BacktestReport,
+    run_dir: Path,
+    json_copy: Path | None = None,
+    html_copy: Path | None = None,
+    closes: Closes | None = None,
 ) -> tuple[Path, Path]:
-    """The JSON and HTML reports into the run directory, and also where asked; the paths to show
-    (the copy's where one was asked for)."""
+    """The JSON and HTML reports into the run directory, and also where asked (the HTML's price
+    chart from ``closes``, the run's bars as its log holds them); the paths to show (the copy's
+    where one was asked for)."""
     encoded = report.to_json()
     for path in {run_dir / "report.json", *([json_copy] if json_copy else [])}:
         path.write_bytes(encoded)
     document = report.to_dict()
     for path in {run_dir / "report.html", *([html_copy] if html_copy else [])}:
-        write_html(document, path)
+        write_html(document, path, closes)
     return json_copy or run_dir / "report.json", html_copy or run_dir / "report.html"

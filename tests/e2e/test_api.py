@@ -23,6 +23,7 @@ VIEW_ROUTES = [
     "/v1/positions",
     "/v1/cash",
     "/v1/equity",
+    "/v1/equity/chart",
     "/v1/pnl/daily",
     "/v1/orders",
     "/v1/fills",
@@ -117,6 +118,29 @@ def test_views_over_http_match_the_backtest(served: tuple[Served, BacktestReport
         assert client.get("/v1/orders/no-such-order").status_code == 404
         [breaker] = client.get("/v1/breakers").json()["items"]
         assert breaker["state"] == report.breakers[-1]["to"]
+
+
+def test_the_equity_chart_holds_every_mark_of_the_session_in_its_buckets(
+    served: tuple[Served, BacktestReport],
+) -> None:
+    server, report = served
+    with server.client("viewer") as client:
+        chart = client.get("/v1/equity/chart", params={"points": 7}).json()
+        [first] = client.get("/v1/equity", params={"limit": 1}).json()["items"]
+        [last] = client.get("/v1/equity", params={"order": "desc", "limit": 1}).json()["items"]
+        assert (chart["first"], chart["last"]) == (first, last)
+        assert (chart["account"], chart["marks"]) == ("backtest", len(report.equity))
+        buckets = chart["buckets"]
+        assert len(buckets) == 7 and sum(b["marks"] for b in buckets) == len(report.equity)
+        assert (buckets[0]["ts_first"], buckets[-1]["ts_last"]) == (first["ts"], last["ts"])
+        assert min(Decimal(b["equity_min"]) for b in buckets) == min(report.equity)
+        assert max(Decimal(b["equity_max"]) for b in buckets) == max(report.equity)
+        whole = client.get("/v1/equity/chart").json()  # the default: a bucket per mark here
+        assert [Decimal(b["equity_min"]) for b in whole["buckets"]] == report.equity
+        assert whole["views_at"] == client.get("/v1/cash").json()["views_at"]
+        assert client.get("/v1/equity/chart", params={"account": "nobody"}).json()["buckets"] == []
+        for points in (0, 2001):
+            assert client.get("/v1/equity/chart", params={"points": points}).status_code == 422
 
 
 @pytest.mark.parametrize("kind", SQL_STORES)

@@ -213,7 +213,12 @@ def test_backtest_writes_report_html_and_a_log_that_replays_identically(tmp_path
     )
     assert {"entry_time", "entry_price", "exit_time", "exit_price", "size", "pnl"} <= set(report["trades"][0])
     html = (tmp_path / "r.html").read_text()
-    assert html.count("data:image/png;base64,") == 3 and "http" not in html.split("<body>")[1][:200]
+    assert html.count("data:image/png;base64,") == 4 and "http" not in html.split("<body>")[1][:200]
+    [price_chart] = re.findall(r"<img alt='Price \(close\)[^>]*>", html)
+    trips = report["trades"] + report["open_positions"]
+    assert f"data-entries='{len(trips)}'" in price_chart and len(trips) >= 4
+    assert f"data-exits='{sum(1 for t in trips if t['exit_time'])}'" in price_chart
+    assert f"data-breakers='{len(report['breakers'])}'" in price_chart
     manifest = json.loads((Path(report["log"]).parent / "manifest.json").read_text())
     assert manifest["digest"] == report["digest"] and manifest["inputs"]["sha256"]
     with sqlite3.connect(report["log"]) as database:  # bulk-loaded, its stream key built at the end

@@ -32,56 +32,89 @@ function fillTable(id, rows, columns) {
   }
 }
 
-function polyline(svg, values, height, colour, invert) {
-  svg.replaceChildren();
-  if (values.length < 2) return;
-  const min = Math.min(...values), max = Math.max(...values), span = max - min || 1;
-  const points = values.map((v, i) => {
-    const x = (i / (values.length - 1)) * 900;
-    const y = invert ? ((v - min) / span) * (height - 10) + 5 : height - 5 - ((v - min) / span) * (height - 10);
-    return x.toFixed(1) + "," + y.toFixed(1);
+const CHART_EVERY_MS = 15000;
+let chartViewsAt = null;
+let chartReadAt = 0;
+
+// The session's equity and drawdown from the chart route: all of its marks in at most 2,000
+// buckets, each drawn as its lowest-to-highest band. Read again only when the views have moved,
+// and at most every CHART_EVERY_MS (a long session's chart is a whole read of its curve).
+async function refreshChart(viewsAt) {
+  if (viewsAt === chartViewsAt || Date.now() - chartReadAt < CHART_EVERY_MS) return;
+  chartReadAt = Date.now();
+  const chart = await api("/v1/equity/chart?points=2000");
+  chartViewsAt = viewsAt;
+  drawEquity(chart);
+}
+
+function drawEquity(chart) {
+  const equitySvg = $("equity-chart"), drawdownSvg = $("drawdown-chart");
+  if (!chart.buckets.length) {
+    equitySvg.replaceChildren();
+    drawdownSvg.replaceChildren();
+    $("equity-summary").textContent = "no marks yet";
+    return;
+  }
+  const start = nsToMs(chart.first.ts), end = nsToMs(chart.last.ts);
+  const spans = chart.buckets.map((b) => ({ from: nsToMs(b.ts_first), to: nsToMs(b.ts_last) }));
+  const { x, y } = drawBands(equitySvg, {
+    items: chart.buckets.map((b, i) => ({ ...spans[i], low: Number(b.equity_min), high: Number(b.equity_max) })),
+    start, end,
   });
-  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
-  line.setAttribute("points", points.join(" "));
-  line.setAttribute("fill", "none");
-  line.setAttribute("stroke", colour);
-  line.setAttribute("stroke-width", "1.5");
-  line.setAttribute("vector-effect", "non-scaling-stroke");
-  svg.appendChild(line);
+  for (const [name, mark] of [["first", chart.first], ["last", chart.last]]) {
+    const t = nsToMs(mark.ts);
+    equitySvg.appendChild(svgElement("circle", { class: "end " + name, cx: x(t), cy: y(Number(mark.equity)), r: 3 }));
+  }
+  drawBands(drawdownSvg, {
+    items: chart.buckets.map((b, i) => ({ ...spans[i], low: Number(b.drawdown_min), high: Number(b.drawdown_max) })),
+    start, end, invert: true, floor: 0, unit: "%",
+  });
+  const extreme = (key, better) => chart.buckets.reduce((a, b) => (better(Number(b[key]), Number(a[key])) ? b : a))[key];
+  const lowest = extreme("equity_min", (a, b) => a < b), highest = extreme("equity_max", (a, b) => a > b);
+  const deepest = extreme("drawdown_max", (a, b) => a > b);
+  Object.assign(equitySvg.dataset, {
+    from: isoTime(start), to: isoTime(end), marks: String(chart.marks),
+    firstEquity: chart.first.equity, lastEquity: chart.last.equity, minEquity: lowest, maxEquity: highest,
+  });
+  drawdownSvg.dataset.maxDrawdown = deepest;
+  $("drawdown-max").textContent = percent(deepest);
+  $("equity-summary").textContent = chart.marks.toLocaleString("en-US") + " marks, " + utcMinute(start) +
+    " to " + utcMinute(end) + " UTC, " + chart.last.symbol + " at " + quantity(chart.last.mark);
 }
 
 async function refresh() {
-  const [equity, cash, positions, orders, breakers, performance] = await Promise.all([
-    api("/v1/equity?order=desc&limit=1000"),
+  const [latest, cash, positions, orders, breakers, performance] = await Promise.all([
+    api("/v1/equity?order=desc&limit=1"),
     api("/v1/cash"),
     api("/v1/positions"),
     api("/v1/orders?order=desc&limit=500"),
     api("/v1/breakers"),
     api("/v1/strategies/performance"),
   ]);
-  const curve = equity.items.slice().reverse();
-  if (curve.length) {
-    const last = curve[curve.length - 1];
-    $("equity-last").textContent = last.equity;
-    $("high-water").textContent = last.high_water;
-    $("drawdown-last").textContent = last.drawdown_pct;
-    $("drawdown-max").textContent = curve.reduce((m, p) => Math.max(m, Number(p.drawdown_pct)), 0).toFixed(6);
-    $("equity-summary").textContent = curve.length + " latest marks, " + last.symbol + " at " + last.mark;
+  const last = latest.items[0];
+  if (last) {
+    $("equity-last").textContent = money(last.equity);
+    $("high-water").textContent = money(last.high_water);
+    $("drawdown-last").textContent = percent(last.drawdown_pct);
   }
-  $("cash").textContent = cash.items.map((c) => c.account + ": " + c.cash).join(", ");
-  $("views-at").textContent = String(equity.views_at);
-  polyline($("equity-chart"), curve.map((p) => Number(p.equity)), 220, "#58a6ff", false);
-  polyline($("drawdown-chart"), curve.map((p) => Number(p.drawdown_pct)), 90, "#f85149", true);
-  fillTable("positions", positions.items, ["strategy_id", "symbol", "quantity", "average_price", "realized_pnl", "fees"]);
+  $("cash").textContent = cash.items.map((c) => c.account + ": " + money(c.cash)).join(", ");
+  $("views-at").textContent = String(latest.views_at);
+  fillTable("positions", positions.items, [
+    "strategy_id", "symbol", (p) => quantity(p.quantity), (p) => quantity(p.average_price),
+    (p) => money(p.realized_pnl), (p) => money(p.fees),
+  ]);
   const open = orders.items.filter((o) => ["approved", "submitted", "accepted", "partially_filled"].includes(o.status));
-  fillTable("open-orders", open, [(o) => o.order_id.slice(0, 8), "side", "quantity", "status"]);
+  fillTable("open-orders", open, [(o) => o.order_id.slice(0, 8), "side", (o) => quantity(o.quantity), "status"]);
   fillTable("breakers", breakers.items, ["account", "scope", "state", "reason"]);
-  fillTable("performance", performance.items, ["strategy_id", "trades", "win_rate_pct", "net_pnl", "max_drawdown_pct"]);
+  fillTable("performance", performance.items, [
+    "strategy_id", "trades", (p) => percent(p.win_rate_pct), (p) => money(p.net_pnl), (p) => percent(p.max_drawdown_pct),
+  ]);
+  await refreshChart(latest.views_at);
 }
 
 async function recentDecisions() {
   const page = await api("/v1/orders?order=desc&limit=20");
-  fillTable("decisions", page.items, ["valid_from", "status", "strategy_id", "side", "quantity", "reason"]);
+  fillTable("decisions", page.items, ["valid_from", "status", "strategy_id", "side", (o) => quantity(o.quantity), "reason"]);
   lastDecision = page.views_at;
 }
 
@@ -130,6 +163,8 @@ async function start() {
   // A new key replaces the previous polling and stream rather than adding to them.
   clearInterval(refreshTimer);
   if (streamControl) streamControl.abort();
+  chartViewsAt = null;
+  chartReadAt = 0;
   if (!apiKey) { setStatus("enter an API key", "idle"); return; }
   try {
     await Promise.all([refresh(), recentDecisions()]);
