@@ -107,6 +107,12 @@ def _stop_gap(rng: random.Random) -> Iterator[tuple[float, float]]:
     yield from _calm(rng, 300)
 
 
+def _crash_beyond_band(rng: random.Random) -> Iterator[tuple[float, float]]:
+    yield from _calm(rng, 300)
+    yield 0.0, math.log(0.70)  # -30% within one minute: past the guards' 25% band
+    yield from _calm(rng, 300)
+
+
 SCENARIOS = {
     s.name: s
     for s in (
@@ -115,6 +121,14 @@ SCENARIOS = {
             "-15% within one minute, then the liquidation cascade takes ~9% more "
             "over four hours before the market calms",
             _flash_crash,
+        ),
+        Scenario(
+            "crash_beyond_band",
+            "-30% within one minute, past the market-data guards' 25% band, holding a position worth "
+            "half the equity: the refused price halts new exposure at once, the next print confirms "
+            "it and the emergency tier flattens",
+            _crash_beyond_band,
+            params=(("size", "5000"),),
         ),
         Scenario(
             "slow_bleed",

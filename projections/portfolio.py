@@ -3,7 +3,12 @@
 Fills are accounted with the domain's own average-cost ``Position`` (the engine's
 arithmetic, so the numbers agree with reports), deduplicated by (venue, trade id)
 as the engine does. Each bar marks its symbol: the account's equity, high-water
-mark and drawdown are appended to the equity curve at every bar.
+mark and drawdown are appended to the equity curve at every bar. Equity is the domain's
+(``equity_of``), each position at the worse of its symbol's last accepted close and a close
+the engine refused since (``worse_price``), as the engine marks it. Whether a bar was refused
+is the next event's to say (the engine's refusal follows its bar), so a bar is marked once
+the next event arrives, its rows written at that event's notification id: the session's end
+marks the last one.
 
 The daily P&L rows change with fills, and at the first bar of a new day each open
 position's unrealized P&L is written to the day that ended; the open day's live
@@ -19,12 +24,15 @@ from typing import Any, ClassVar
 from domain.events import (
     Bar,
     Event,
+    MarketDataRefused,
     OrderApproved,
     OrderDenied,
     OrderSubmitted,
+    SessionEnded,
     SessionStarted,
     VenueOrderFilled,
 )
+from domain.trading.book import equity_of, worse_price
 from domain.trading.position import Position
 from projections.base import Projection, Row, Table
 from projections.context import NS_PER_DAY, SessionContext, day_of, percent
@@ -97,7 +105,17 @@ class PortfolioProjection(Projection):
     name = "portfolio"
     tables = (POSITIONS, CASH, EQUITY, DAILY_PNL)
     topics = tuple(
-        t.TOPIC for t in (SessionStarted, Bar, OrderApproved, OrderDenied, OrderSubmitted, VenueOrderFilled)
+        t.TOPIC
+        for t in (
+            SessionStarted,
+            Bar,
+            OrderApproved,
+            OrderDenied,
+            OrderSubmitted,
+            VenueOrderFilled,
+            MarketDataRefused,
+            SessionEnded,
+        )
     )
     partial: ClassVar[Mapping[str, type[Any]]] = {Bar.TOPIC: BarClose}
 
@@ -107,6 +125,11 @@ class PortfolioProjection(Projection):
         self.positions: dict[Key, Position] = {}
         self.cash: dict[str, Decimal] = {}
         self.marks: dict[str, Decimal] = {}
+        """Each symbol's last accepted close."""
+        self.refused: dict[str, Decimal] = {}
+        """Each symbol's latest refused close since its last accepted one."""
+        self._bar: Bar | BarClose | None = None
+        """The last bar, until the next event says whether the engine refused it."""
         self.high_water: dict[str, Decimal] = {}
         self.day = ""
         self.daily: dict[Key, DailyPnlRow] = {}
@@ -116,14 +139,30 @@ class PortfolioProjection(Projection):
         self._books: dict[str, _Book] | None = None  # per account, between fills and sessions
 
     def handlers(self) -> dict[str, Callable[[int, Any], None]]:
-        """Bars go straight to the mark (they are most of the log)."""
-        return {**super().handlers(), Bar.TOPIC: self._mark}
+        """Bars go straight to be held (they are most of the log)."""
+        return {**super().handlers(), Bar.TOPIC: self._hold}
+
+    def _hold(self, notification_id: int, bar: Bar | BarClose) -> None:
+        # The bar before is marked now (its rows written at this event, when it is known accepted).
+        if self._bar is not None:
+            self._mark(notification_id, self._bar)
+        self._bar = bar
 
     def apply(self, notification_id: int, event: Event) -> None:
         """Account one event."""
         if isinstance(event, Bar | BarClose):
-            self._mark(notification_id, event)
-        elif isinstance(event, VenueOrderFilled):
+            self._hold(notification_id, event)
+            return
+        bar = self._bar
+        if bar is not None:
+            self._bar = None
+            refused = (
+                isinstance(event, MarketDataRefused)
+                and event.symbol == bar.symbol
+                and event.ts_event == bar.ts_event
+            )
+            self._mark(notification_id, bar, refused=refused)
+        if isinstance(event, VenueOrderFilled):
             self._fill(notification_id, event)
         elif isinstance(event, OrderSubmitted):
             self.context.submitted(event)
@@ -178,24 +217,28 @@ class PortfolioProjection(Projection):
             fills=(previous.fills if previous and previous.day == day else 0) + 1,
         )
 
-    def _mark(self, notification_id: int, bar: Bar | BarClose) -> None:
+    def _mark(self, notification_id: int, bar: Bar | BarClose, refused: bool = False) -> None:
         if not self._day_start <= bar.ts_event < self._day_start + NS_PER_DAY:
             self._roll_day(notification_id, bar.ts_event)
         marks = self.marks
-        marks[bar.symbol] = bar.close
+        if refused:
+            self.refused[bar.symbol] = bar.close
+        else:
+            marks[bar.symbol] = bar.close
+            if self.refused:
+                self.refused.pop(bar.symbol, None)
         books = self._books if self._books is not None else self._open_books()
         for account, cash in self.cash.items():
             book = books[account]
             if book.flat is not None:  # nothing open: the marks change nothing
                 equity, high_water, drawdown = book.flat
-                value = unrealized = ZERO
+                unrealized = ZERO
             else:
-                value = unrealized = ZERO
-                for symbol, position in book.open:
-                    worth = position.quantity * marks.get(symbol, ZERO)
-                    value += worth
-                    unrealized += worth - position.cost_basis
-                equity = cash + value
+                unrealized = ZERO
+                held = [(position.quantity, self._price(symbol, position)) for symbol, position in book.open]
+                for (quantity, price), (_, position) in zip(held, book.open, strict=True):
+                    unrealized += quantity * price - position.cost_basis
+                equity = equity_of(cash, held)
                 high_water = self.high_water.get(account, equity)
                 if equity > high_water:
                     high_water = equity
@@ -220,6 +263,13 @@ class PortfolioProjection(Projection):
                     fees=book.fees,
                 ),
             )
+
+    def _price(self, symbol: str, position: Position) -> Decimal:
+        # The engine's mark: the worse of the last accepted close and a refused one.
+        accepted = self.marks.get(symbol, ZERO)
+        return (
+            worse_price(position.quantity, accepted, self.refused.get(symbol)) if self.refused else accepted
+        )
 
     def _open_books(self) -> dict[str, _Book]:
         # Each account's realized P&L and fees over its positions, and its open positions, summed
@@ -250,7 +300,7 @@ class PortfolioProjection(Projection):
                     row = None
                 if row is None and not position.quantity:
                     continue
-                closing = position.unrealized_pnl(self.marks.get(key[2], ZERO))
+                closing = position.unrealized_pnl(self._price(key[2], position))
                 if row is None or closing != row.unrealized_pnl:
                     self._daily(
                         notification_id,
@@ -278,7 +328,7 @@ class PortfolioProjection(Projection):
     ) -> None:
         position = self.positions[key]
         if unrealized is None:
-            unrealized = position.unrealized_pnl(self.marks.get(key[2], ZERO))
+            unrealized = position.unrealized_pnl(self._price(key[2], position))
         row = DailyPnlRow(
             ts=ts,
             account=key[0],

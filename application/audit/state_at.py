@@ -79,7 +79,7 @@ def _describe(engine: Engine, state: RiskState, last_bar_ts: int | None) -> Risk
     manager = risk.manager
     state.equity = book.equity()
     state.high_water = manager.account_watch.high_water
-    measures = manager.measures()
+    measures = manager.account_watch.probe(state.equity, state.at_ns)  # at the marked equity
     state.drawdown_pct, state.daily_loss_pct = measures.drawdown_pct, measures.daily_loss_pct
     state.limits_version = risk.limits.label
     state.breakers = {

@@ -31,6 +31,10 @@ class BasicRisk:
         """Nothing to mark."""
         return []
 
+    def on_refused(self, bar: AnyBar) -> list[Event]:
+        """Nothing is refused."""
+        return []
+
     def quiet_until(self, run: BarRun, start: int, stop: int) -> int:
         """Every bar is quiet."""
         return stop

@@ -107,11 +107,12 @@ class Engine:
 
     def on_bar(self, bar: AnyBar) -> Sequence[Event]:
         """The decisions a closed bar causes: guarded, marked, then seen by its strategies."""
-        risk = self.risk
+        risk, book = self.risk, self.book
         refusal = risk.admit(bar)
-        if refusal is not None:
-            return (refusal,)  # neither the strategies nor the marks see it
-        self.book.last_prices[bar.symbol] = bar.close
+        if refusal is not None:  # the strategies never see it; it counts against positions
+            book.refuse(bar.symbol, bar.close)
+            return (refusal, *risk.on_refused(bar))
+        book.accept(bar.symbol, bar.close)
         slots = self._bar_routes.get(bar.symbol)
         if not slots:
             return NO_DECISIONS
@@ -177,8 +178,8 @@ class Engine:
         """The strategy over ``start:stop`` (bars the risk engine vouched for), up to its first
         intent; the risk engine takes the bars seen; the symbol's last price is the last one's."""
         index, wanted = slot.logic.scan(run, start, stop, slot.holding.quantity)
+        self.book.accept(run.symbol, run.close(index - 1))
         self.risk.absorb(run, start, index)
-        self.book.last_prices[run.symbol] = run.close(index - 1)
         if wanted is None:
             return index, NO_DECISIONS
         return index, self.desk.act(slot, wanted, run.bar(index - 1), _purpose(wanted))

@@ -96,6 +96,13 @@ class FullRisk:
         changes = self.marks.take(bar)
         return [self._recorded(change, bar) for change in changes] if changes else []
 
+    def on_refused(self, bar: AnyBar) -> list[Event]:
+        """A refused close counted against the positions (the book holds it): a tier it reaches
+        halts new exposure until a price confirms it; the breaker changes."""
+        if not any(holding.quantity for holding in self.book.holdings):
+            return []
+        return [self._recorded(change, bar) for change in self.marks.probe(bar.ts_event)]
+
     def quiet_until(self, run: BarRun, start: int, stop: int) -> int:
         """The bars from ``start`` whose guards and marks the screen passes (``RunScreen``): each
         admitted without confirmation, each mark quiet or a new high on the watches' day, every

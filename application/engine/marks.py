@@ -144,6 +144,14 @@ class Marks:
             assert not mark(run.ts(highest), *self._values(held, run.close(highest))), "a screened mark moved"
         assert not mark(run.ts(last), *self._values(held, run.close(last))), "a screened mark moved"
 
+    def probe(self, ts_ns: int) -> list[ScopedTransition]:
+        """Judge the account and its strategies at their mark prices (refused ones counted) without
+        taking the marks (``RiskManager.probe``)."""
+        self.flush()
+        book = self.book
+        strategies = [(h.strategy_id, book.strategy_value(h, book.mark_price(h))) for h in book.holdings]
+        return self.manager.probe(ts_ns, book.equity(), strategies)
+
     def flush(self) -> None:
         """Take the pending mark, if any (before the watches are read or moved)."""
         bar = self._pending
@@ -177,7 +185,10 @@ class Marks:
                 if quantity > 0
                 else None
             )
-        changes = self.manager.mark(bar.ts_event, equity_of(cash, marks), strategies)
+        confirmed = not book.refused_prices
+        changes = self.manager.mark(bar.ts_event, equity_of(cash, marks), strategies, confirmed)
+        if not confirmed:  # refused prices elsewhere still count against the account
+            changes += self.probe(bar.ts_event)
         single_long = long is not None and len(book.holdings) == 1
         if self.manager.calm_until and (flat or single_long):
             self._calm_fills, self._calm_cash, self._held = fills, cash, long

@@ -46,6 +46,11 @@ class RiskEngine(Protocol):
         changes it causes (a new list)."""
         ...
 
+    def on_refused(self, bar: AnyBar) -> list[Event]:
+        """A refused bar's close, which the book now counts against its symbol's positions: the
+        breaker changes that causes (a new list)."""
+        ...
+
     def quiet_until(self, run: BarRun, start: int, stop: int) -> int:
         """How far from ``start`` (up to ``stop``) the bars of ``run`` can be absorbed without a
         look at each: ``absorb`` of any ``start:end`` up to there must leave the risk engine

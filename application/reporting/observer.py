@@ -82,36 +82,51 @@ class ReportObserver(SessionObserver):
         self._realized[strategy_id] = position.realized_pnl
 
     def after_bars(self, run: BarRun, start: int, stop: int, book: AccountBook) -> None:
-        """Mark the account at each close of ``start:stop`` (``equity_of``): with one holding, of
-        the run's symbol, in one pass over the run's columns (or closes); else bar by bar."""
+        """Mark the account at each bar of ``start:stop`` as the book's ``equity`` does (refused
+        closes counted against positions): a refused bar (the book's refused price of its symbol
+        is its close) as the book stands after it; accepted bars at their closes, with one holding
+        of the run's symbol in one pass over the run's columns (or closes), else bar by bar."""
         if stop <= start:
             return
         symbol, holdings = run.symbol, book.holdings
-        if len(holdings) != 1 or holdings[0].symbol != symbol:
+        if book.refused_prices and symbol in book.refused_prices:  # one refused bar, the last handled
+            self.timestamps.append(run.ts(start))
+            self.equity.append(book.equity())
+            self.bars_in_market += any(holding.quantity for holding in holdings)
+        elif len(holdings) == 1 and holdings[0].symbol == symbol:
+            self._one_holding(run, start, stop, book)
+        else:
             self._bar_by_bar(run, start, stop, book)
-            return
-        quantity, cash, columns = holdings[0].quantity, book.cash, run.columns
+        self.last_close[symbol] = run.close(stop - 1)
+
+    def _one_holding(self, run: BarRun, start: int, stop: int, book: AccountBook) -> None:
+        quantity, cash, columns = book.holdings[0].quantity, book.cash, run.columns
         if columns is not None:
             self.timestamps.extend(columns.ts[start:stop])
         else:
             self.timestamps.extend([run.ts(index) for index in range(start, stop)])
         if not quantity:
             self.equity.repeat(cash, stop - start)
-        elif columns is not None:
+            return
+        if columns is not None:
             self.equity.marks(cash, quantity, columns, start, stop)  # equity_of, when the curve is read
         else:
             close = run.close
             self.equity.extend([equity_of(cash, ((quantity, close(index)),)) for index in range(start, stop)])
-        if quantity:
-            self.bars_in_market += stop - start
-        self.last_close[symbol] = run.close(stop - 1)
+        self.bars_in_market += stop - start
 
     def _bar_by_bar(self, run: BarRun, start: int, stop: int, book: AccountBook) -> None:
-        last_close, symbol, cash = self.last_close, run.symbol, book.cash
-        held = [holding for holding in book.holdings if holding.quantity]
+        # The run's symbol at each bar's close, the others at their mark prices.
+        symbol, cash = run.symbol, book.cash
+        held = [
+            (holding.quantity, holding.symbol == symbol, holding)
+            for holding in book.holdings
+            if holding.quantity
+        ]
+        others = {id(holding): book.mark_price(holding) for _, mine, holding in held if not mine}
         for index in range(start, stop):
-            last_close[symbol] = run.close(index)
-            marks = [(holding.quantity, last_close.get(holding.symbol, _ZERO)) for holding in held]
+            close = run.close(index)
+            marks = [(quantity, close if mine else others[id(holding)]) for quantity, mine, holding in held]
             self.timestamps.append(run.ts(index))
             self.equity.append(equity_of(cash, marks))
             self.bars_in_market += bool(held)

@@ -10,6 +10,10 @@ Measured breaches only ever raise the state; the worst tier reached is the
 breaker's floor until a recorded reset (operator, or the daily-loss cool-down
 at the next day boundary). After a reset, size caps ramp back in steps, each
 after a clean interval; a breach during the ramp trips the breaker again.
+
+A tier reached only at a refused price (``probe``) stops new exposure at once:
+HALTED, its reason starting ``unconfirmed_price``. It flattens nothing: that waits
+for a confirmed price, whose own tiers then apply, and which lifts this halt.
 """
 
 from __future__ import annotations
@@ -66,11 +70,19 @@ class Breaker:
         self.drawdown_floor = TradingState.ACTIVE
         self.daily_floor = TradingState.ACTIVE
         self.manual_floor = TradingState.ACTIVE
+        self.unconfirmed_floor = TradingState.ACTIVE
+        """HALTED while a tier was reached at a refused price and no price has confirmed it."""
         self.ramp_step: int | None = None
         self.ramp_since_ns = 0
 
-    def assess(self, measures: Measures, limits: RiskLimits, ts_ns: int) -> Transition | None:
-        """Raise the floors to what the measures call for; the state follows."""
+    def assess(
+        self, measures: Measures, limits: RiskLimits, ts_ns: int, confirmed: bool = True
+    ) -> Transition | None:
+        """Raise the floors to what the measures call for; the state follows. ``confirmed``: no
+        refused price is pending, so a halt for an unconfirmed one lifts."""
+        lifted = confirmed and self.unconfirmed_floor != TradingState.ACTIVE
+        if lifted:
+            self.unconfirmed_floor = TradingState.ACTIVE
         if (
             self.ramp_step is None
             and self.state == TradingState.ACTIVE
@@ -86,10 +98,28 @@ class Breaker:
             why = f"breach during recovery: {why}"
         self.drawdown_floor = max(self.drawdown_floor, drawdown_tier)
         self.daily_floor = max(self.daily_floor, daily_tier)
+        if lifted and not why:
+            why = "a confirmed price lifts the halt for an unconfirmed one"
         transition = self._settle(why, measures)
         if transition is None:
             self._advance_ramp(limits, ts_ns)
         return transition
+
+    def probe(self, measures: Measures, limits: RiskLimits) -> Transition | None:
+        """A mark at a refused price: a tier it reaches beyond the confirmed floors, if it restricts
+        trading (REDUCING or worse), halts new exposure until a price confirms it."""
+        drawdown_tier, drawdown_why = _drawdown_tier(measures, limits, self.strategy)
+        daily_tier, daily_why = (TradingState.ACTIVE, "") if self.strategy else _daily_tier(measures, limits)
+        tier = max(drawdown_tier, daily_tier)
+        if tier < TradingState.REDUCING or tier <= max(self.drawdown_floor, self.daily_floor):
+            return None
+        why = drawdown_why if drawdown_tier >= daily_tier else daily_why
+        self.unconfirmed_floor = TradingState.HALTED
+        self.ramp_step = None
+        return self._settle(
+            f"unconfirmed_price: {why} at a refused price; no new exposure until a price confirms it",
+            measures,
+        )
 
     @property
     def calm(self) -> bool:
@@ -118,7 +148,9 @@ class Breaker:
         """A recorded reset: every floor cleared, size caps ramping back from the first step."""
         if self.state == TradingState.ACTIVE and self.ramp_step is None:
             raise BreakerError("the breaker is ACTIVE and not recovering; there is nothing to reset")
-        self.drawdown_floor = self.daily_floor = self.manual_floor = TradingState.ACTIVE
+        self.drawdown_floor = self.daily_floor = self.manual_floor = self.unconfirmed_floor = (
+            TradingState.ACTIVE
+        )
         self.ramp_step, self.ramp_since_ns = 0, ts_ns
         return self._settle(why, measures)
 
@@ -128,7 +160,7 @@ class Breaker:
         return self._settle("new trading day: daily loss limits reset", measures)
 
     def _settle(self, why: str, measures: Measures) -> Transition | None:
-        target = max(self.drawdown_floor, self.daily_floor, self.manual_floor)
+        target = max(self.drawdown_floor, self.daily_floor, self.manual_floor, self.unconfirmed_floor)
         if target == self.state:
             return None
         before, self.state = self.state, target

@@ -91,6 +91,17 @@ class EquityWatch:
             self._refloor()
         return new_day
 
+    def probe(self, equity: Decimal, ts_ns: int) -> Measures:
+        """The measures a mark of ``equity`` at ``ts_ns`` would give, without taking it (a mark at a
+        refused price is judged, never remembered)."""
+        high_water = max(self.high_water, equity)
+        day_open = (
+            self.day_open if self.day is None or day_of(ts_ns, self.offset_ns) == self.day else self.last
+        )
+        if equity >= high_water and equity >= day_open:
+            return NO_LOSS
+        return Measures(loss_pct(high_water, equity), loss_pct(day_open, equity))
+
     def measures(self) -> Measures:
         """Drawdown from the high-water mark and loss since the day's open, at the last mark."""
         last = self.last

@@ -49,6 +49,10 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     execution_cooldown_ns: int = 300_000_000_000
     max_data_age_ns: int = 500_000_000
     max_price_jump_pct: Decimal = Decimal(25)
+    price_confirm_prints: int = 2
+    """A jump past the band is believed once this many closes in a row agree with each other..."""
+    price_confirm_ns: int = 10_000_000_000
+    """...over at least this long (first to last): two one-minute bars, or ten seconds of ticks."""
     min_liquidity_usd: Decimal = Decimal(10_000)
     liquidity_window_ns: int = NS_PER_DAY
     adaptive_window: int = 0
@@ -85,6 +89,8 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, gc=False):
             raise InvalidLimits("adaptive scales must satisfy 0 < min <= 1 <= max, and the window >= 0")
         if self.max_slippage_hard_bps < self.max_slippage_bps:
             raise InvalidLimits("max_slippage_hard_bps must be at least max_slippage_bps")
+        if self.price_confirm_prints < 1 or self.price_confirm_ns < 0:
+            raise InvalidLimits("price_confirm_prints must be >= 1 and price_confirm_ns >= 0")
         if self.orders_per_second < 1 or self.recovery_interval_ns < 0:
             raise InvalidLimits("orders_per_second must be >= 1 and recovery_interval_ns >= 0")
         return self

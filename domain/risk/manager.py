@@ -76,9 +76,14 @@ class RiskManager:
             watch.watch_for(effective.strategy_drawdown_halt_pct, _HUNDRED)
 
     def mark(
-        self, ts_ns: int, equity: Decimal, strategy_equity: Sequence[tuple[str, Decimal]]
+        self,
+        ts_ns: int,
+        equity: Decimal,
+        strategy_equity: Sequence[tuple[str, Decimal]],
+        confirmed: bool = True,
     ) -> list[ScopedTransition]:
-        """Take the marks of a bar close; return the breaker transitions they cause, in order."""
+        """Take the marks of a bar close (at accepted prices); return the breaker transitions they
+        cause, in order. ``confirmed``: no refused price is pending anywhere (a halt for one lifts)."""
         changes: list[ScopedTransition] = []
         account, watch = self.account, self.account_watch
         calm = account.calm and watch.quiet_mark(equity, ts_ns)
@@ -87,7 +92,7 @@ class RiskManager:
             measures = watch.measures()
             if new_day and (change := account.new_day(measures)):
                 changes.append(ScopedTransition("account", change))
-            if change := account.assess(measures, self.limits, ts_ns):
+            if change := account.assess(measures, self.limits, ts_ns, confirmed):
                 changes.append(ScopedTransition("account", change))
         for strategy_id, value in strategy_equity:
             watch = self.strategy_watches[strategy_id]
@@ -96,7 +101,9 @@ class RiskManager:
                 continue
             calm = False
             watch.observe(value, ts_ns)
-            if change := breaker.assess(watch.measures(), self.strategy_limits[strategy_id], ts_ns):
+            if change := breaker.assess(
+                watch.measures(), self.strategy_limits[strategy_id], ts_ns, confirmed
+            ):
                 changes.append(ScopedTransition(strategy_id, change))
         if not calm:
             self.calm_from = self.calm_until = 0
@@ -104,6 +111,22 @@ class RiskManager:
             offset = self.account_watch.offset_ns  # every watch counts days from the same offset
             self.calm_from = (ts_ns - offset) // NS_PER_DAY * NS_PER_DAY + offset
             self.calm_until = self.calm_from + NS_PER_DAY
+        return changes
+
+    def probe(
+        self, ts_ns: int, equity: Decimal, strategy_equity: Sequence[tuple[str, Decimal]]
+    ) -> list[ScopedTransition]:
+        """Judge the marks of a refused price against the watches, without taking them: a tier they
+        reach halts new exposure until a confirmed price (``Breaker.probe``)."""
+        changes: list[ScopedTransition] = []
+        if change := self.account.probe(self.account_watch.probe(equity, ts_ns), self.limits):
+            changes.append(ScopedTransition("account", change))
+        for strategy_id, value in strategy_equity:
+            watch, limits = self.strategy_watches[strategy_id], self.strategy_limits[strategy_id]
+            if change := self.strategies[strategy_id].probe(watch.probe(value, ts_ns), limits):
+                changes.append(ScopedTransition(strategy_id, change))
+        if changes:
+            self.calm_from = self.calm_until = 0
         return changes
 
     def state_for(self, strategy_id: str) -> TradingState:

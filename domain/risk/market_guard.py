@@ -2,7 +2,9 @@
 
 - stale: received more than ``max_data_age_ns`` after it happened (default 500 ms);
 - deviating: a close more than ``max_price_jump_pct`` away from the last accepted close,
-  until three agreeing prices confirm the new level (so a real move is not ignored for ever);
+  until the new level is confirmed by prints and time: ``price_confirm_prints`` closes in a
+  row within the band of the first of them, spanning at least ``price_confirm_ns`` (so a real
+  move is believed within a couple of one-minute bars, or ten seconds of ticks, not never);
 - illiquid: traded value over the last ``liquidity_window_ns`` (default 24 h) below
   ``min_liquidity_usd`` (default $10k): reducing orders only. Counted in hourly buckets,
   each hour's volume valued at its last close.
@@ -22,7 +24,6 @@ from domain.market.runs import BarRun
 from domain.risk.limits import NS_PER_HOUR, RiskLimits
 
 _ZERO = Decimal(0)
-CONFIRMATIONS = 3
 
 
 def _plus_volumes(total: Decimal, run: BarRun, start: int, stop: int) -> Decimal:
@@ -51,7 +52,8 @@ class MarketGuard:
         self.limits = limits
         self.reference: Decimal | None = None
         self._low = self._high = _ZERO
-        self._unconfirmed: list[Decimal] = []
+        self._unconfirmed: list[tuple[Decimal, int]] = []
+        """Closes past the band since the last accepted one, agreeing with the first, with their times."""
         self._hours: dict[int, Decimal] = {}
         self._hour = -1
         self._hour_from, self._hour_until = -NS_PER_HOUR, 0
@@ -82,7 +84,11 @@ class MarketGuard:
                 f"data was {age / 1e6:.1f} ms old at receipt, limit {limits.max_data_age_ns / 1e6:.0f} ms",
             )
         close = bar.close
-        if self.reference is not None and not self._low <= close <= self._high and not self._confirms(close):
+        if (
+            self.reference is not None
+            and not self._low <= close <= self._high
+            and not self._confirms(close, ts)
+        ):
             return InvalidMarketData(
                 "price_deviation",
                 f"close {close} is more than {self.limits.max_price_jump_pct}% from the last "
@@ -177,10 +183,12 @@ class MarketGuard:
             return True
         return self.traded_value(ts_ns) >= self.limits.min_liquidity_usd
 
-    def _confirms(self, close: Decimal) -> bool:
-        # A jump is believed once three closes in a row agree with each other within the band.
-        pending = self._unconfirmed
-        if pending and abs(close - pending[0]) > pending[0] * self.limits.max_price_jump_pct / 100:
+    def _confirms(self, close: Decimal, ts_ns: int) -> bool:
+        # A jump is believed once enough closes in a row agree with the first of them, over long enough.
+        pending, limits = self._unconfirmed, self.limits
+        if pending and abs(close - pending[0][0]) > pending[0][0] * limits.max_price_jump_pct / 100:
             pending.clear()
-        pending.append(close)
-        return len(pending) >= CONFIRMATIONS
+        pending.append((close, ts_ns))
+        return (
+            len(pending) >= limits.price_confirm_prints and ts_ns - pending[0][1] >= limits.price_confirm_ns
+        )

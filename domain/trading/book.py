@@ -4,6 +4,11 @@ orders reserve, and the last prices. Equity is computed here and nowhere else.
 The engine owns the book and is the only writer; the risk engine, the report and the audit read
 it. Positions are kept per strategy (each strategy trades one symbol), in the session's order of
 strategies, and equity sums them in that order, so every reader gets the same Decimal.
+
+Refused prices count against the account: a position is marked at the worse of its symbol's
+last accepted close and a close the market-data guards refused since (``mark_price``), so a
+crash beyond the guards' band shows in equity at once, while orders are still sized at the
+last accepted close. The projections apply the same rule to the same events.
 """
 
 from __future__ import annotations
@@ -15,6 +20,14 @@ from decimal import Decimal
 from domain.trading.position import Account, Position, Side
 
 ZERO = Decimal(0)
+
+
+def worse_price(quantity: Decimal, accepted: Decimal, refused: Decimal | None) -> Decimal:
+    """What a position of ``quantity`` is marked at: the worse for it of the last accepted close and
+    a refused one (the lower for a long position, the higher for a short one)."""
+    if refused is None:
+        return accepted
+    return min(accepted, refused) if quantity > 0 else max(accepted, refused)
 
 
 def equity_of(cash: Decimal, holdings: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
@@ -47,7 +60,15 @@ class Holding:
 class AccountBook:
     """Cash, holdings, reservations and last prices of one account (see the module docstring)."""
 
-    __slots__ = ("_account", "fills_applied", "holdings", "last_prices", "reserved_cash", "starting_cash")
+    __slots__ = (
+        "_account",
+        "fills_applied",
+        "holdings",
+        "last_prices",
+        "refused_prices",
+        "reserved_cash",
+        "starting_cash",
+    )
 
     def __init__(self, starting_cash: Decimal, holdings: Sequence[tuple[str, str]]) -> None:
         self.starting_cash = starting_cash
@@ -56,7 +77,9 @@ class AccountBook:
         self.reserved_cash = ZERO
         """Cash open buys may still consume (fees and slippage included)."""
         self.last_prices: dict[str, Decimal] = {}
-        """Each symbol's last accepted close: what orders are sized at and positions marked at."""
+        """Each symbol's last accepted close: what orders are sized at."""
+        self.refused_prices: dict[str, Decimal] = {}
+        """Each symbol's latest refused close since its last accepted one (see the module)."""
         self.fills_applied = 0
         """Fills taken into the book so far (a reader's cheap test that nothing moved)."""
 
@@ -71,8 +94,31 @@ class AccountBook:
         fill only)."""
         return self._account.positions
 
+    def accept(self, symbol: str, close: Decimal) -> None:
+        """A close the guards admitted: the symbol's last price, and no refused one pending."""
+        self.last_prices[symbol] = close
+        if self.refused_prices:
+            self.refused_prices.pop(symbol, None)
+
+    def refuse(self, symbol: str, close: Decimal) -> None:
+        """A close the guards refused: counted against positions until a close is accepted."""
+        self.refused_prices[symbol] = close
+
+    def mark_price(self, holding: Holding) -> Decimal:
+        """What ``holding`` is marked at (``worse_price``)."""
+        symbol = holding.symbol
+        refused = self.refused_prices.get(symbol) if self.refused_prices else None
+        accepted = self.last_prices.get(symbol, refused)
+        assert accepted is not None, "a holding of a symbol with no price"
+        return worse_price(holding.quantity, accepted, refused)
+
     def equity(self) -> Decimal:
-        """Cash plus every holding at its symbol's last price (``equity_of``)."""
+        """Cash plus every holding at its mark price (``equity_of``): the one equity."""
+        mark = self.mark_price
+        return equity_of(self.cash, [(h.quantity, mark(h)) for h in self.holdings if h.quantity])
+
+    def accepted_equity(self) -> Decimal:
+        """Cash plus every holding at its last accepted close (what confirmed marks take)."""
         prices = self.last_prices
         return equity_of(self.cash, [(h.quantity, prices[h.symbol]) for h in self.holdings if h.quantity])
 

@@ -68,3 +68,20 @@ def test_stale_feed_bars_are_refused_and_never_traded_on() -> None:
     result = run("stale_feed")
     assert result.with_breakers.stats["market_data_refused"] == {"stale": 120}
     assert result.without_breakers.stats["market_data_refused"] == {}
+
+
+def test_a_crash_beyond_the_guards_band_halts_at_the_refused_print_and_flattens_once_confirmed() -> None:
+    result = run("crash_beyond_band")
+    first, *rest = result.with_breakers.breakers
+    assert (first["scope"], first["from"], first["to"]) == ("account", "ACTIVE", "HALTED")
+    assert first["time"] == "2024-01-01T05:00:00+00:00"  # the crash's own minute, refused
+    assert first["reason"].startswith("unconfirmed_price: drawdown 15.")
+    emergency = next(b for b in rest if b["scope"] == "account")
+    assert (emergency["from"], emergency["to"], emergency["time"]) == (
+        "HALTED",
+        "EMERGENCY",
+        "2024-01-01T05:01:00+00:00",  # the next print confirms the level: one minute, not three
+    )
+    [trade] = result.with_breakers.trades
+    assert trade.exit_time is not None and format_timestamp(trade.exit_time) == "2024-01-01T05:02:00+00:00"
+    assert result.with_breakers.stats["market_data_refused"] == {"price_deviation": 1}

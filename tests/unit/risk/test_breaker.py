@@ -103,3 +103,45 @@ def test_strategy_breakers_halt_at_their_own_drawdown_only() -> None:
 def test_contradictory_limits_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(InvalidLimits):
         RiskLimits(**bad).validated()  # type: ignore[arg-type]
+
+
+def test_a_tier_reached_only_at_a_refused_price_halts_new_exposure_at_once_and_flattens_nothing() -> None:
+    breaker = Breaker()
+    change = breaker.probe(m("12"), LIMITS)  # past the emergency tier, at a refused price
+    assert change is not None and (change.before, change.after) == (S.ACTIVE, S.HALTED)
+    assert change.reason.startswith("unconfirmed_price: drawdown 12.00%")
+    assert breaker.state == S.HALTED != S.EMERGENCY
+
+
+def test_a_warning_at_a_refused_price_changes_nothing() -> None:
+    breaker = Breaker()
+    assert breaker.probe(m("4"), LIMITS) is None and breaker.state == S.ACTIVE
+
+
+def test_a_confirmed_calm_price_lifts_the_halt_for_an_unconfirmed_one() -> None:
+    breaker = Breaker()
+    breaker.probe(m("12"), LIMITS)
+    change = breaker.assess(m("1"), LIMITS, 0)
+    assert change is not None and (change.before, change.after) == (S.HALTED, S.ACTIVE)
+    assert change.reason == "a confirmed price lifts the halt for an unconfirmed one"
+
+
+def test_a_confirmed_crash_goes_on_to_its_own_tier() -> None:
+    breaker = Breaker()
+    breaker.probe(m("12"), LIMITS)
+    change = breaker.assess(m("11"), LIMITS, 0)
+    assert change is not None and (change.before, change.after) == (S.HALTED, S.EMERGENCY)
+    assert "emergency tier" in change.reason
+
+
+def test_the_halt_stays_while_a_refused_price_is_still_pending_elsewhere() -> None:
+    breaker = Breaker()
+    breaker.probe(m("12"), LIMITS)
+    assert breaker.assess(m("1"), LIMITS, 0, confirmed=False) is None
+    assert breaker.state == S.HALTED
+
+
+def test_a_refused_price_below_the_confirmed_floor_adds_nothing() -> None:
+    breaker = Breaker()
+    breaker.assess(m("6"), LIMITS, 0)  # HALTED by a confirmed drawdown
+    assert breaker.probe(m("5.5"), LIMITS) is None
