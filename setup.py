@@ -2,14 +2,14 @@
 
 - ``infrastructure/store/_chain.c``: the hash chain's batch linker (OpenSSL's SHA-256);
 - ``infrastructure/store/_loader.c``: a run log's batches inserted and linked (SQLite, OpenSSL);
-- ``infrastructure/store/_bar_columns.c``: pages of stored bars read packed and as close columns
+- ``infrastructure/store/_bar_columns.c``: pages of stored bars read packed and as columns
   (SQLite);
 - ``domain/strategies/_sma_kernel.c``: sma_cross's integer steps over those columns;
 - ``application/reporting/_equity_marks.c``: a report's marks of a position over those columns.
 
 Each is optional: where one cannot be built (no compiler, no headers) the build goes on without
 it, and the same work is done by the Python code, more slowly (``chain_linker.py``,
-``bulk_loader.py``, ``sqlite_log.py`` and ``codec.py``, ``sma_state.py``, ``equity_curve.py``).
+``bulk_loader.py``, ``sqlite_log.py`` and ``bar_columns.py``, ``sma_state.py``, ``equity_curve.py``).
 """
 
 from setuptools import Extension, setup

@@ -193,8 +193,9 @@ class Codec(Protocol):
         ...
 
     def close_columns(self, states: Sequence[bytes], symbol: str) -> CloseColumns | None:
-        """Stored bars, all of ``symbol``, as time and close columns, read straight from their
-        bytes; None where the codec cannot (the caller decodes them the ordinary way)."""
+        """Stored bars, all of ``symbol``, as columns of their times, closes and volumes, read
+        straight from their bytes; None where the codec cannot (the caller decodes them the
+        ordinary way)."""
         ...
 
 

@@ -1,9 +1,10 @@
-"""A page of one symbol's bars as columns: each bar's time and close, exactly, without a Decimal.
+"""A page of one symbol's bars as columns: each bar's times, close and volume, exactly, without a Decimal.
 
 A close is ``coefficients[i] * 10 ** exponents[i]``: the coefficient and exponent of the close's
 own Decimal (``Decimal(text).as_tuple()``'s digits and exponent), so ``close(i)`` is that very
-Decimal, digits and exponent alike. A strategy that scans many quiet bars in one call reads them
-here (``SmaCross.scan_columns``); the store fills the columns straight from the bars' stored bytes.
+Decimal, digits and exponent alike; a volume likewise (``volume(i)``). A strategy that scans many
+quiet bars in one call reads them here (``SmaCross.scan_columns``); the store fills the columns
+straight from the bars' stored bytes.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ from decimal import Decimal
 
 @dataclass(frozen=True, slots=True)
 class CloseColumns:
-    """Times (ns) and closes (coefficient, exponent) of a page's bars, in log order."""
+    """Times (ns), closes and volumes (coefficient, exponent) of a page's bars, in log order.
+
+    ``ts_recv`` and the volumes are empty where the maker read the closes alone (a caller that
+    builds columns of closes for its own use)."""
 
     ts: Sequence[int]
     coefficients: Sequence[int]
     """Each close's coefficient, signed (a machine array of int64: under 2**63 in magnitude)."""
     exponents: Sequence[int]
     """Each close's exponent (a machine array of int8)."""
+    ts_recv: Sequence[int] = ()
+    """Each bar's receipt time (ns)."""
+    volume_coefficients: Sequence[int] = ()
+    """Each volume's coefficient, as the closes'."""
+    volume_exponents: Sequence[int] = ()
+    """Each volume's exponent, as the closes'."""
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -29,3 +39,7 @@ class CloseColumns:
     def close(self, index: int) -> Decimal:
         """The close at ``index``: the Decimal it was stored as."""
         return Decimal(self.coefficients[index]).scaleb(self.exponents[index])
+
+    def volume(self, index: int) -> Decimal:
+        """The volume at ``index``: the Decimal it was stored as."""
+        return Decimal(self.volume_coefficients[index]).scaleb(self.volume_exponents[index])

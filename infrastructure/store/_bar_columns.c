@@ -1,24 +1,27 @@
 /* Stored bars read for a backtest's scans, in C: a page of one topic's rows from a SQLite log
- * packed in one buffer, and a page of bars as close columns straight from their bytes (each
- * bar's ts_event, and its close as the coefficient and exponent of its Decimal, see
- * domain/market/columns.py), without a Python object per row, decoding a bar or making a Decimal.
+ * packed in one buffer, and a page of bars as columns straight from their bytes (each bar's
+ * ts_event and ts_recv, and its close and volume as the coefficient and exponent of their
+ * Decimals, see domain/market/columns.py), without a Python object per row, decoding a bar or
+ * making a Decimal.
  *
  * StateReader(path).page(topic, after, limit) -> (ids, blob, offsets) | None
  *   the next ``limit`` rows of ``topic`` after rowid ``after`` (SQLiteEventLog.read_states' query,
  *   on a read-only connection of its own): ids int64 each, the states packed in ``blob``, row i's
  *   at blob[offsets[i]:offsets[i + 1]] (offsets int64, one more than the rows); None past the end.
  *
- * close_columns(states, symbol) -> (ts, coefficients, exponents) | None
+ * close_columns(states, symbol)
+ *     -> (ts, coefficients, exponents, ts_recv, volume_coefficients, volume_exponents) | None
  * close_columns_packed(blob, offsets, symbol) -> the same, for states packed as ``page`` gives them
  *   states        the bars' stored bytes (the codec's msgpack maps: field name -> value)
- *   ts            int64 each (native byte order), coefficients int64 each, exponents int8 each
- *   None          when any state is not a plain bar of ``symbol`` whose close this reads exactly:
- *                 compressed, not a map, a field missing or of another type, another symbol, a
- *                 close that is not [-]digits[.digits][E[+-]digits] (the codec writes str(Decimal)),
- *                 a negative zero, a coefficient of 2**63 or more, an exponent outside int8. The
- *                 caller then decodes the page the ordinary way.
+ *   ts, ts_recv   int64 each (native byte order); coefficients int64 each, exponents int8 each
+ *   None          when any state is not a plain bar of ``symbol`` whose close and volume this
+ *                 reads exactly: compressed, not a map, a field missing or of another type,
+ *                 another symbol, a number that is not [-]digits[.digits][E[+-]digits] (the
+ *                 codec writes str(Decimal)), a negative zero, a coefficient of 2**63 or more,
+ *                 an exponent outside int8. The caller then decodes the page the ordinary way.
  * Decimal(coefficient).scaleb(exponent) is the Decimal the codec would decode (its digits and
- * exponent alike): tests/unit/test_bar_columns.py checks it against the codec.
+ * exponent alike): tests/unit/test_bar_columns.py checks it against the codec, and the Python
+ * reader (infrastructure/store/bar_columns.py) gives the same bytes.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -131,14 +134,14 @@ static int parse_decimal(const unsigned char *text, Py_ssize_t length, int64_t *
     int64_t value = 0;
     Py_ssize_t digits = 0, fraction = 0;
     for (; i < length && text[i] >= '0' && text[i] <= '9'; i++, digits++) {
-        if (value > (INT64_MAX - 9) / 10) return -1;
+        if (value > (INT64_MAX - (text[i] - '0')) / 10) return -1; /* value * 10 + digit <= INT64_MAX */
         value = value * 10 + (text[i] - '0');
     }
     if (digits == 0) return -1;
     if (i < length && text[i] == '.') {
         i++;
         for (; i < length && text[i] >= '0' && text[i] <= '9'; i++, fraction++) {
-            if (value > (INT64_MAX - 9) / 10) return -1;
+            if (value > (INT64_MAX - (text[i] - '0')) / 10) return -1;
             value = value * 10 + (text[i] - '0');
         }
         if (fraction == 0) return -1;
@@ -164,9 +167,27 @@ static int parse_decimal(const unsigned char *text, Py_ssize_t length, int64_t *
     return 0;
 }
 
+/* A bar's fields that the columns hold. */
+typedef struct {
+    int64_t ts, ts_recv, coefficient, volume_coefficient;
+    int8_t exponent, volume_exponent;
+} BarFields;
+
+/* A number's text as (coefficient, exponent) within int64 and int8; 0, or -1. */
+static int read_number(Cursor *c, int64_t *coefficient, int8_t *exponent) {
+    const unsigned char *text;
+    Py_ssize_t length;
+    int power;
+    if (read_str(c, &text, &length) < 0 || parse_decimal(text, length, coefficient, &power) < 0) return -1;
+    *exponent = (int8_t)power;
+    return 0;
+}
+
+#define KEY(name) (key_length == (Py_ssize_t)sizeof(name) - 1 && memcmp(key, name, sizeof(name) - 1) == 0)
+
 /* One bar's fields; 0, or -1 when the state is not a plain bar of ``symbol`` read exactly. */
 static int read_bar(const unsigned char *data, Py_ssize_t size, const char *symbol, Py_ssize_t symbol_length,
-                    int64_t *ts, int64_t *coefficient, int8_t *exponent) {
+                    BarFields *bar) {
     Cursor c = {data, data + size};
     uint64_t fields;
     if (!need(&c, 1)) return -1;
@@ -175,60 +196,75 @@ static int read_bar(const unsigned char *data, Py_ssize_t size, const char *symb
     else if (b == 0xde && need(&c, 3)) fields = big_endian(c.at + 1, 2), c.at += 3;
     else if (b == 0xdf && need(&c, 5)) fields = big_endian(c.at + 1, 4), c.at += 5;
     else return -1;
-    int seen = 0; /* bit 1: ts_event, 2: symbol, 4: close */
+    int seen = 0; /* bit 1: ts_event, 2: symbol, 4: close, 8: ts_recv, 16: volume */
     for (uint64_t f = 0; f < fields; f++) {
         const unsigned char *key;
         Py_ssize_t key_length;
         if (read_str(&c, &key, &key_length) < 0) return -1;
-        if (key_length == 8 && memcmp(key, "ts_event", 8) == 0) {
-            if (read_int(&c, ts) < 0) return -1;
+        if (KEY("ts_event")) {
+            if (read_int(&c, &bar->ts) < 0) return -1;
             seen |= 1;
-        } else if (key_length == 6 && memcmp(key, "symbol", 6) == 0) {
+        } else if (KEY("symbol")) {
             const unsigned char *text;
             Py_ssize_t length;
             if (read_str(&c, &text, &length) < 0) return -1;
             if (length != symbol_length || memcmp(text, symbol, (size_t)length) != 0) return -1;
             seen |= 2;
-        } else if (key_length == 5 && memcmp(key, "close", 5) == 0) {
-            const unsigned char *text;
-            Py_ssize_t length;
-            int power;
-            if (read_str(&c, &text, &length) < 0 || parse_decimal(text, length, coefficient, &power) < 0) return -1;
-            *exponent = (int8_t)power;
+        } else if (KEY("close")) {
+            if (read_number(&c, &bar->coefficient, &bar->exponent) < 0) return -1;
             seen |= 4;
+        } else if (KEY("ts_recv")) {
+            if (read_int(&c, &bar->ts_recv) < 0) return -1;
+            seen |= 8;
+        } else if (KEY("volume")) {
+            if (read_number(&c, &bar->volume_coefficient, &bar->volume_exponent) < 0) return -1;
+            seen |= 16;
         } else if (skip(&c, 0) < 0)
             return -1;
     }
-    return seen == 7 && c.at == c.end ? 0 : -1;
+    return seen == 31 && c.at == c.end ? 0 : -1;
 }
 
 /* The columns of ``count`` bars, row i's bytes given by ``row``; None when one is not read exactly. */
 typedef int (*RowAt)(void *context, Py_ssize_t index, const unsigned char **data, Py_ssize_t *size);
 
+#define COLUMNS 6 /* ts, coefficients, exponents, ts_recv, volume coefficients, volume exponents */
+
 static PyObject *columns_of(Py_ssize_t count, RowAt row, void *context, const char *symbol,
                             Py_ssize_t symbol_length) {
-    PyObject *ts = PyBytes_FromStringAndSize(NULL, count * 8);
-    PyObject *coefficients = PyBytes_FromStringAndSize(NULL, count * 8);
-    PyObject *exponents = PyBytes_FromStringAndSize(NULL, count);
+    static const Py_ssize_t widths[COLUMNS] = {8, 8, 1, 8, 8, 1};
+    PyObject *columns[COLUMNS] = {NULL};
+    char *out[COLUMNS];
     PyObject *result = NULL;
-    if (ts == NULL || coefficients == NULL || exponents == NULL) goto done;
-    int64_t *ts_out = (int64_t *)PyBytes_AS_STRING(ts);
-    int64_t *coefficient_out = (int64_t *)PyBytes_AS_STRING(coefficients);
-    int8_t *exponent_out = (int8_t *)PyBytes_AS_STRING(exponents);
+    Py_ssize_t size;
+    if (count < 0 || __builtin_mul_overflow(count, (Py_ssize_t)8, &size)) {
+        PyErr_SetString(PyExc_OverflowError, "close_columns: too many rows");
+        return NULL;
+    }
+    for (int k = 0; k < COLUMNS; k++) {
+        columns[k] = PyBytes_FromStringAndSize(NULL, count * widths[k]);
+        if (columns[k] == NULL) goto done;
+        out[k] = PyBytes_AS_STRING(columns[k]);
+    }
     for (Py_ssize_t i = 0; i < count; i++) {
         const unsigned char *data;
-        Py_ssize_t size;
-        if (row(context, i, &data, &size) < 0 ||
-            read_bar(data, size, symbol, symbol_length, &ts_out[i], &coefficient_out[i], &exponent_out[i]) < 0) {
+        Py_ssize_t length;
+        BarFields bar;
+        if (row(context, i, &data, &length) < 0 || read_bar(data, length, symbol, symbol_length, &bar) < 0) {
             result = Py_NewRef(Py_None);
             goto done;
         }
+        /* Row i of a column of width w is bytes [i * w, (i + 1) * w): i < count, within the size. */
+        memcpy(out[0] + i * 8, &bar.ts, 8);
+        memcpy(out[1] + i * 8, &bar.coefficient, 8);
+        out[2][i] = (char)bar.exponent;
+        memcpy(out[3] + i * 8, &bar.ts_recv, 8);
+        memcpy(out[4] + i * 8, &bar.volume_coefficient, 8);
+        out[5][i] = (char)bar.volume_exponent;
     }
-    result = PyTuple_Pack(3, ts, coefficients, exponents);
+    result = PyTuple_Pack(COLUMNS, columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]);
 done:
-    Py_XDECREF(ts);
-    Py_XDECREF(coefficients);
-    Py_XDECREF(exponents);
+    for (int k = 0; k < COLUMNS; k++) Py_XDECREF(columns[k]);
     return result;
 }
 
@@ -406,9 +442,10 @@ static PyObject *sqlite_version(PyObject *module, PyObject *Py_UNUSED(ignored)) 
 
 static PyMethodDef methods[] = {
     {"close_columns", close_columns, METH_VARARGS,
-     "close_columns(states, symbol) -> (ts, coefficients, exponents) or None (see the module)"},
+     "close_columns(states, symbol) -> (ts, coefficients, exponents, ts_recv, volume_coefficients, "
+     "volume_exponents) or None (see the module)"},
     {"close_columns_packed", close_columns_packed, METH_VARARGS,
-     "close_columns_packed(blob, offsets, symbol) -> (ts, coefficients, exponents) or None"},
+     "close_columns_packed(blob, offsets, symbol) -> the six columns or None"},
     {"sqlite_version", sqlite_version, METH_NOARGS, "the SQLite library this module runs on"},
     {NULL, NULL, 0, NULL},
 };

@@ -15,25 +15,19 @@ struct (``decode_page``'s ``decode_as``): msgspec skips the other fields without
 from __future__ import annotations
 
 import zlib
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import msgspec
 
-from application.ports import PackedStates, RecordedEvent
+from application.ports import RecordedEvent
 from domain.events import ALL_EVENT_TYPES, Event
 from domain.market.columns import CloseColumns
 from infrastructure.errors import StoreError
+from infrastructure.store import bar_columns
 
-_bar_columns: Any
-try:
-    from infrastructure.store import _bar_columns  # type: ignore[no-redef]
-except ImportError:  # not built here: pages are decoded the ordinary way
-    _bar_columns = None
-
-COLUMNS_NATIVE = _bar_columns is not None
-"""Whether stored bars can be read as close columns here (``close_columns``)."""
+COLUMNS_NATIVE = bar_columns.NATIVE
+"""Whether stored bars are read as columns in C here (``close_columns``; else in Python)."""
 
 COMPRESSED_MARKER: Final = b"\xc1"
 T = TypeVar("T")
@@ -153,19 +147,11 @@ class EventCodec:
         return decode_one
 
     def close_columns(self, states: Sequence[bytes], symbol: str) -> CloseColumns | None:
-        """Stored bars, all of ``symbol``, as time and close columns read straight from their bytes
-        (``_bar_columns.c``); None where it was not built, or where a state is not a plain bar of
-        ``symbol`` whose close it reads exactly (the caller decodes those the ordinary way)."""
-        if _bar_columns is None:
-            return None
-        if isinstance(states, PackedStates):
-            columns = _bar_columns.close_columns_packed(states.blob, states.offsets, symbol)
-        else:
-            columns = _bar_columns.close_columns(states if type(states) is list else list(states), symbol)
-        if columns is None:
-            return None
-        ts, coefficients, exponents = (array(code, data) for code, data in zip("qqb", columns, strict=True))
-        return CloseColumns(ts, coefficients, exponents)
+        """Stored bars, all of ``symbol``, as columns of their times, closes and volumes read
+        straight from their bytes (``bar_columns``: in C where built); None where a state is not
+        a plain bar of ``symbol`` whose close and volume read exactly (the caller decodes those
+        the ordinary way)."""
+        return bar_columns.close_columns(states, symbol)
 
     def _decoder_as(self, topic: str, as_type: type[Any]) -> msgspec.msgpack.Decoder[Any]:
         decoder = self._as_type.get((topic, as_type))
