@@ -22,15 +22,17 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from domain.pure_python import pure_python
 from infrastructure.errors import StoreError
 from infrastructure.store.source_copies import Copy, SourceMissing
 from infrastructure.store.sqlite_chain import chain_head
 
-_loader: Any
-try:
-    from infrastructure.store import _loader  # type: ignore[attr-defined,no-redef]
-except ImportError:  # not built here: the writer's Python path
-    _loader = None
+_loader: Any = None
+if not pure_python("loader"):
+    try:
+        from infrastructure.store import _loader  # type: ignore[attr-defined,no-redef]
+    except ImportError:  # not built here: the writer's Python path
+        _loader = None
 
 NATIVE = _loader is not None and _loader.sqlite_version() == sqlite3.sqlite_version
 """Whether batches can be loaded in C here (the benchmarks print it)."""
