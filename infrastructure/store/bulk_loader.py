@@ -12,8 +12,8 @@ loads the same batches both ways and compares the files). The batches go into on
 committed by ``commit`` (the writer's ``COMMIT`` message, its stream-key message, or its end:
 ``sqlite_writer``).
 
-Used only where it is the same SQLite library as Python's (two libraries in one process would
-not see each other's locks on the file) and where every row of the file is already linked.
+Used only where it is the same SQLite library as Python's, built with that version's headers
+(``sqlite_versions``), and where every row of the file is already linked.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from domain.pure_python import pure_python
 from infrastructure.errors import StoreError
 from infrastructure.store.source_copies import Copy, SourceMissing
 from infrastructure.store.sqlite_chain import chain_head
+from infrastructure.store.sqlite_versions import same_sqlite
 
 _loader: Any = None
 if not pure_python("loader"):
@@ -34,7 +35,7 @@ if not pure_python("loader"):
     except ImportError:  # not built here: the writer's Python path
         _loader = None
 
-NATIVE = _loader is not None and _loader.sqlite_version() == sqlite3.sqlite_version
+NATIVE = _loader is not None and same_sqlite(_loader)
 """Whether batches can be loaded in C here (the benchmarks print it)."""
 
 
