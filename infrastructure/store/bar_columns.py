@@ -22,6 +22,7 @@ import msgspec
 from application.ports import PackedStates
 from domain.market.columns import CloseColumns
 from domain.pure_python import pure_python
+from infrastructure.store.sqlite_versions import same_sqlite
 
 _bar_columns: Any = None
 if not pure_python("columns"):
@@ -33,8 +34,9 @@ if not pure_python("columns"):
 NATIVE = _bar_columns is not None
 """Whether stored bars are read as columns in C here."""
 
-StateReader: Any = _bar_columns.StateReader if NATIVE else None
-"""The C page reader (``_bar_columns.StateReader``), where it is used; else None."""
+StateReader: Any = _bar_columns.StateReader if NATIVE and same_sqlite(_bar_columns) else None
+"""The C page reader (``_bar_columns.StateReader``), where it is built and runs on Python's own
+SQLite (``sqlite_versions``); else None (pages are read through Python's sqlite3)."""
 
 Columns = tuple[bytes, bytes, bytes, bytes, bytes, bytes]
 """ts, close coefficients, close exponents, ts_recv, volume coefficients, volume exponents: int64

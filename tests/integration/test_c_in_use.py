@@ -1,7 +1,7 @@
 """A C module's connection closed while another thread's call uses it is an error, not a crash.
 
-The run-log loader (``_loader.c``) works on SQLite without the interpreter lock, on a connection
-SQLite does not lock for it (NOMUTEX). Each
+The run-log loader (``_loader.c``) and the page reader (``_bar_columns.c``) work on SQLite without
+the interpreter lock, the loader on a connection SQLite does not lock for it (NOMUTEX). Each
 call here is held inside SQLite by another connection's lock (SQLite's busy wait, the lock
 released), and the main thread then tries to close or use the object: RuntimeError, and the call
 under way finishes as if nothing happened once the lock goes.
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from infrastructure.store import bulk_loader
+from infrastructure.store import bar_columns, bulk_loader
 
 _WAIT = 20.0
 
@@ -88,3 +88,24 @@ def test_closing_the_loader_during_a_call_is_refused_and_the_call_completes(tmp_
     loader.close()
     with pytest.raises(bulk_loader._loader.LoadError, match="closed"):
         loader.execute("SELECT 1")
+
+
+@pytest.mark.skipif(bar_columns._bar_columns is None, reason="the C reader was not built here")
+def test_closing_the_reader_during_a_page_is_refused_and_the_page_completes(tmp_path: Path) -> None:
+    path = _file(tmp_path / "log.sqlite")
+    reader = bar_columns._bar_columns.StateReader(str(path))
+    with _locked(path):
+        thread, outcome = _in_a_thread(lambda: reader.page("t", 1, 10))
+        _until_in_use(reader)
+        with pytest.raises(RuntimeError, match="in use"):
+            reader.close()
+        with pytest.raises(RuntimeError, match="in use"):
+            reader.page("t", 0, 10)
+    thread.join(_WAIT)
+    assert len(outcome) == 1 and not isinstance(outcome[0], BaseException)
+    ids, blob, offsets = outcome[0]
+    assert list(memoryview(offsets).cast("q")) == [0, 1, 2, 3, 4]
+    assert list(memoryview(ids).cast("q")) == [2, 3, 4, 5] and blob == bytes([1, 2, 3, 4])
+    reader.close()
+    with pytest.raises(ValueError, match="closed"):
+        reader.page("t", 0, 10)
