@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser c-headers sanitize bench bench-ingest bench-backtest bench-audit bench-api clean
+.PHONY: demo test lint browser c-headers sanitize bench bench-ingest bench-backtest bench-audit bench-api bench-c-modules clean
 
 $(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c infrastructure/store/_loader.c infrastructure/store/chain_link.h domain/strategies/_sma_kernel.c infrastructure/store/_bar_columns.c application/reporting/_equity_marks.c | c-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -59,6 +59,9 @@ bench-audit: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py
+
+bench-c-modules: $(STAMP)  ## what each C module saves on the default backtest path (each turned off in turn)
+	$(BIN)/python bench/c_modules.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
