@@ -55,6 +55,10 @@ def run_with(data_dir: Path, turned_off: str, risk_on: bool) -> dict[str, Any]:
             os.environ[VARIABLE] = previous
 
 
+def _runs(seconds: list[float]) -> str:
+    return ", ".join(f"{s:.2f}" for s in seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bars", type=int, default=300_000)
@@ -80,11 +84,13 @@ def main() -> None:
 
     configurations = [ALL_ON, *ORDER, ALL_OFF]
     best: dict[str, dict[str, Any]] = {}
+    seconds: dict[str, list[float]] = {turned_off: [] for turned_off in configurations}
     digests: set[str] = set()
     for round_ in range(args.rounds):
         for turned_off in configurations if round_ % 2 == 0 else configurations[::-1]:
             outcome = run_with(tmp, turned_off, risk_on)
             digests.add(outcome["digest"])
+            seconds[turned_off].append(outcome["seconds"])
             if turned_off not in best or outcome["seconds"] < best[turned_off]["seconds"]:
                 best[turned_off] = outcome
         print(f"  (round {round_ + 1} of {args.rounds} done)")
@@ -92,7 +98,7 @@ def main() -> None:
     on = best[ALL_ON]
     print(
         f"  every module on: {on['seconds']:6.2f} s ({n / on['seconds']:,.0f} bars/s); CPU: backtest "
-        f"{on['own']:.2f} s, writer {on['writer']:.2f} s (best of {args.rounds})"
+        f"{on['own']:.2f} s, writer {on['writer']:.2f} s (best of {args.rounds}: {_runs(seconds[ALL_ON])})"
     )
     for turned_off in [*ORDER, ALL_OFF]:
         off = best[turned_off]
@@ -100,7 +106,8 @@ def main() -> None:
         print(
             f"  {label:<12} {off['seconds']:6.2f} s: saving {off['seconds'] / on['seconds']:.2f}x wall; "
             f"CPU backtest {off['own']:.2f} s ({off['own'] / on['own']:.2f}x), "
-            f"writer {off['writer']:.2f} s ({off['writer'] / on['writer']:.2f}x)"
+            f"writer {off['writer']:.2f} s ({off['writer'] / on['writer']:.2f}x); "
+            f"runs {_runs(seconds[turned_off])}"
         )
     print(f"  same digest in every run: {len(digests) == 1} ({next(iter(digests))[:16]}...)")
     shutil.rmtree(tmp, ignore_errors=True)
