@@ -6,7 +6,9 @@ Synthetic 1-minute bars (seed 7) ingested once; then ``memesnipe backtest``'s ru
 bench/backtest.py times it (sma_cross 10/20 from the store, the full risk engine with limits that
 never bind unless ``--basic``, the run log written by its writer process, the JSON report), each
 run in a fresh process: with every C module on, and with each module turned off in turn
-(``MEMESNIPE_PURE_PYTHON``, which the run's writer process inherits), and with all of them off.
+(``MEMESNIPE_PURE_PYTHON``, which the run's writer process inherits), the chain linker also with
+the loader off (the loader links its rows itself: the linker runs only where it does not), and
+with all of them off.
 The configurations take turns within a round and the order reverses every other round, so the
 machine's drift spreads over all of them; each configuration's best of ``--rounds`` counts.
 
@@ -39,6 +41,9 @@ from infrastructure.feeds.synthetic import SyntheticMarket
 
 ALL_ON, ALL_OFF = "", "all"
 ORDER = ["chain", "loader", "columns", "sma", "equity"]
+WITHOUT_LOADER = "loader,chain"
+"""The chain linker runs where the C loader does not (the loader links its rows itself): its
+saving is also measured against the run with the loader off."""
 assert set(ORDER) == MODULES
 
 
@@ -82,7 +87,7 @@ def main() -> None:
         )
         print(f"  (setup: generated and ingested in {time.perf_counter() - start:.1f} s)")
 
-    configurations = [ALL_ON, *ORDER, ALL_OFF]
+    configurations = [ALL_ON, *ORDER, WITHOUT_LOADER, ALL_OFF]
     best: dict[str, dict[str, Any]] = {}
     seconds: dict[str, list[float]] = {turned_off: [] for turned_off in configurations}
     digests: set[str] = set()
@@ -100,13 +105,17 @@ def main() -> None:
         f"  every module on: {on['seconds']:6.2f} s ({n / on['seconds']:,.0f} bars/s); CPU: backtest "
         f"{on['own']:.2f} s, writer {on['writer']:.2f} s (best of {args.rounds}: {_runs(seconds[ALL_ON])})"
     )
-    for turned_off in [*ORDER, ALL_OFF]:
-        off = best[turned_off]
-        label = f"{turned_off} off" if turned_off != ALL_OFF else "all off"
+    for turned_off, against in [
+        *((name, ALL_ON) for name in ORDER),
+        (WITHOUT_LOADER, "loader"),
+        (ALL_OFF, ALL_ON),
+    ]:
+        off, base = best[turned_off], best[against]
+        label = f"{turned_off} off" + (f" (against {against} off)" if against else "")
         print(
-            f"  {label:<12} {off['seconds']:6.2f} s: saving {off['seconds'] / on['seconds']:.2f}x wall; "
-            f"CPU backtest {off['own']:.2f} s ({off['own'] / on['own']:.2f}x), "
-            f"writer {off['writer']:.2f} s ({off['writer'] / on['writer']:.2f}x); "
+            f"  {label:<36} {off['seconds']:6.2f} s: saving {off['seconds'] / base['seconds']:.2f}x wall; "
+            f"CPU backtest {off['own']:.2f} s ({off['own'] / base['own']:.2f}x), "
+            f"writer {off['writer']:.2f} s ({off['writer'] / base['writer']:.2f}x); "
             f"runs {_runs(seconds[turned_off])}"
         )
     print(f"  same digest in every run: {len(digests) == 1} ({next(iter(digests))[:16]}...)")
