@@ -16,7 +16,8 @@ are not reported (the interpreter keeps much of its memory to the end, by design
 allocates through malloc (``PYTHONMALLOC=malloc``) so that ASan sees the bounds of every
 object, the bytes these modules fill among them. Any report aborts the test process, which
 fails the run; the sanitizers' reports are written to ``build/sanitize/reports`` and printed.
-Extra arguments go to pytest in place of the default test list.
+Extra arguments go to pytest in place of the default test list. Where gcc has no ASan runtime
+the run is skipped, and fails under ``CI=true``.
 """
 
 from __future__ import annotations
@@ -145,6 +146,9 @@ def check_loaded(env: dict[str, str]) -> None:
 
 def main() -> int:
     start = time.perf_counter()
+    if not Path(_library("libasan.so")).is_absolute():  # gcc answers the bare name when it has none
+        print("sanitize: gcc has no AddressSanitizer runtime here (Debian's gcc ships libasan)")
+        return 1 if os.environ.get("CI", "").lower() == "true" else 0
     shutil.rmtree(REPORTS, ignore_errors=True)
     REPORTS.mkdir(parents=True)
     copy_tree()
