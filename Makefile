@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint browser c-headers bench bench-ingest bench-backtest bench-audit bench-api bench-chart clean
+.PHONY: demo test lint browser c-headers sanitize bench bench-ingest bench-backtest bench-audit bench-api bench-chart bench-c-modules clean
 
 $(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c infrastructure/store/_loader.c infrastructure/store/chain_link.h domain/strategies/_sma_kernel.c infrastructure/store/_bar_columns.c application/reporting/_equity_marks.c | c-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
@@ -39,6 +39,9 @@ browser:  ## Chromium + ChromeDriver (Debian) for the dashboard's browser test, 
 test: $(STAMP) lint browser  ## set up, then run every check and the whole test suite (PostgreSQL included)
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
+sanitize: $(STAMP)  ## the C modules built with AddressSanitizer and UBSan in build/sanitize (the in-place ones untouched), and the tests comparing them with Python run on them
+	$(BIN)/python tools/sanitize.py
+
 $(VENV)/.bench: $(STAMP) bench/requirements.lock
 	$(BIN)/python -m pip install --quiet -r bench/requirements.lock
 	touch $(VENV)/.bench
@@ -59,6 +62,9 @@ bench-api: $(STAMP)
 
 bench-chart: $(STAMP)
 	$(BIN)/python bench/equity_chart.py
+
+bench-c-modules: $(STAMP)  ## what each C module saves on the default backtest path (each turned off in turn)
+	$(BIN)/python bench/c_modules.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

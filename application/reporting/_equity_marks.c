@@ -17,6 +17,11 @@
  * exponent their sum; a sum's exponent is the smaller one. str() is Decimal's to-sci-string;
  * float() reads that text (glibc's strtod rounds correctly, as Python's float() of the text); where
  * the coefficient and the power of ten are exact doubles, one division or product rounds the same.
+ *
+ * The output is sized from the runs' lengths (a value's text is at most TEXT_ROOM bytes, checked as
+ * it is written) in buffers of this module's own, and every write is checked against their ends:
+ * runs that change while rendered raise ValueError rather than write past them. The bytes
+ * returned are made from those buffers (public API only).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -40,8 +45,10 @@ static int scale_up(int128 value, int shift, int128 *out) {
     return 0;
 }
 
-/* Decimal's str() of coefficient * 10**exponent (coefficient != 0). */
-static Py_ssize_t format_decimal(int128 coefficient, int exponent, char *out) {
+/* Decimal's str() of coefficient * 10**exponent (coefficient != 0) into ``out`` (``room`` bytes);
+ * its length, or -1 if it might not fit. The values rendered have 28 digits at most (sums under
+ * 10**28), which with a sign, "0." and 5 zeros, or a point and an exponent, fit TEXT_ROOM - 2. */
+static Py_ssize_t format_decimal(int128 coefficient, int exponent, char *out, Py_ssize_t room) {
     char digits[48];
     int count = 0, negative = coefficient < 0;
     unsigned __int128 magnitude = negative ? -(unsigned __int128)coefficient : (unsigned __int128)coefficient;
@@ -50,9 +57,11 @@ static Py_ssize_t format_decimal(int128 coefficient, int exponent, char *out) {
         magnitude /= 10;
     }
     for (uint64_t small = (uint64_t)magnitude; small; small /= 10) digits[count++] = (char)('0' + (int)(small % 10));
+    long adjusted = (long)exponent + count - 1;
+    /* the longest form: sign, "0." and 6 zeros or a point, the digits, "E+" and 20 characters */
+    if ((Py_ssize_t)count + 32 > room) return -1;
     Py_ssize_t at = 0;
     if (negative) out[at++] = '-';
-    int adjusted = exponent + count - 1;
     if (exponent <= 0 && adjusted >= -6) {
         int point = count + exponent; /* digits before the point */
         if (point <= 0) {
@@ -72,7 +81,10 @@ static Py_ssize_t format_decimal(int128 coefficient, int exponent, char *out) {
             out[at++] = '.';
             for (int i = count - 2; i >= 0; i--) out[at++] = digits[i];
         }
-        at += sprintf(out + at, "E%c%d", adjusted >= 0 ? '+' : '-', adjusted >= 0 ? adjusted : -adjusted);
+        int written = snprintf(out + at, (size_t)(room - at), "E%c%ld", adjusted >= 0 ? '+' : '-',
+                               adjusted >= 0 ? adjusted : -adjusted);
+        if (written < 0 || written >= room - at) return -1;
+        at += written;
     }
     out[at] = '\0';
     return at;
@@ -88,7 +100,7 @@ static int parse_decimal(const char *text, Py_ssize_t length, long long *coeffic
         char c = text[at];
         if (c >= '0' && c <= '9') {
             if (value != 0 || c != '0') digits++; /* leading zeros are not the coefficient's */
-            if (digits > 18) return -1;
+            if (digits > 18 || fraction > 100000) return -1;
             value = value * 10 + (c - '0');
             fraction += seen_point;
         } else if (c == '.' && !seen_point) {
@@ -115,7 +127,7 @@ static int parse_decimal(const char *text, Py_ssize_t length, long long *coeffic
     return 0;
 }
 
-#define TEXT_ROOM 64 /* a mark's text and its JSON quotes and comma, at most */
+#define TEXT_ROOM 64 /* a mark's text and its JSON quotes and comma, at most (format_decimal) */
 
 /* Decimal's str() of an object as a finite number's coefficient and exponent: -1 if it is not. */
 static int decimal_parts(PyObject *value, long long *coefficient, int *exponent) {
@@ -129,12 +141,18 @@ static int decimal_parts(PyObject *value, long long *coefficient, int *exponent)
     return found;
 }
 
+/* The JSON text (``room`` bytes) and the floats (``capacity`` of them) being written. */
 typedef struct {
     char *out;
-    Py_ssize_t written;
-    double *floats;
-    Py_ssize_t count;
+    Py_ssize_t written, room;
+    char *floats;
+    Py_ssize_t count, capacity;
 } Output;
+
+static int overrun(void) {
+    PyErr_SetString(PyExc_ValueError, "render: runs changed while rendered");
+    return -2;
+}
 
 /* One value, coefficient * 10**exponent, as its JSON text and float; -1 where it is not exact
  * here (see the module). */
@@ -154,24 +172,23 @@ static double nearest_double(int128 coefficient, int exponent, const char *text)
 }
 
 /* One value, coefficient * 10**exponent, ``times`` times, as its JSON text and float; -1 where it
- * is not one rendered exactly here (see the module). */
+ * is not one rendered exactly here (see the module), -2 (ValueError) where it would not fit. */
 static int put(Output *o, int128 coefficient, int exponent, Py_ssize_t times) {
     if (coefficient == 0) return -1;
     if (times <= 0) return 0;
-    char *item = o->out + o->written + (o->count > 0);
+    char item[TEXT_ROOM];
     item[0] = '"';
-    Py_ssize_t length = format_decimal(coefficient, exponent, item + 1);
+    Py_ssize_t length = format_decimal(coefficient, exponent, item + 1, TEXT_ROOM - 2);
+    if (length < 0) return overrun();
     double value = nearest_double(coefficient, exponent, item + 1);
     item[length + 1] = '"';
-    Py_ssize_t size = length + 2;
-    if (o->count > 0) o->out[o->written++] = ',';
-    o->written += size;
-    o->floats[o->count++] = value;
-    for (Py_ssize_t i = 1; i < times; i++) {
-        o->out[o->written++] = ',';
+    Py_ssize_t size = length + 2, each = size + 1; /* with the comma before it */
+    if (times > o->capacity - o->count || times > (o->room - o->written) / each) return overrun();
+    for (Py_ssize_t i = 0; i < times; i++) {
+        if (o->count > 0) o->out[o->written++] = ',';
         memcpy(o->out + o->written, item, (size_t)size);
         o->written += size;
-        o->floats[o->count++] = value;
+        memcpy(o->floats + 8 * o->count++, &value, 8);
     }
     return 0;
 }
@@ -198,8 +215,9 @@ static int render_run(Output *o, PyObject **run, const int128 limit) {
         (found = decimal_parts(run[2], &quantity, &quantity_exponent)) < 0)
         return found;
     Py_ssize_t start = PyLong_AsSsize_t(run[5]);
+    if (start == -1 && PyErr_Occurred()) return -2;
     Py_ssize_t stop = PyLong_AsSsize_t(run[6]);
-    if (PyErr_Occurred()) return -2;
+    if (stop == -1 && PyErr_Occurred()) return -2;
     Py_buffer coefficients, exponents;
     if (PyObject_GetBuffer(run[3], &coefficients, PyBUF_SIMPLE) < 0) return -2;
     if (PyObject_GetBuffer(run[4], &exponents, PyBUF_SIMPLE) < 0) {
@@ -212,29 +230,36 @@ static int render_run(Output *o, PyObject **run, const int128 limit) {
         PyErr_SetString(PyExc_ValueError, "render: columns out of shape");
         status = -2;
     }
-    const int64_t *coefficient = coefficients.buf;
     const int8_t *close_exponent = exponents.buf;
-    for (Py_ssize_t i = start; status == 0 && i < stop; i++) {
-        int128 product = (int128)quantity * coefficient[i];
+    for (Py_ssize_t i = start; status == 0 && i < stop; i++) { /* 0 <= i < count: within both buffers */
+        int64_t close;
+        memcpy(&close, (const char *)coefficients.buf + 8 * i, 8);
+        int128 product = (int128)quantity * close;
         int product_exponent = quantity_exponent + close_exponent[i];
         int smaller = product_exponent < exponent ? product_exponent : exponent;
         int128 cash_part, product_part, sum;
         if (product >= limit || product <= -limit || scale_up(value, exponent - smaller, &cash_part) < 0 ||
             scale_up(product, product_exponent - smaller, &product_part) < 0 ||
-            __builtin_add_overflow(cash_part, product_part, &sum) || sum >= limit || sum <= -limit ||
-            put(o, sum, smaller, 1) < 0)
+            __builtin_add_overflow(cash_part, product_part, &sum) || sum >= limit || sum <= -limit)
             status = -1;
+        else
+            status = put(o, sum, smaller, 1);
     }
     PyBuffer_Release(&coefficients);
     PyBuffer_Release(&exponents);
     return status;
 }
 
+/* How many values a run renders; -1 for a bad run (with a Python error where one occurred). */
 static Py_ssize_t run_length(PyObject **run) {
     long kind = PyLong_AsLong(run[0]);
     if (kind == 1) return PyLong_AsSsize_t(run[2]);
-    if (kind == 2) return PyLong_AsSsize_t(run[6]) - PyLong_AsSsize_t(run[5]);
-    return 1;
+    if (kind != 2) return 1;
+    Py_ssize_t start = PyLong_AsSsize_t(run[5]), stop, length;
+    if (start == -1 && PyErr_Occurred()) return -1;
+    stop = PyLong_AsSsize_t(run[6]);
+    if (stop == -1 && PyErr_Occurred()) return -1;
+    return __builtin_sub_overflow(stop, start, &length) ? -1 : length;
 }
 
 static PyObject *render(PyObject *module, PyObject *runs) {
@@ -251,6 +276,7 @@ static PyObject *render(PyObject *module, PyObject *runs) {
     if (held == NULL) return NULL;
     PyObject **items = PySequence_Fast_ITEMS(held);
     PyObject *json = NULL, *floats = NULL, *result = NULL;
+    char *text = NULL;
     for (Py_ssize_t i = 0; i < n; i += FIELDS) {
         Py_ssize_t length = run_length(items + i);
         if (PyErr_Occurred()) goto done;
@@ -260,10 +286,19 @@ static PyObject *render(PyObject *module, PyObject *runs) {
         }
         total += length;
     }
-    json = PyBytes_FromStringAndSize(NULL, total * TEXT_ROOM + 2);
-    floats = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(double));
-    if (json == NULL || floats == NULL) goto done;
-    Output o = {PyBytes_AS_STRING(json), 0, (double *)PyBytes_AS_STRING(floats), 0};
+    /* total <= PY_SSIZE_T_MAX / TEXT_ROOM - ... (checked above): the sizes do not overflow */
+    Py_ssize_t room = total * TEXT_ROOM + 2, float_size;
+    if (__builtin_mul_overflow(total, (Py_ssize_t)sizeof(double), &float_size)) {
+        PyErr_SetString(PyExc_ValueError, "render: runs too long");
+        goto done;
+    }
+    text = PyMem_Malloc((size_t)room);
+    floats = PyBytes_FromStringAndSize(NULL, float_size);
+    if (text == NULL || floats == NULL) {
+        if (text == NULL) PyErr_NoMemory();
+        goto done;
+    }
+    Output o = {text, 0, room - 1, PyBytes_AS_STRING(floats), 0, total}; /* room - 1: the closing ']' */
     o.out[o.written++] = '[';
     const int128 limit = power_of_ten(28);
     for (Py_ssize_t i = 0; i < n; i += FIELDS) {
@@ -279,10 +314,12 @@ static PyObject *render(PyObject *module, PyObject *runs) {
         PyErr_SetString(PyExc_ValueError, "render: runs changed while rendered");
         goto done;
     }
-    if (_PyBytes_Resize(&json, o.written) < 0) goto done;
+    json = PyBytes_FromStringAndSize(text, o.written);
+    if (json == NULL) goto done;
     result = PyTuple_Pack(2, json, floats);
 done:
     Py_DECREF(held);
+    PyMem_Free(text);
     Py_XDECREF(json);
     Py_XDECREF(floats);
     return result;
@@ -300,14 +337,22 @@ static PyObject *milliseconds(PyObject *module, PyObject *timestamps) {
         goto done;
     }
     Py_ssize_t count = view.len / 8;
-    json = PyBytes_FromStringAndSize(NULL, count * 21 + 2); /* a sign, 19 digits and a comma each */
-    if (json == NULL) goto done;
-    char *out = PyBytes_AS_STRING(json);
+    if (count > (PY_SSIZE_T_MAX - 2) / 21) {
+        PyErr_SetString(PyExc_ValueError, "milliseconds: too many timestamps");
+        goto done;
+    }
+    Py_ssize_t room = count * 21 + 2; /* a sign, 19 digits and a comma each, and the brackets */
+    char *out = PyMem_Malloc((size_t)room);
+    if (out == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     Py_ssize_t at = 0;
-    const int64_t *values = view.buf;
     out[at++] = '[';
     for (Py_ssize_t i = 0; i < count; i++) {
-        int64_t value = values[i], ms = value / 1000000;
+        int64_t value, ms;
+        memcpy(&value, (const char *)view.buf + 8 * i, 8);
+        ms = value / 1000000;
         if (value % 1000000 != 0 && value < 0) ms -= 1; /* floor, not C's truncation */
         uint64_t magnitude = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
         char digits[20];
@@ -316,12 +361,18 @@ static PyObject *milliseconds(PyObject *module, PyObject *timestamps) {
             digits[n++] = (char)('0' + (int)(magnitude % 10));
             magnitude /= 10;
         } while (magnitude);
+        if (room - at < n + 3) { /* comma, sign, digits and the closing bracket */
+            PyMem_Free(out);
+            PyErr_SetString(PyExc_ValueError, "milliseconds: the text outgrew its room");
+            goto done;
+        }
         if (i) out[at++] = ',';
         if (ms < 0) out[at++] = '-';
         while (n) out[at++] = digits[--n];
     }
     out[at++] = ']';
-    if (_PyBytes_Resize(&json, at) < 0) json = NULL;
+    json = PyBytes_FromStringAndSize(out, at);
+    PyMem_Free(out);
 done:
     PyBuffer_Release(&view);
     return json;

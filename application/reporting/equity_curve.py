@@ -27,12 +27,14 @@ from typing import Any, overload
 import msgspec
 
 from domain.market.columns import CloseColumns
+from domain.pure_python import pure_python
 
-_kernel: Any
-try:
-    from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
-except ImportError:  # not built here: the curve is rendered in Decimal
-    _kernel = None
+_kernel: Any = None
+if not pure_python("equity"):
+    try:
+        from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
+    except ImportError:  # not built here: the curve is rendered in Decimal
+        _kernel = None
 
 NATIVE = _kernel is not None
 """Whether the curve is rendered in C here."""

@@ -13,11 +13,14 @@ from typing import Any
 import msgspec
 import numpy as np
 
-_kernel: Any
-try:
-    from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
-except ImportError:  # not built here: numpy and msgspec write the same bytes
-    _kernel = None
+from domain.pure_python import pure_python
+
+_kernel: Any = None
+if not pure_python("equity"):
+    try:
+        from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
+    except ImportError:  # not built here: numpy and msgspec write the same bytes
+        _kernel = None
 
 _WHOLE_SECOND = ".000000"
 

@@ -10,10 +10,15 @@
  *                 close at ``index`` has more decimal places than ``scale`` or does not fit
  *                 (times slow, 2**62): taken by Python, nothing of it consumed here.
  * Sums stay under 2**62 and their products (int128) under 2**93 < 10**28: Decimal's exact range.
+ * That holds for a state IntSmas made; a state given from elsewhere is checked, not trusted: sums
+ * of 2**62 or more are refused (ValueError), every step's arithmetic is checked (OverflowError
+ * rather than a wrapped sum), and the buffers are read and written within their lengths, with no
+ * assumption about their alignment.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 #define LIMIT ((int64_t)1 << 62)
 
@@ -22,6 +27,14 @@ static const int64_t POWERS[19] = {
     10000000000LL, 100000000000LL, 1000000000000LL, 10000000000000LL, 100000000000000LL,
     1000000000000000LL, 10000000000000000LL, 100000000000000000LL, 1000000000000000000LL,
 };
+
+static int64_t load(const void *buffer, Py_ssize_t index) {
+    int64_t value;
+    memcpy(&value, (const char *)buffer + 8 * index, 8);
+    return value;
+}
+
+static void store(void *buffer, Py_ssize_t index, int64_t value) { memcpy((char *)buffer + 8 * index, &value, 8); }
 
 static PyObject *scan(PyObject *module, PyObject *args) {
     Py_buffer coefficients, exponents, ring;
@@ -34,35 +47,45 @@ static PyObject *scan(PyObject *module, PyObject *args) {
     PyObject *result = NULL;
     Py_ssize_t slow = ring.len / (Py_ssize_t)sizeof(int64_t);
     Py_ssize_t count = coefficients.len / (Py_ssize_t)sizeof(int64_t);
-    if (coefficients.len % 8 != 0 || ring.len % 8 != 0 || exponents.len != count || start < 0 || stop > count || start > stop || slow < 1 || fast < 1 ||
-        fast >= slow || next < 0 || next >= slow || seen < 0 || seen > slow || scale < 0) {
+    if (coefficients.len % 8 != 0 || ring.len % 8 != 0 || exponents.len != count || start < 0 || stop > count ||
+        start > stop || slow < 1 || fast < 1 || fast >= slow || next < 0 || next >= slow || seen < 0 || seen > slow ||
+        scale < 0) {
         PyErr_SetString(PyExc_ValueError, "scan: columns or state out of shape");
         goto done;
     }
-    const int64_t *coefficient = coefficients.buf;
+    if (fast_sum <= -LIMIT || fast_sum >= LIMIT || slow_sum <= -LIMIT || slow_sum >= LIMIT) {
+        PyErr_SetString(PyExc_ValueError, "scan: the state's sums are out of range");
+        goto done;
+    }
     const int8_t *exponent = exponents.buf;
-    int64_t *values = ring.buf;
     const int64_t bound = LIMIT / slow;
     Py_ssize_t index = start;
-    int found = 0;
+    int found = 0, overflow = 0;
+    /* index < stop <= count: coefficient and exponent ``index`` are within their buffers; next and
+     * the fast window's slot are in [0, slow): within the ring. */
     for (; index < stop; index++) {
-        long long shift = scale + exponent[index];
-        if (shift < 0 || shift > 18) {
+        long long shift;
+        if (__builtin_add_overflow(scale, (long long)exponent[index], &shift) || shift < 0 || shift > 18) {
             found = 3;
             break;
         }
-        __int128 scaled = (__int128)coefficient[index] * POWERS[shift];
+        __int128 scaled = (__int128)load(coefficients.buf, index) * POWERS[shift];
         if (scaled <= -bound || scaled >= bound) {
             found = 3;
             break;
         }
         int64_t value = (int64_t)scaled;
-        if (seen == slow) slow_sum -= values[next];
-        if (seen >= fast) fast_sum -= values[next >= fast ? next - fast : next - fast + slow];
-        values[next] = value;
+        Py_ssize_t leaving = next >= fast ? next - fast : next - fast + slow;
+        if (seen == slow) overflow |= __builtin_sub_overflow(slow_sum, load(ring.buf, next), &slow_sum);
+        if (seen >= fast) overflow |= __builtin_sub_overflow(fast_sum, load(ring.buf, leaving), &fast_sum);
+        overflow |= __builtin_add_overflow(fast_sum, value, &fast_sum);
+        overflow |= __builtin_add_overflow(slow_sum, value, &slow_sum);
+        if (overflow) {
+            PyErr_SetString(PyExc_OverflowError, "scan: the state's sums overflow (the ring is not the sums')");
+            goto done;
+        }
+        store(ring.buf, next, value);
         next = next + 1 < slow ? next + 1 : 0;
-        fast_sum += value;
-        slow_sum += value;
         if (seen < slow) {
             seen += 1;
             if (seen < slow) continue;

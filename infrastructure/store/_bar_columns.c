@@ -8,6 +8,12 @@
  *   the next ``limit`` rows of ``topic`` after rowid ``after`` (SQLiteEventLog.read_states' query,
  *   on a read-only connection of its own): ids int64 each, the states packed in ``blob``, row i's
  *   at blob[offsets[i]:offsets[i + 1]] (offsets int64, one more than the rows); None past the end.
+ *   The rows are read without the interpreter lock (the next page while the caller works on this
+ *   one); meanwhile the reader is in use (``in_use``), and ``close`` or another ``page`` raise
+ *   RuntimeError rather than touch a statement being stepped.
+ * sqlite_version(), sqlite_version_number(), SQLITE_HEADER_VERSION_NUMBER: the library this runs
+ *   on and the headers it was built with (bar_columns.py uses the reader only where both are
+ *   Python's sqlite3's)
  *
  * close_columns(states, symbol)
  *     -> (ts, coefficients, exponents, ts_recv, volume_coefficients, volume_exponents) | None
@@ -268,8 +274,8 @@ done:
     return result;
 }
 
-static int list_row(void *context, Py_ssize_t index, const unsigned char **data, Py_ssize_t *size) {
-    PyObject *state = PyList_GET_ITEM((PyObject *)context, index);
+static int tuple_row(void *context, Py_ssize_t index, const unsigned char **data, Py_ssize_t *size) {
+    PyObject *state = PyTuple_GET_ITEM((PyObject *)context, index);
     if (!PyBytes_Check(state)) return -1;
     *data = (const unsigned char *)PyBytes_AS_STRING(state);
     *size = PyBytes_GET_SIZE(state);
@@ -279,12 +285,14 @@ static int list_row(void *context, Py_ssize_t index, const unsigned char **data,
 typedef struct {
     const unsigned char *blob;
     Py_ssize_t blob_length;
-    const int64_t *offsets;
+    const unsigned char *offsets; /* int64 each, native order, not necessarily aligned */
 } Packed;
 
 static int packed_row(void *context, Py_ssize_t index, const unsigned char **data, Py_ssize_t *size) {
     const Packed *packed = context;
-    int64_t start = packed->offsets[index], end = packed->offsets[index + 1];
+    int64_t start, end;
+    memcpy(&start, packed->offsets + 8 * index, 8);
+    memcpy(&end, packed->offsets + 8 * (index + 1), 8);
     if (start < 0 || end < start || end > packed->blob_length) return -1;
     *data = packed->blob + start;
     *size = (Py_ssize_t)(end - start);
@@ -296,7 +304,12 @@ static PyObject *close_columns(PyObject *module, PyObject *args) {
     const char *symbol;
     Py_ssize_t symbol_length;
     if (!PyArg_ParseTuple(args, "O!s#", &PyList_Type, &states, &symbol, &symbol_length)) return NULL;
-    return columns_of(PyList_GET_SIZE(states), list_row, states, symbol, symbol_length);
+    /* A tuple of this call's own: the states stay alive and in place whatever the list does. */
+    PyObject *held = PyList_AsTuple(states);
+    if (held == NULL) return NULL;
+    PyObject *result = columns_of(PyTuple_GET_SIZE(held), tuple_row, held, symbol, symbol_length);
+    Py_DECREF(held);
+    return result;
 }
 
 static PyObject *close_columns_packed(PyObject *module, PyObject *args) {
@@ -308,6 +321,7 @@ static PyObject *close_columns_packed(PyObject *module, PyObject *args) {
     if (offsets.len % 8 != 0 || offsets.len < 8) {
         PyErr_SetString(PyExc_ValueError, "offsets: int64 each, one more than the rows");
     } else {
+        /* Row i reads offsets i and i + 1: i + 1 < offsets.len / 8 for i < the count. */
         Packed packed = {blob.buf, blob.len, offsets.buf};
         result = columns_of(offsets.len / 8 - 1, packed_row, &packed, symbol, symbol_length);
     }
@@ -322,6 +336,7 @@ typedef struct {
     PyObject_HEAD
     sqlite3 *db;
     sqlite3_stmt *select;
+    int busy; /* a page is being read without the interpreter lock */
 } StateReader;
 
 typedef struct {
@@ -329,17 +344,28 @@ typedef struct {
     size_t length, capacity;
 } Buffer;
 
+/* Append ``length`` bytes, growing the buffer (doubling); 0, or -1 out of memory or past its
+ * limit (PY_SSIZE_T_MAX: it becomes a bytes object). */
 static int grow(Buffer *buffer, const void *data, size_t length) {
-    if (buffer->length + length > buffer->capacity) {
+    size_t needed;
+    if (__builtin_add_overflow(buffer->length, length, &needed) || needed > (size_t)PY_SSIZE_T_MAX) return -1;
+    if (needed > buffer->capacity) {
         size_t capacity = buffer->capacity ? buffer->capacity : 4096;
-        while (capacity < buffer->length + length) capacity *= 2;
+        while (capacity < needed)
+            if (__builtin_mul_overflow(capacity, (size_t)2, &capacity)) return -1;
         unsigned char *bigger = PyMem_RawRealloc(buffer->data, capacity);
         if (bigger == NULL) return -1;
         buffer->data = bigger, buffer->capacity = capacity;
     }
     if (length) memcpy(buffer->data + buffer->length, data, length);
-    buffer->length += length;
+    buffer->length = needed;
     return 0;
+}
+
+static int reader_check_idle(StateReader *self) {
+    if (!self->busy) return 0;
+    PyErr_SetString(PyExc_RuntimeError, "the reader is in use by another thread's call");
+    return -1;
 }
 
 static PyObject *StateReader_page(StateReader *self, PyObject *args) {
@@ -347,29 +373,42 @@ static PyObject *StateReader_page(StateReader *self, PyObject *args) {
     Py_ssize_t topic_length;
     long long after, limit;
     if (!PyArg_ParseTuple(args, "s#LL", &topic, &topic_length, &after, &limit)) return NULL;
+    if (reader_check_idle(self) < 0) return NULL;
     if (self->db == NULL) {
         PyErr_SetString(PyExc_ValueError, "the reader is closed");
         return NULL;
     }
+    if (topic_length > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "the topic is longer than SQLite takes");
+        return NULL;
+    }
+    sqlite3_stmt *select = self->select;
+    /* Bound before the lock is released: SQLite copies the topic (SQLITE_TRANSIENT). */
+    if (sqlite3_bind_int64(select, 1, after) != SQLITE_OK ||
+        sqlite3_bind_text(select, 2, topic, (int)topic_length, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_bind_int64(select, 3, limit) != SQLITE_OK) {
+        PyErr_Format(PyExc_OSError, "reading %s: %s", topic, sqlite3_errmsg(self->db));
+        sqlite3_clear_bindings(select);
+        return NULL;
+    }
     Buffer ids = {NULL, 0, 0}, blob = {NULL, 0, 0}, offsets = {NULL, 0, 0};
     int rc = SQLITE_OK, failed = 0;
+    self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
-    sqlite3_stmt *select = self->select;
-    sqlite3_bind_int64(select, 1, after);
-    sqlite3_bind_text(select, 2, topic, (int)topic_length, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(select, 3, limit);
     int64_t zero = 0;
     failed = grow(&offsets, &zero, 8);
     while (!failed && (rc = sqlite3_step(select)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(select, 0);
         const void *state = sqlite3_column_blob(select, 1);
         int size = sqlite3_column_bytes(select, 1);
-        failed = grow(&ids, &id, 8) || grow(&blob, state, (size_t)size);
+        failed = size < 0 || grow(&ids, &id, 8) || grow(&blob, state, (size_t)size);
         int64_t end = (int64_t)blob.length;
         failed = failed || grow(&offsets, &end, 8);
     }
     sqlite3_reset(select);
+    sqlite3_clear_bindings(select);
     Py_END_ALLOW_THREADS
+    self->busy = 0;
     PyObject *result = NULL;
     if (failed) PyErr_NoMemory();
     else if (rc != SQLITE_DONE) PyErr_Format(PyExc_OSError, "reading %s: %s", topic, sqlite3_errmsg(self->db));
@@ -392,6 +431,7 @@ static void reader_close(StateReader *self) {
 }
 
 static PyObject *StateReader_close(StateReader *self, PyObject *Py_UNUSED(ignored)) {
+    if (reader_check_idle(self) < 0) return NULL;
     reader_close(self);
     Py_RETURN_NONE;
 }
@@ -400,6 +440,7 @@ static int StateReader_init(StateReader *self, PyObject *args, PyObject *kwargs)
     static char *keywords[] = {"path", NULL};
     const char *path;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s", keywords, &path)) return -1;
+    if (reader_check_idle(self) < 0) return -1;
     reader_close(self);
     if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(self->db,
@@ -415,14 +456,24 @@ static int StateReader_init(StateReader *self, PyObject *args, PyObject *kwargs)
 }
 
 static void StateReader_dealloc(StateReader *self) {
+    /* Never busy here: a page under way holds a reference to the reader. */
     reader_close(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+static PyObject *StateReader_get_in_use(StateReader *self, void *Py_UNUSED(closure)) {
+    return PyBool_FromLong(self->busy);
+}
+
 static PyMethodDef StateReader_methods[] = {
     {"page", (PyCFunction)StateReader_page, METH_VARARGS, "page(topic, after, limit) -> (ids, blob, offsets) | None"},
-    {"close", (PyCFunction)StateReader_close, METH_NOARGS, "close the connection"},
+    {"close", (PyCFunction)StateReader_close, METH_NOARGS, "close the connection (RuntimeError while in use)"},
     {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef StateReader_getset[] = {
+    {"in_use", (getter)StateReader_get_in_use, NULL, "whether a page is being read (close() then raises)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyTypeObject StateReaderType = {
@@ -434,10 +485,15 @@ static PyTypeObject StateReaderType = {
     .tp_init = (initproc)StateReader_init,
     .tp_dealloc = (destructor)StateReader_dealloc,
     .tp_methods = StateReader_methods,
+    .tp_getset = StateReader_getset,
 };
 
 static PyObject *sqlite_version(PyObject *module, PyObject *Py_UNUSED(ignored)) {
     return PyUnicode_FromString(sqlite3_libversion());
+}
+
+static PyObject *sqlite_version_number(PyObject *module, PyObject *Py_UNUSED(ignored)) {
+    return PyLong_FromLong(sqlite3_libversion_number());
 }
 
 static PyMethodDef methods[] = {
@@ -447,18 +503,21 @@ static PyMethodDef methods[] = {
     {"close_columns_packed", close_columns_packed, METH_VARARGS,
      "close_columns_packed(blob, offsets, symbol) -> the six columns or None"},
     {"sqlite_version", sqlite_version, METH_NOARGS, "the SQLite library this module runs on"},
+    {"sqlite_version_number", sqlite_version_number, METH_NOARGS,
+     "the SQLite library this module runs on, as SQLITE_VERSION_NUMBER writes it"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef columns_module = {
-    PyModuleDef_HEAD_INIT, "_bar_columns", "A page of stored bars as close columns, in C.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_bar_columns", "A page of stored bars as columns, in C.", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__bar_columns(void) {
     if (PyType_Ready(&StateReaderType) < 0) return NULL;
     PyObject *module = PyModule_Create(&columns_module);
     if (module == NULL) return NULL;
-    if (PyModule_AddObjectRef(module, "StateReader", (PyObject *)&StateReaderType) < 0) {
+    if (PyModule_AddObjectRef(module, "StateReader", (PyObject *)&StateReaderType) < 0 ||
+        PyModule_AddIntConstant(module, "SQLITE_HEADER_VERSION_NUMBER", SQLITE_VERSION_NUMBER) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -2,9 +2,11 @@
  * chain_blocks.py's ``pack`` in one pass, with the same bytes.
  *
  * In the Python version most of a link's cost is hashlib's call overhead on a short message,
- * not the hashing; here it is the hashing alone. The hashing runs without the interpreter lock
- * (the states are held through the buffer protocol meanwhile), so the writer's other thread
- * keeps reading batches.
+ * not the hashing; here it is the hashing alone. The hashing runs without the interpreter lock,
+ * so the writer's other thread keeps reading batches; meanwhile this call holds every item of the
+ * columns (copied to tuples of its own: a topic's UTF-8 stays put whatever the caller's lists do)
+ * and each state through the buffer protocol, and writes only into the body it allocated, within
+ * its size.
  *
  * link_block(previous, ids, originators, versions, topics, states) -> (body, last_hash)
  *   previous     the hash before the first event (32 bytes)
@@ -78,14 +80,18 @@ static PyObject *link_block(PyObject *module, PyObject *args) {
     PyObject *result = NULL, *body = NULL, *last = NULL;
     PyObject *fast[5] = {NULL, NULL, NULL, NULL, NULL};
     Entry *entries = NULL;
+    EVP_MD_CTX *context = NULL;
     Py_ssize_t filled = 0, count = 0;
     if (previous.len != 32) {
         PyErr_SetString(PyExc_ValueError, "previous must be a 32-byte hash");
         goto done;
     }
+    /* Each column as a tuple of its own: its items stay alive and in place until the end, whatever
+     * the caller's lists do meanwhile (an item's __index__ may run Python; other threads run while
+     * the links are hashed), so the topics' UTF-8 and the entries read from them stay valid. */
     PyObject *columns[5] = {ids, originators, versions, topics, states};
     for (int c = 0; c < 5; c++) {
-        fast[c] = PySequence_Fast(columns[c], "link_block takes sequences");
+        fast[c] = PySequence_Tuple(columns[c]);
         if (fast[c] == NULL) goto done;
     }
     count = PySequence_Fast_GET_SIZE(fast[0]);
@@ -125,24 +131,40 @@ static PyObject *link_block(PyObject *module, PyObject *args) {
             goto done;
         }
     }
-    body = PyBytes_FromStringAndSize(NULL, count * LINK_SIZE);
-    if (body == NULL) goto done;
+    Py_ssize_t size;
+    if (__builtin_mul_overflow(count, (Py_ssize_t)LINK_SIZE, &size)) {
+        PyErr_SetString(PyExc_OverflowError, "link_block: too many events for one block");
+        goto done;
+    }
+    body = PyBytes_FromStringAndSize(NULL, size);
+    context = EVP_MD_CTX_new();
+    if (body == NULL || context == NULL) {
+        if (context == NULL) PyErr_NoMemory();
+        goto done;
+    }
     unsigned char *out = (unsigned char *)PyBytes_AS_STRING(body);
     unsigned char head[32];
     memcpy(head, previous.buf, 32);
+    int failed = 0;
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < count; i++) {
+    Py_ssize_t at = 0; /* the next link's offset in the body: at + LINK_SIZE <= size for each */
+    for (Py_ssize_t i = 0; i < count && !failed; i++, at += LINK_SIZE) {
         const Entry *entry = &entries[i];
-        chain_link(head, entry->id, entry->originator, entry->version, entry->topic,
-                   (size_t)entry->topic_length, entry->state.buf, (size_t)entry->state.len,
-                   out + i * LINK_SIZE);
+        failed = size - at < LINK_SIZE ||
+                 chain_link(context, head, entry->id, entry->originator, entry->version, entry->topic,
+                            (size_t)entry->topic_length, entry->state.buf, (size_t)entry->state.len, out + at) < 0;
     }
     Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_SetString(PyExc_RuntimeError, "link_block: OpenSSL's SHA-256 failed");
+        goto done;
+    }
     last = PyBytes_FromStringAndSize((const char *)head, 32);
     if (last == NULL) goto done;
     result = PyTuple_Pack(2, body, last);
 done:
     if (entries != NULL) release(entries, filled);
+    EVP_MD_CTX_free(context);
     for (int c = 0; c < 5; c++) Py_XDECREF(fast[c]);
     Py_XDECREF(body);
     Py_XDECREF(last);
@@ -160,4 +182,10 @@ static struct PyModuleDef chain_module = {
     PyModuleDef_HEAD_INIT, "_chain", "The hash chain's links for a batch, in C.", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__chain(void) { return PyModule_Create(&chain_module); }
+PyMODINIT_FUNC PyInit__chain(void) {
+    if (chain_sha256_fetch() < 0) {
+        PyErr_SetString(PyExc_ImportError, "_chain: OpenSSL has no SHA-256 here");
+        return NULL;
+    }
+    return PyModule_Create(&chain_module);
+}

@@ -10,7 +10,11 @@
  * from the source's page to the insert as SQLite's own values, and is linked and digested on the
  * way by the SQL function ``memesnipe_copy`` (one statement a run rather than a fetch and an
  * insert a row). The whole batch runs without the interpreter lock (the writer's other thread
- * keeps reading the pipe meanwhile).
+ * keeps reading the pipe meanwhile); meanwhile the call holds each inline row's str and state
+ * objects (its own references, and the states through the buffer protocol), writes links only
+ * within the block it sized for the batch, and marks the loader in use: ``close``, ``execute``,
+ * ``append`` or ``copied_digest`` from another thread then raise RuntimeError instead of
+ * touching a connection in use (opened NOMUTEX: SQLite does not lock it for us).
  *
  * Loader(path, source=None)             open ``path`` (read-write), attach ``source`` (read-only)
  *   .execute(sql)                       run statements on the connection (pragmas, transactions; a
@@ -23,9 +27,13 @@
  *       count) runs of source rows, each put before the inline row at ``position`` (positions
  *       in increasing order). Returns the last rowid and the chain's hash after it.
  *   .copied, .copied_digest()           how many source rows were copied, SHA-256 of their states
+ *   .in_use                             whether a call is under way (on another thread)
  *   .close()
  * disable_memory_statistics() -> bool   SQLite without its memory statistics' global lock, for a
  *                                       process that has not opened a connection yet (the writer)
+ * sqlite_version(), sqlite_version_number(), SQLITE_HEADER_VERSION_NUMBER: the library this runs
+ *                                       on and the headers it was built with (bulk_loader.py uses
+ *                                       the module only where both are Python's sqlite3's)
  * Errors raise LoadError, or MissingSourceRow for a copy naming a row the source lacks.
  */
 #define PY_SSIZE_T_CLEAN
@@ -43,6 +51,7 @@ typedef struct {
     sqlite3_int64 next_id;        /* the run log's id of the next row */
     sqlite3_int64 next_source;    /* the source id the next row must have */
     unsigned char *link;          /* where the next row's link goes */
+    unsigned char *link_end;      /* the end of the batch's links: link + LINK_SIZE <= link_end */
     char originator_hex[32];      /* the last originator parsed (a run's bars share one) */
     unsigned char originator[16];
     int parsed;
@@ -58,11 +67,15 @@ typedef struct {
     sqlite3_stmt *block;
     sqlite3_stmt *copy;
     CopyRun *copying;
-    SHA256_CTX copied_hash;
+    EVP_MD_CTX *link_hash;        /* the links' hashing, initialised again for each */
+    EVP_MD_CTX *copied_hash;      /* SHA-256 over the copied rows' states so far */
     long long copied;
+    int busy;                     /* a call is under way without the interpreter lock */
 } Loader;
 
+/* An inline row: ``originator`` and ``topic`` are the UTF-8 of the str objects it holds. */
 typedef struct {
+    PyObject *originator_object, *topic_object; /* strong references, released with the row */
     const char *originator;
     Py_ssize_t originator_length;
     unsigned char raw[16];
@@ -71,6 +84,11 @@ typedef struct {
     Py_ssize_t topic_length;
     Py_buffer state;
 } Row;
+
+/* The batch's block of links being written: the next link goes at ``at``, never past ``end``. */
+typedef struct {
+    unsigned char *at, *end;
+} Links;
 
 typedef struct {
     Py_ssize_t position;
@@ -168,10 +186,19 @@ static void copy_function(sqlite3_context *context, int argc, sqlite3_value **ar
         sqlite3_result_error(context, run->message, -1);
         return;
     }
-    chain_link(run->head, (uint64_t)run->next_id, run->originator, (uint64_t)version, (const char *)topic,
-               (size_t)topic_length, state, (size_t)state_length, run->link);
+    if (run->link_end - run->link < LINK_SIZE) {
+        snprintf(run->message, sizeof run->message, "the copy gave more rows than the batch has links for");
+        sqlite3_result_error(context, run->message, -1);
+        return;
+    }
+    if (chain_link(self->link_hash, run->head, (uint64_t)run->next_id, run->originator, (uint64_t)version,
+                   (const char *)topic, (size_t)topic_length, state, (size_t)state_length, run->link) < 0 ||
+        (state_length && EVP_DigestUpdate(self->copied_hash, state, (size_t)state_length) != 1)) {
+        snprintf(run->message, sizeof run->message, "OpenSSL's SHA-256 failed");
+        sqlite3_result_error(context, run->message, -1);
+        return;
+    }
     run->link += LINK_SIZE;
-    if (state_length) SHA256_Update(&self->copied_hash, state, (size_t)state_length);
     self->copied += 1;
     run->next_id += 1;
     run->next_source += 1;
@@ -180,9 +207,10 @@ static void copy_function(sqlite3_context *context, int argc, sqlite3_value **ar
 
 /* Copy source rows first..first+count-1 (consecutive ids) into the table, linking each: one
  * INSERT ... SELECT from the attached source, each row through ``memesnipe_copy``. */
-static int copy_run(Loader *self, const Copy *copy, unsigned char *head, sqlite3_int64 *last,
-                    unsigned char **link, Failure *failure) {
-    CopyRun run = {.head = head, .next_id = *last + 1, .next_source = copy->first, .link = *link};
+static int copy_run(Loader *self, const Copy *copy, unsigned char *head, sqlite3_int64 *last, Links *links,
+                    Failure *failure) {
+    CopyRun run = {
+        .head = head, .next_id = *last + 1, .next_source = copy->first, .link = links->at, .link_end = links->end};
     sqlite3_stmt *statement = self->copy;
     sqlite3_bind_int64(statement, 1, copy->first);
     sqlite3_bind_int64(statement, 2, copy->first + copy->count - 1);
@@ -210,11 +238,11 @@ static int copy_run(Loader *self, const Copy *copy, unsigned char *head, sqlite3
         failure->kind = LoadError;
         return -1;
     }
-    *link = run.link;
+    links->at = run.link;
     return 0;
 }
 
-static int insert_row(Loader *self, Row *row, unsigned char *head, sqlite3_int64 *last, unsigned char **link,
+static int insert_row(Loader *self, Row *row, unsigned char *head, sqlite3_int64 *last, Links *links,
                       Failure *failure) {
     sqlite3_stmt *insert = self->insert;
     sqlite3_bind_text(insert, 1, row->originator, (int)row->originator_length, SQLITE_STATIC);
@@ -223,40 +251,49 @@ static int insert_row(Loader *self, Row *row, unsigned char *head, sqlite3_int64
     bind_blob(insert, 4, row->state.buf, row->state.len);
     *last += 1;
     if (step_insert(self, *last, failure) < 0) return -1;
-    chain_link(head, (uint64_t)*last, row->raw, (uint64_t)row->version, row->topic, (size_t)row->topic_length,
-               row->state.buf, (size_t)row->state.len, *link);
-    *link += LINK_SIZE;
+    if (links->end - links->at < LINK_SIZE) return fail(failure, LoadError, "more rows than the batch's links", NULL);
+    if (chain_link(self->link_hash, head, (uint64_t)*last, row->raw, (uint64_t)row->version, row->topic,
+                   (size_t)row->topic_length, row->state.buf, (size_t)row->state.len, links->at) < 0)
+        return fail(failure, LoadError, "OpenSSL's SHA-256 failed", NULL);
+    links->at += LINK_SIZE;
     return 0;
 }
 
+/* The block of links first..last, the ``size`` bytes at ``links``. */
 static int store_block(Loader *self, sqlite3_int64 first, sqlite3_int64 last, const unsigned char *links,
-                       Failure *failure) {
+                       size_t size, Failure *failure) {
+    if (last < first || (sqlite3_uint64)(last - first + 1) * LINK_SIZE != size)
+        return fail(failure, LoadError, "the batch's links do not cover its rows", NULL);
     sqlite3_stmt *block = self->block;
     sqlite3_bind_int64(block, 1, last);
     sqlite3_bind_int64(block, 2, first);
-    sqlite3_bind_blob64(block, 3, links, (sqlite3_uint64)(last - first + 1) * LINK_SIZE, SQLITE_STATIC);
+    sqlite3_bind_blob64(block, 3, links, (sqlite3_uint64)size, SQLITE_STATIC);
     int rc = sqlite3_step(block);
     sqlite3_reset(block);
     return rc == SQLITE_DONE ? 0 : fail(failure, LoadError, "inserting the chain's block", self->db);
 }
 
-/* The inline rows' values, held (states through the buffer protocol) while the lock is released. */
+/* The inline rows' values, held while the lock is released: the originator and topic str objects
+ * by references of the row's own (their UTF-8 stays put whatever the caller's lists do), the
+ * states through the buffer protocol. The columns are tuples of this call's own (see append). */
 static int read_rows(PyObject *originators, PyObject *versions, PyObject *topics, PyObject *states, Row *rows,
                      Py_ssize_t count, Py_ssize_t *filled) {
     for (Py_ssize_t i = 0; i < count; i++) {
         Row *row = &rows[i];
-        PyObject *originator = PyList_GET_ITEM(originators, i), *topic = PyList_GET_ITEM(topics, i);
+        PyObject *originator = PyTuple_GET_ITEM(originators, i), *topic = PyTuple_GET_ITEM(topics, i);
         if (!PyUnicode_Check(originator) || !PyUnicode_Check(topic)) {
             PyErr_Format(PyExc_TypeError, "row %zd: the originator and the topic must be str", i);
             return -1;
         }
+        row->originator_object = Py_NewRef(originator);
+        row->topic_object = Py_NewRef(topic);
         row->originator = PyUnicode_AsUTF8AndSize(originator, &row->originator_length);
         if (row->originator == NULL) return -1;
         if (parse_originator_hex(row->originator, (size_t)row->originator_length, row->raw) < 0) {
             PyErr_Format(PyExc_ValueError, "row %zd: the originator is not 32 hex digits", i);
             return -1;
         }
-        row->version = PyLong_AsLongLong(PyList_GET_ITEM(versions, i));
+        row->version = PyLong_AsLongLong(PyTuple_GET_ITEM(versions, i));
         if (row->version == -1 && PyErr_Occurred()) return -1;
         if (row->version < 0) {
             PyErr_Format(PyExc_ValueError, "row %zd: the version is negative", i);
@@ -268,7 +305,7 @@ static int read_rows(PyObject *originators, PyObject *versions, PyObject *topics
             PyErr_Format(PyExc_ValueError, "row %zd: the topic is longer than 65535 bytes", i);
             return -1;
         }
-        if (PyObject_GetBuffer(PyList_GET_ITEM(states, i), &row->state, PyBUF_SIMPLE) < 0) return -1;
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(states, i), &row->state, PyBUF_SIMPLE) < 0) return -1;
         *filled = i + 1;
         if (row->state.len > 0x7FFFFFFF) {
             PyErr_Format(PyExc_ValueError, "row %zd: the state is 2 GiB or more", i);
@@ -283,53 +320,88 @@ static int read_copies(PyObject *list, Copy *copies, Py_ssize_t count, Py_ssize_
     Py_ssize_t previous = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
         Copy *copy = &copies[i];
-        PyObject *item = PySequence_Fast(PyList_GET_ITEM(list, i), "a copy is (position, first id, count)");
-        if (item == NULL) return -1;
+        PyObject *item = PySequence_Tuple(PyTuple_GET_ITEM(list, i));
+        if (item == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError))
+                PyErr_Format(PyExc_TypeError, "copy %zd: a copy is (position, first id, count)", i);
+            return -1;
+        }
         long long first = -1, number = -1;
-        if (PySequence_Fast_GET_SIZE(item) == 3) {
-            PyObject **parts = PySequence_Fast_ITEMS(item);
-            copy->position = PyLong_AsSsize_t(parts[0]);
-            first = PyLong_AsLongLong(parts[1]);
-            number = PyLong_AsLongLong(parts[2]);
-        } else
-            copy->position = -1;
+        copy->position = -1;
+        if (PyTuple_GET_SIZE(item) == 3 && ((copy->position = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0))) != -1 ||
+                                            !PyErr_Occurred()) &&
+            ((first = PyLong_AsLongLong(PyTuple_GET_ITEM(item, 1))) != -1 || !PyErr_Occurred()))
+            number = PyLong_AsLongLong(PyTuple_GET_ITEM(item, 2));
         Py_DECREF(item);
         if (PyErr_Occurred()) return -1;
         copy->first = first;
         copy->count = number;
-        if (copy->position < previous || copy->position > inline_count || first < 1 || number < 1) {
+        if (copy->position < previous || copy->position > inline_count || first < 1 || number < 1 ||
+            first > INT64_MAX - (number - 1)) {
             PyErr_Format(PyExc_ValueError, "copy %zd: out of order or out of range", i);
             return -1;
         }
         previous = copy->position;
-        *copied += number;
+        if (__builtin_add_overflow(*copied, number, copied)) {
+            PyErr_Format(PyExc_OverflowError, "copy %zd: more rows than a batch can hold", i);
+            return -1;
+        }
     }
     return 0;
+}
+
+/* Whether the loader may be used now: raises RuntimeError while a call is under way (it runs
+ * without the interpreter lock, and other threads may call in meanwhile). */
+static int check_idle(Loader *self) {
+    if (!self->busy) return 0;
+    PyErr_SetString(PyExc_RuntimeError, "the loader is in use by another thread's call");
+    return -1;
+}
+
+static int check_open(Loader *self) {
+    if (check_idle(self) < 0) return -1;
+    if (self->db != NULL) return 0;
+    PyErr_SetString(LoadError, "the loader is closed");
+    return -1;
+}
+
+static void release_rows(Row *rows, Py_ssize_t count, Py_ssize_t filled) {
+    if (rows == NULL) return;
+    for (Py_ssize_t i = 0; i < filled; i++) PyBuffer_Release(&rows[i].state);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_XDECREF(rows[i].originator_object);
+        Py_XDECREF(rows[i].topic_object);
+    }
+    PyMem_Free(rows);
 }
 
 static PyObject *Loader_append(Loader *self, PyObject *args) {
     Py_buffer previous;
     long long before;
-    PyObject *originators, *versions, *topics, *states, *copy_list;
-    if (!PyArg_ParseTuple(args, "y*LO!O!O!O!O!", &previous, &before, &PyList_Type, &originators, &PyList_Type,
-                          &versions, &PyList_Type, &topics, &PyList_Type, &states, &PyList_Type, &copy_list))
+    PyObject *lists[5]; /* originators, versions, topics, states, copies */
+    if (!PyArg_ParseTuple(args, "y*LO!O!O!O!O!", &previous, &before, &PyList_Type, &lists[0], &PyList_Type,
+                          &lists[1], &PyList_Type, &lists[2], &PyList_Type, &lists[3], &PyList_Type, &lists[4]))
         return NULL;
     PyObject *result = NULL;
+    PyObject *columns[5] = {NULL, NULL, NULL, NULL, NULL};
     Row *rows = NULL;
     Copy *copies = NULL;
     unsigned char *links = NULL;
-    Py_ssize_t filled = 0;
-    Py_ssize_t count = PyList_GET_SIZE(originators), copy_count = PyList_GET_SIZE(copy_list);
+    Py_ssize_t filled = 0, count = 0, copy_count = 0;
     sqlite3_int64 copied = 0;
-    if (self->db == NULL) {
-        PyErr_SetString(LoadError, "the loader is closed");
-        goto done;
-    }
+    if (check_open(self) < 0) goto done;
     if (previous.len != 32 || before < 0) {
         PyErr_SetString(PyExc_ValueError, "head must be a 32-byte hash and before a rowid");
         goto done;
     }
-    if (PyList_GET_SIZE(versions) != count || PyList_GET_SIZE(topics) != count || PyList_GET_SIZE(states) != count) {
+    /* Tuples of this call's own: the items stay alive and in place whatever the caller's lists
+     * do while Python code runs (an item's __index__) or while the lock is released. */
+    for (int c = 0; c < 5; c++)
+        if ((columns[c] = PyList_AsTuple(lists[c])) == NULL) goto done;
+    count = PyTuple_GET_SIZE(columns[0]);
+    copy_count = PyTuple_GET_SIZE(columns[4]);
+    if (PyTuple_GET_SIZE(columns[1]) != count || PyTuple_GET_SIZE(columns[2]) != count ||
+        PyTuple_GET_SIZE(columns[3]) != count) {
         PyErr_SetString(PyExc_ValueError, "the inline rows' columns differ in length");
         goto done;
     }
@@ -337,16 +409,23 @@ static PyObject *Loader_append(Loader *self, PyObject *args) {
         PyErr_SetString(MissingSourceRow, "the batch copies rows from a source, and this loader was given none");
         goto done;
     }
-    rows = PyMem_Calloc(count ? count : 1, sizeof(Row));
-    copies = PyMem_Calloc(copy_count ? copy_count : 1, sizeof(Copy));
+    rows = PyMem_Calloc(count ? (size_t)count : 1, sizeof(Row));
+    copies = PyMem_Calloc(copy_count ? (size_t)copy_count : 1, sizeof(Copy));
     if (rows == NULL || copies == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    if (read_rows(originators, versions, topics, states, rows, count, &filled) < 0) goto done;
-    if (read_copies(copy_list, copies, copy_count, count, &copied) < 0) goto done;
-    sqlite3_int64 total = count + copied;
-    links = PyMem_Malloc(total ? (size_t)total * LINK_SIZE : 1);
+    if (read_rows(columns[0], columns[1], columns[2], columns[3], rows, count, &filled) < 0) goto done;
+    if (read_copies(columns[4], copies, copy_count, count, &copied) < 0) goto done;
+    /* The batch's rows and its block: total rows after ``before``, total * LINK_SIZE bytes. */
+    sqlite3_int64 total;
+    size_t size;
+    if (__builtin_add_overflow((sqlite3_int64)count, copied, &total) || total > INT64_MAX - before ||
+        __builtin_mul_overflow((size_t)total, (size_t)LINK_SIZE, &size) || size > (size_t)PY_SSIZE_T_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "the batch has more rows than a block can hold");
+        goto done;
+    }
+    links = PyMem_Malloc(size ? size : 1);
     if (links == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -354,27 +433,29 @@ static PyObject *Loader_append(Loader *self, PyObject *args) {
     unsigned char head[32];
     memcpy(head, previous.buf, 32);
     sqlite3_int64 last = before;
-    unsigned char *link = links;
+    Links block = {links, links + size};
     Failure failure = {NULL, ""};
     int status = 0;
+    self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
     status = prepare(self, &failure);
     Py_ssize_t next_copy = 0;
     for (Py_ssize_t i = 0; i <= count && status == 0; i++) {
         while (status == 0 && next_copy < copy_count && copies[next_copy].position == i)
-            status = copy_run(self, &copies[next_copy++], head, &last, &link, &failure);
-        if (status == 0 && i < count) status = insert_row(self, &rows[i], head, &last, &link, &failure);
+            status = copy_run(self, &copies[next_copy++], head, &last, &block, &failure);
+        if (status == 0 && i < count) status = insert_row(self, &rows[i], head, &last, &block, &failure);
     }
-    if (status == 0 && total) status = store_block(self, before + 1, last, links, &failure);
+    if (status == 0 && total) status = store_block(self, before + 1, last, links, size, &failure);
     Py_END_ALLOW_THREADS
+    self->busy = 0;
     if (status < 0) {
         PyErr_SetString(failure.kind, failure.message);
         goto done;
     }
     result = Py_BuildValue("Ly#", (long long)last, (const char *)head, (Py_ssize_t)32);
 done:
-    for (Py_ssize_t i = 0; i < filled; i++) PyBuffer_Release(&rows[i].state);
-    PyMem_Free(rows);
+    release_rows(rows, count, filled);
+    for (int c = 0; c < 5; c++) Py_XDECREF(columns[c]);
     PyMem_Free(copies);
     PyMem_Free(links);
     PyBuffer_Release(&previous);
@@ -382,19 +463,25 @@ done:
 }
 
 static PyObject *Loader_execute(Loader *self, PyObject *args) {
-    const char *sql;
-    if (!PyArg_ParseTuple(args, "s", &sql)) return NULL;
-    if (self->db == NULL) {
-        PyErr_SetString(LoadError, "the loader is closed");
-        return NULL;
-    }
+    const char *text;
+    Py_ssize_t length;
+    if (!PyArg_ParseTuple(args, "s#", &text, &length)) return NULL;
+    if (check_open(self) < 0) return NULL;
+    /* The statements copied: run without the lock, they must not depend on the str staying alive. */
+    char *sql = PyMem_RawMalloc((size_t)length + 1);
+    if (sql == NULL) return PyErr_NoMemory();
+    memcpy(sql, text, (size_t)length);
+    sql[length] = '\0';
     char *message = NULL;
     int rc;
+    self->busy = 1;
     Py_BEGIN_ALLOW_THREADS
     rc = sqlite3_exec(self->db, sql, NULL, NULL, &message);
     Py_END_ALLOW_THREADS
+    self->busy = 0;
+    PyMem_RawFree(sql);
     if (rc != SQLITE_OK) {
-        PyErr_Format(LoadError, "%s: %s", sql, message ? message : sqlite3_errstr(rc));
+        PyErr_Format(LoadError, "%s: %s", text, message ? message : sqlite3_errstr(rc));
         sqlite3_free(message);
         return NULL;
     }
@@ -402,11 +489,27 @@ static PyObject *Loader_execute(Loader *self, PyObject *args) {
 }
 
 static PyObject *Loader_copied_digest(Loader *self, PyObject *Py_UNUSED(ignored)) {
-    SHA256_CTX copy = self->copied_hash;
+    if (check_idle(self) < 0) return NULL;
+    if (self->copied_hash == NULL) {
+        PyErr_SetString(LoadError, "the loader was never opened");
+        return NULL;
+    }
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
     unsigned char digest[32];
-    char text[65];
-    SHA256_Final(digest, &copy);
-    for (int i = 0; i < 32; i++) snprintf(text + 2 * i, 3, "%02x", digest[i]);
+    unsigned int size = 0;
+    int done = copy != NULL && EVP_MD_CTX_copy_ex(copy, self->copied_hash) == 1 &&
+               EVP_DigestFinal_ex(copy, digest, &size) == 1 && size == 32;
+    EVP_MD_CTX_free(copy);
+    if (!done) {
+        PyErr_SetString(LoadError, "OpenSSL's SHA-256 failed");
+        return NULL;
+    }
+    static const char hex[] = "0123456789abcdef";
+    char text[64];
+    for (int i = 0; i < 32; i++) {
+        text[2 * i] = hex[digest[i] >> 4];
+        text[2 * i + 1] = hex[digest[i] & 0x0F];
+    }
     return PyUnicode_FromStringAndSize(text, 64);
 }
 
@@ -423,20 +526,32 @@ static void close_all(Loader *self) {
 /* Attach ``source`` read-only as ``memesnipe_source`` (a URI: its path percent-encoded) and
  * register ``memesnipe_copy``. */
 static int attach_source(Loader *self, const char *source) {
-    size_t length = strlen(source);
-    char *uri = PyMem_Malloc(length * 3 + 16);
+    static const char hex[] = "0123456789ABCDEF", prefix[] = "file:", suffix[] = "?mode=ro";
+    size_t length = strlen(source), room;
+    /* the prefix, each byte as three at most, the suffix and its NUL */
+    if (__builtin_mul_overflow(length, (size_t)3, &room) ||
+        __builtin_add_overflow(room, sizeof prefix + sizeof suffix, &room)) {
+        PyErr_SetString(PyExc_OverflowError, "the source's path is too long");
+        return -1;
+    }
+    char *uri = PyMem_Malloc(room);
     if (uri == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    char *out = uri + sprintf(uri, "file:");
+    size_t at = 0;
+    memcpy(uri, prefix, sizeof prefix - 1);
+    at += sizeof prefix - 1;
     for (const unsigned char *c = (const unsigned char *)source; *c; c++) {
         if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("/-._~", *c))
-            *out++ = (char)*c;
-        else
-            out += sprintf(out, "%%%02X", *c);
+            uri[at++] = (char)*c;
+        else {
+            uri[at++] = '%';
+            uri[at++] = hex[*c >> 4];
+            uri[at++] = hex[*c & 0x0F];
+        }
     }
-    strcpy(out, "?mode=ro");
+    memcpy(uri + at, suffix, sizeof suffix); /* with its NUL: at + sizeof suffix <= room */
     sqlite3_stmt *attach = NULL;
     int rc = sqlite3_prepare_v2(self->db, "ATTACH DATABASE ?1 AS memesnipe_source", -1, &attach, NULL);
     if (rc == SQLITE_OK) {
@@ -456,6 +571,7 @@ static int attach_source(Loader *self, const char *source) {
 }
 
 static PyObject *Loader_close(Loader *self, PyObject *Py_UNUSED(ignored)) {
+    if (check_idle(self) < 0) return NULL;
     close_all(self);
     Py_RETURN_NONE;
 }
@@ -464,11 +580,21 @@ static int Loader_init(Loader *self, PyObject *args, PyObject *kwargs) {
     static char *keywords[] = {"path", "source", NULL};
     const char *path, *source = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|z", keywords, &path, &source)) return -1;
+    if (check_idle(self) < 0) return -1;
     close_all(self);
-    SHA256_Init(&self->copied_hash);
+    if (self->link_hash == NULL) self->link_hash = EVP_MD_CTX_new();
+    if (self->copied_hash == NULL) self->copied_hash = EVP_MD_CTX_new();
+    if (self->link_hash == NULL || self->copied_hash == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (EVP_DigestInit_ex(self->copied_hash, chain_sha256, NULL) != 1) {
+        PyErr_SetString(LoadError, "OpenSSL's SHA-256 failed");
+        return -1;
+    }
     self->copied = 0;
-    /* NOMUTEX: one thread uses a loader at a time (the writer's loop), so SQLite need not lock
-     * each call on its connections (those locks cost the writer CPU for nothing). */
+    /* NOMUTEX: one thread uses a loader at a time (``busy`` refuses a second meanwhile), so SQLite
+     * need not lock each call on its connections (those locks cost the writer CPU for nothing). */
     if (sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) !=
         SQLITE_OK) {
         PyErr_Format(LoadError, "opening %s: %s", path, self->db ? sqlite3_errmsg(self->db) : "out of memory");
@@ -484,13 +610,19 @@ static int Loader_init(Loader *self, PyObject *args, PyObject *kwargs) {
 }
 
 static void Loader_dealloc(Loader *self) {
+    /* Never busy here: a call under way holds a reference to the loader. */
     close_all(self);
+    EVP_MD_CTX_free(self->link_hash);
+    EVP_MD_CTX_free(self->copied_hash);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static PyObject *Loader_get_copied(Loader *self, void *Py_UNUSED(closure)) {
+    if (check_idle(self) < 0) return NULL;
     return PyLong_FromLongLong(self->copied);
 }
+
+static PyObject *Loader_get_in_use(Loader *self, void *Py_UNUSED(closure)) { return PyBool_FromLong(self->busy); }
 
 static PyMethodDef Loader_methods[] = {
     {"append", (PyCFunction)Loader_append, METH_VARARGS,
@@ -498,12 +630,13 @@ static PyMethodDef Loader_methods[] = {
     {"execute", (PyCFunction)Loader_execute, METH_VARARGS, "execute(sql): run statements on the connection"},
     {"copied_digest", (PyCFunction)Loader_copied_digest, METH_NOARGS,
      "SHA-256 (hex) over the copied rows' states, in the order copied"},
-    {"close", (PyCFunction)Loader_close, METH_NOARGS, "close the connection"},
+    {"close", (PyCFunction)Loader_close, METH_NOARGS, "close the connection (RuntimeError while in use)"},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Loader_getset[] = {
     {"copied", (getter)Loader_get_copied, NULL, "how many source rows were copied", NULL},
+    {"in_use", (getter)Loader_get_in_use, NULL, "whether a call is under way (close() then raises)", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -523,6 +656,10 @@ static PyObject *sqlite_version(PyObject *module, PyObject *Py_UNUSED(ignored)) 
     return PyUnicode_FromString(sqlite3_libversion());
 }
 
+static PyObject *sqlite_version_number(PyObject *module, PyObject *Py_UNUSED(ignored)) {
+    return PyLong_FromLong(sqlite3_libversion_number());
+}
+
 /* SQLite keeps statistics of its memory (on by default), and every allocation and free takes a
  * global lock for them: a lock on every allocation, for statistics the run-log writer never
  * reads. They can only be turned off with the library shut down: call this before the process
@@ -538,6 +675,8 @@ static PyObject *disable_memory_statistics(PyObject *module, PyObject *Py_UNUSED
 
 static PyMethodDef module_methods[] = {
     {"sqlite_version", sqlite_version, METH_NOARGS, "the SQLite library this module runs on"},
+    {"sqlite_version_number", sqlite_version_number, METH_NOARGS,
+     "the SQLite library this module runs on, as SQLITE_VERSION_NUMBER writes it"},
     {"disable_memory_statistics", disable_memory_statistics, METH_NOARGS,
      "turn SQLite's memory statistics off in this process (before it opens any connection); whether done"},
     {NULL, NULL, 0, NULL},
@@ -548,6 +687,10 @@ static struct PyModuleDef loader_module = {
 };
 
 PyMODINIT_FUNC PyInit__loader(void) {
+    if (chain_sha256_fetch() < 0) {
+        PyErr_SetString(PyExc_ImportError, "_loader: OpenSSL has no SHA-256 here");
+        return NULL;
+    }
     if (PyType_Ready(&LoaderType) < 0) return NULL;
     PyObject *module = PyModule_Create(&loader_module);
     if (module == NULL) return NULL;
@@ -556,7 +699,8 @@ PyMODINIT_FUNC PyInit__loader(void) {
     if (LoadError == NULL || MissingSourceRow == NULL ||
         PyModule_AddObjectRef(module, "Loader", (PyObject *)&LoaderType) < 0 ||
         PyModule_AddObjectRef(module, "LoadError", LoadError) < 0 ||
-        PyModule_AddObjectRef(module, "MissingSourceRow", MissingSourceRow) < 0) {
+        PyModule_AddObjectRef(module, "MissingSourceRow", MissingSourceRow) < 0 ||
+        PyModule_AddIntConstant(module, "SQLITE_HEADER_VERSION_NUMBER", SQLITE_VERSION_NUMBER) < 0) {
         Py_DECREF(module);
         return NULL;
     }

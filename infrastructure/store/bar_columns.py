@@ -21,15 +21,22 @@ import msgspec
 
 from application.ports import PackedStates
 from domain.market.columns import CloseColumns
+from domain.pure_python import pure_python
+from infrastructure.store.sqlite_versions import same_sqlite
 
-_bar_columns: Any
-try:
-    from infrastructure.store import _bar_columns  # type: ignore[no-redef]
-except ImportError:  # not built here: the columns are read in Python
-    _bar_columns = None
+_bar_columns: Any = None
+if not pure_python("columns"):
+    try:
+        from infrastructure.store import _bar_columns  # type: ignore[attr-defined,no-redef]
+    except ImportError:  # not built here: the columns are read in Python
+        _bar_columns = None
 
 NATIVE = _bar_columns is not None
 """Whether stored bars are read as columns in C here."""
+
+StateReader: Any = _bar_columns.StateReader if NATIVE and same_sqlite(_bar_columns) else None
+"""The C page reader (``_bar_columns.StateReader``), where it is built and runs on Python's own
+SQLite (``sqlite_versions``); else None (pages are read through Python's sqlite3)."""
 
 Columns = tuple[bytes, bytes, bytes, bytes, bytes, bytes]
 """ts, close coefficients, close exponents, ts_recv, volume coefficients, volume exponents: int64

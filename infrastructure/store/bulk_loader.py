@@ -12,8 +12,8 @@ loads the same batches both ways and compares the files). The batches go into on
 committed by ``commit`` (on the writer's ``Commit`` or ``BuildStreamKey`` request, or at its end:
 ``sqlite_writer``, ``writer_protocol``).
 
-Used only where it is the same SQLite library as Python's (two libraries in one process would
-not see each other's locks on the file) and where every row of the file is already linked.
+Used only where it is the same SQLite library as Python's, built with that version's headers
+(``sqlite_versions``), and where every row of the file is already linked.
 """
 
 from __future__ import annotations
@@ -21,18 +21,21 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from domain.pure_python import pure_python
 from infrastructure.errors import StoreError
 from infrastructure.store.source_copies import SourceMissing
 from infrastructure.store.sqlite_chain import chain_head
+from infrastructure.store.sqlite_versions import same_sqlite
 from infrastructure.store.writer_protocol import ReceivedBatch
 
-_loader: Any
-try:
-    from infrastructure.store import _loader  # type: ignore[attr-defined,no-redef]
-except ImportError:  # not built here: the writer's Python path
-    _loader = None
+_loader: Any = None
+if not pure_python("loader"):
+    try:
+        from infrastructure.store import _loader  # type: ignore[attr-defined,no-redef]
+    except ImportError:  # not built here: the writer's Python path
+        _loader = None
 
-NATIVE = _loader is not None and _loader.sqlite_version() == sqlite3.sqlite_version
+NATIVE = _loader is not None and same_sqlite(_loader)
 """Whether batches can be loaded in C here (the benchmarks print it)."""
 
 

@@ -4,17 +4,36 @@
  * h_n = SHA-256(h_{n-1} || id (8) || originator (16) || version (8) || len(topic) (2) || topic ||
  *               len(state) (4) || state), all big-endian. A link in a block is
  * id (8) || originator (16) || version (8) || h_n (32) (chain_blocks.py).
+ *
+ * Hashing goes through OpenSSL's EVP interface: SHA-256 is fetched once per module
+ * (``chain_sha256_fetch`` at import; OpenSSL 3 would otherwise look it up at every init) and each
+ * caller keeps one EVP_MD_CTX for a batch, initialised again for each link.
  */
 #ifndef MEMESNIPE_CHAIN_LINK_H
 #define MEMESNIPE_CHAIN_LINK_H
 
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+#include <openssl/opensslv.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #define LINK_SIZE 64
+
+/* The module's SHA-256, fetched once (never freed: the module stays loaded with the process). */
+static EVP_MD *chain_sha256 = NULL;
+
+/* Fetch SHA-256 for this module; 0, or -1 when OpenSSL has none (the module then fails to import
+ * and Python does its work). */
+static int chain_sha256_fetch(void) {
+    if (chain_sha256 != NULL) return 0;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    chain_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+#else
+    chain_sha256 = (EVP_MD *)EVP_sha256();
+#endif
+    return chain_sha256 != NULL ? 0 : -1;
+}
 
 static void put_u64(unsigned char *out, uint64_t value) {
     for (int i = 7; i >= 0; i--) {
@@ -41,11 +60,13 @@ static int parse_originator_hex(const char *text, size_t length, unsigned char *
     return 0;
 }
 
-/* Link one event after ``head`` (updated in place to the event's hash) and write its link.
- * The caller has checked topic_length <= 0xFFFF and state_length <= 0xFFFFFFFF. */
-static void chain_link(unsigned char head[32], uint64_t id, const unsigned char originator[16],
-                       uint64_t version, const char *topic, size_t topic_length, const void *state,
-                       size_t state_length, unsigned char *link) {
+/* Link one event after ``head`` (updated in place to the event's hash) and write its link, the
+ * LINK_SIZE bytes at ``link``; 0, or -1 when OpenSSL fails (``head`` is then undefined). The
+ * caller has checked topic_length <= 0xFFFF and state_length <= 0xFFFFFFFF, and that ``link``
+ * has LINK_SIZE bytes of room. */
+static int chain_link(EVP_MD_CTX *context, unsigned char head[32], uint64_t id, const unsigned char originator[16],
+                      uint64_t version, const char *topic, size_t topic_length, const void *state,
+                      size_t state_length, unsigned char *link) {
     unsigned char fixed[34], length[4];
     put_u64(fixed, id);
     memcpy(fixed + 8, originator, 16);
@@ -57,16 +78,17 @@ static void chain_link(unsigned char head[32], uint64_t id, const unsigned char 
     length[1] = (unsigned char)(state_size >> 16);
     length[2] = (unsigned char)(state_size >> 8);
     length[3] = (unsigned char)state_size;
-    SHA256_CTX context;
-    SHA256_Init(&context);
-    SHA256_Update(&context, head, 32);
-    SHA256_Update(&context, fixed, sizeof fixed);
-    SHA256_Update(&context, topic, topic_length);
-    SHA256_Update(&context, length, sizeof length);
-    if (state_length) SHA256_Update(&context, state, state_length);
-    SHA256_Final(head, &context);
+    unsigned int size = 0;
+    if (EVP_DigestInit_ex(context, chain_sha256, NULL) != 1 || EVP_DigestUpdate(context, head, 32) != 1 ||
+        EVP_DigestUpdate(context, fixed, sizeof fixed) != 1 ||
+        (topic_length && EVP_DigestUpdate(context, topic, topic_length) != 1) ||
+        EVP_DigestUpdate(context, length, sizeof length) != 1 ||
+        (state_length && EVP_DigestUpdate(context, state, state_length) != 1) ||
+        EVP_DigestFinal_ex(context, head, &size) != 1 || size != 32)
+        return -1;
     memcpy(link, fixed, 32); /* id, originator, version: the link's first 32 bytes */
     memcpy(link + 32, head, 32);
+    return 0;
 }
 
 #endif

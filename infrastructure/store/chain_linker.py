@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from domain.audit.chain import links
+from domain.pure_python import pure_python
 from infrastructure.store.chain_blocks import pack
 
 _Linker = Callable[
     [bytes, Sequence[int], Sequence[bytes | str], Sequence[int], Sequence[str], Sequence[bytes | bytearray]],
     tuple[bytes, bytes],
 ]
-_native_link_block: _Linker | None
-try:
-    from infrastructure.store._chain import link_block as _native_link_block
-except ImportError:  # not built here: the Python linker
-    _native_link_block = None
+_native_link_block: _Linker | None = None
+if not pure_python("chain"):
+    try:
+        from infrastructure.store._chain import link_block as _native_link_block
+    except ImportError:  # not built here: the Python linker
+        _native_link_block = None
 
 NATIVE = _native_link_block is not None
 

@@ -20,17 +20,12 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from application.ports import AuditedEvent, ChainLink, PackedStates, RecordedEvent, StoredRecord
 from domain.events import Event
+from infrastructure.store.bar_columns import StateReader
 from infrastructure.store.chain_blocks import merged, unpack
 from infrastructure.store.codec import EventCodec
 from infrastructure.store.sqlite_chain import chain_head, extend_chain, insert_chained
 
 TABLE = "stored_events"
-
-_StateReader: Any
-try:
-    from infrastructure.store._bar_columns import StateReader as _StateReader  # type: ignore[import-not-found,no-redef]
-except ImportError:  # not built here: pages are read through the library's connection
-    _StateReader = None
 
 
 def _packed_pages(
@@ -181,8 +176,8 @@ class SQLiteEventLog:
         file, packed (``PackedStates``, read in C by ``_bar_columns.c`` where it was built, on a
         read-only connection of its own); else as a list."""
         pool = self._datastore.pool
-        if _StateReader is not None and not pool.is_sqlite_memory_mode:
-            yield from _packed_pages(_StateReader(pool.db_name), topic, after, page_size)
+        if StateReader is not None and not pool.is_sqlite_memory_mode:
+            yield from _packed_pages(StateReader(pool.db_name), topic, after, page_size)
             return
         statement = f"SELECT rowid, state FROM {TABLE} WHERE rowid > ? AND topic = ? ORDER BY rowid LIMIT ?"
         while True:

@@ -95,3 +95,25 @@ def test_columns_of_different_lengths_are_refused() -> None:
 
 def test_no_events_leave_the_head_where_it_was() -> None:
     assert chain_linker.link_block(GENESIS, [], [], [], [], []) == (b"", GENESIS)
+
+
+@pytest.mark.skipif(not chain_linker.NATIVE, reason="the C linker was not built here")
+def test_a_batch_whose_lists_change_while_it_is_read_links_what_was_given() -> None:
+    topics = [f"topic.{i}" * 3 for i in range(50)]  # made here: the lists hold their only references
+    states = [bytes([i]) * 40 for i in range(50)]
+    expected = link_block_python(
+        GENESIS, list(range(1, 51)), [bytes(16)] * 50, [1] * 50, list(topics), list(states)
+    )
+
+    class Emptying:
+        # An id whose __index__ empties the other columns (their items freed) while the batch is read.
+        def __init__(self, value: int) -> None:
+            self.value = value
+
+        def __index__(self) -> int:
+            topics.clear()
+            states.clear()
+            return self.value
+
+    ids: list[object] = [1, Emptying(2), *range(3, 51)]
+    assert chain_linker.link_block(GENESIS, ids, [bytes(16)] * 50, [1] * 50, topics, states) == expected  # type: ignore[arg-type]

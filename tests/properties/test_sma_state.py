@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,3 +123,24 @@ def test_a_close_too_large_for_integers_turns_the_sums_to_decimal_for_good() -> 
         Decimal("2.25") + Decimal(10**18) + 3,
     )
     assert str(strategy._decimals.sums()[0]) == str(Decimal("0.00") + Decimal(10**18) + Decimal("3"))
+
+
+@pytest.mark.skipif(not sma_state.NATIVE, reason="the C kernel was not built here")
+def test_the_kernel_refuses_a_state_whose_sums_do_not_fit_rather_than_wrap() -> None:
+    columns, exponents = array("q", [3, 2, 1]), array("b", [0, 0, 0])
+    ring = array("q", [0, 0, 0])
+    scan = sma_state._kernel.scan
+    with pytest.raises(ValueError, match="out of range"):
+        scan(columns, exponents, 0, 3, ring, 0, 0, 0, 1, 2**62, 0, 0, True, False)
+    ring = array("q", [-(2**62) + 1, 0, 0])  # not a ring IntSmas makes: its sums would wrap
+    with pytest.raises(OverflowError):
+        scan(columns, exponents, 0, 3, ring, 0, 3, 0, 1, 2**62 - 1, 2**62 - 1, 0, True, False)
+    assert list(ring) == [-(2**62) + 1, 0, 0]  # refused at the first close, before it was written
+    with pytest.raises(ValueError, match="out of shape"):
+        scan(columns, exponents, 0, 4, ring, 0, 0, 0, 1, 0, 0, 0, True, False)
+    assert scan(columns, exponents, 0, 3, array("q", [0, 0, 0]), 0, 0, 2**63 - 1, 1, 0, 0, 0, True, False)[
+        :2
+    ] == (
+        0,
+        sma_state.NEEDS_PYTHON,
+    )  # a scale beyond any close's: taken by Python

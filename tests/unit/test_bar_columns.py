@@ -73,7 +73,7 @@ def _exactly(value: Decimal) -> bool:
     times=_TIMES,
     received=_TIMES,
 )
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_columns_hold_each_bars_times_close_and_volume_as_the_codec_decodes_them(
     reader: Reader, closes: list[Decimal], volumes: list[Decimal], times: int, received: int
 ) -> None:
@@ -107,7 +107,7 @@ def test_columns_hold_each_bars_times_close_and_volume_as_the_codec_decodes_them
     times=_TIMES,
     cut=st.integers(0, 5),
 )
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_the_c_reader_and_the_python_one_give_the_same_bytes(
     closes: list[Decimal], volume: Decimal, times: int, cut: int
 ) -> None:

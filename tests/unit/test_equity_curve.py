@@ -120,6 +120,27 @@ def test_render_refuses_runs_out_of_shape() -> None:
         render([2, Decimal(1), Decimal(1), None, None, None, None])
 
 
+@native
+def test_render_refuses_lengths_that_do_not_fit_and_reads_what_it_was_given() -> None:
+    columns = _columns([(1, 0)])
+    render = equity_curve._kernel.render
+    with pytest.raises(ValueError, match="bad length"):  # stop - start beyond the machine's integers
+        render([2, Decimal(1), Decimal(1), columns.coefficients, columns.exponents, -(2**62), 2**63 - 1])
+    with pytest.raises(ValueError, match="bad length"):
+        render([1, Decimal(1), 2**62, None, None, None, None])
+    runs: list[object] = []
+
+    class Emptying(Decimal):
+        # A value whose str() empties the runs (their items freed) while they are rendered.
+        def __str__(self) -> str:
+            runs.clear()
+            return super().__str__()
+
+    runs += [0, Emptying("1.5"), None, None, None, None, None, 1, Decimal("2.25"), 2, None, None, None, None]
+    json, floats = render(runs)
+    assert json == b'["1.5","2.25","2.25"]' and array("d", floats).tolist() == [1.5, 2.25, 2.25]
+
+
 @given(
     runs=st.lists(
         st.one_of(

@@ -38,3 +38,5 @@ def test_milliseconds_json_is_the_floored_milliseconds_array_from_c_and_from_pyt
 def test_milliseconds_json_is_written_in_c_where_built() -> None:
     if iso_times._kernel is not None:
         assert iso_times._kernel.milliseconds(array("q", [-1, 0, 1_999_999])) == b"[-1,0,1]"
+        unaligned = memoryview(bytes(1) + array("q", [-1, -(2**63), 2**63 - 1]).tobytes())[1:].cast("q")
+        assert iso_times._kernel.milliseconds(unaligned) == b"[-1,-9223372036855,9223372036854]"
