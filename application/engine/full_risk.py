@@ -69,6 +69,9 @@ class FullRisk:
         self.refusal_count = 0
         self._last_screen: RunScreen | None = None
         self._screened: LongMarks | None = None
+        self._absorbed: tuple[BarRun, int] | None = None
+        """The run and the index after the last bar ``absorb`` took (the guard's last close is the
+        one before it, until it admits another bar)."""
         """What the last ``quiet_until`` screened the marks by."""
         self._stop_pct = {s.strategy_id: s.stop_loss_pct for s in strategies}
         self.emergency = False
@@ -86,6 +89,7 @@ class FullRisk:
 
     def admit(self, bar: AnyBar) -> MarketDataRefused | None:
         """None when the bar's guards admit it; else its recorded refusal."""
+        self._absorbed = None
         refusal = self.guard(bar.symbol).admit(bar)
         return None if refusal is None else self.refused(bar, refusal)
 
@@ -118,7 +122,10 @@ class FullRisk:
         screen = self._screen(run)
         if not screen.usable or screen.ts[start] < since:
             return start
-        end = screen.guard_passes(start, stop, *guard.band)
+        if self._absorbed == (run, start):  # the guard's last close is the bar before's
+            end = screen.passes_after(start, stop)
+        else:
+            end = screen.guard_passes(start, stop, *guard.band)
         end = screen.before(start, end, until)
         return screen.quiet_marks(start, end, held)
 
@@ -127,6 +134,7 @@ class FullRisk:
         if stop <= start:
             return
         self.guards[run.symbol].absorb(run, start, stop)
+        self._absorbed = (run, stop)
         highest, held = None, self._screened
         if held is not None and held.quantity > 0:  # a new high would be taken on its own
             highest = self._screen(run).highest(start, stop, run.close, held.new_high_close)

@@ -40,6 +40,11 @@ class _Held(NamedTuple):
     flat_value: Decimal
 
 
+def _watched(watch: EquityWatch) -> tuple[float, float, float, float]:
+    drawdown, daily = watch.factors
+    return float(watch.high_water), float(drawdown), float(watch.day_open), float(daily)
+
+
 class Marks:
     """Takes each bar's marks to the manager, or proves it need not (see the module docstring)."""
 
@@ -57,9 +62,9 @@ class Marks:
         """Cash, quantity, flat value and cost basis in floats, as of ``_figures_at`` fills."""
         self._held_now = _Held("", Decimal(0), Decimal(0), Decimal(0), Decimal(0))
         """The position as of ``_figures_at`` fills (what ``screenable`` screened)."""
-        self._watch_floats: dict[
-            int, tuple[tuple[Decimal, Decimal, tuple[Decimal, Decimal]], tuple[float, float, float, float]]
-        ] = {}
+        self._screened_for: tuple[int, int, int] | None = None
+        self._screened: tuple[int, int, LongMarks] | None = None
+        """``screenable``'s last answer, and the fills and watch revisions it holds for."""
 
     def take(self, bar: AnyBar) -> list[ScopedTransition]:
         """Mark to ``bar``'s close; the transitions it causes (none when the mark was not needed)."""
@@ -90,6 +95,9 @@ class Marks:
         account, strategy = manager.account_watch, manager.strategy_watches[strategy_id]
         if holding.quantity < 0 or not manager.strategies[strategy_id].calm:
             return None
+        key = (book.fills_applied, account.revision, strategy.revision)
+        if key == self._screened_for:
+            return self._screened
         day = account.day
         if day is None or strategy.day != day:
             return None
@@ -104,25 +112,15 @@ class Marks:
             )
             self._figures_at = book.fills_applied
         since = day * NS_PER_DAY + account.offset_ns
-        figures = LongMarks(*self._figures, self._watched(account), self._watched(strategy))
-        return since, since + NS_PER_DAY, figures
+        figures = LongMarks(*self._figures, _watched(account), _watched(strategy))
+        self._screened_for, self._screened = key, (since, since + NS_PER_DAY, figures)
+        return self._screened
 
     def _position(self, strategy_id: str, quantity: Decimal) -> _Held:
         book = self.book
         position = book.positions.get(strategy_id)
         cost = position.cost_basis if position is not None else Decimal(0)
         return _Held(strategy_id, book.cash, quantity, cost, book.flat_value(strategy_id))
-
-    def _watched(self, watch: EquityWatch) -> tuple[float, float, float, float]:
-        # A watch's figures in floats, made again only when one of its Decimals was replaced.
-        now = (watch.high_water, watch.day_open, watch.factors)
-        known = self._watch_floats.get(id(watch))
-        if known is not None and known[0][0] is now[0] and known[0][1] is now[1] and known[0][2] is now[2]:
-            return known[1]
-        drawdown, daily = now[2]
-        floats = (float(now[0]), float(drawdown), float(now[1]), float(daily))
-        self._watch_floats[id(watch)] = (now, floats)
-        return floats
 
     def absorb(self, run: BarRun, highest: int | None, last: int) -> None:
         """The marks of bars of ``run`` up to ``last``, which a screen of ``screenable`` found
@@ -199,7 +197,10 @@ class Marks:
         return changes
 
     def _values(self, held: _Held, close: Decimal) -> tuple[Decimal, list[tuple[str, Decimal]]]:
-        # The marks of one long position at ``close``, computed exactly as ``_full`` computes them.
+        # The marks of one position at ``close``, computed exactly as ``_full`` computes them (a
+        # flat one's are the cash and the flat value themselves: no zero product added).
+        if not held.quantity:
+            return held.cash, [(held.strategy_id, held.flat_value)]
         product = held.quantity * close
         return held.cash + product, [(held.strategy_id, held.flat_value + (product - held.cost_basis))]
 

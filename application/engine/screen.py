@@ -91,6 +91,11 @@ class RunScreen:
         following = int(self._looks[start + 1]) if start + 1 < len(self.closes) else len(self.closes)
         return min(stop, first, following)
 
+    def passes_after(self, start: int, stop: int) -> int:
+        """``guard_passes`` where the guard's last accepted close is that of the bar before
+        ``start``: each bar within the band around the one before, none late."""
+        return min(stop, int(self._looks[start]))
+
     def before(self, start: int, stop: int, until_ns: int) -> int:
         """The end of the bars from ``start`` stamped before ``until_ns``."""
         return bisect_left(self.stamps, until_ns, start, stop)

@@ -47,6 +47,9 @@ class EquityWatch:
         self.day: int | None = None
         self._drawdown_factor = self._daily_factor = _ZERO
         self.floor = equity
+        self.revision = 0
+        """Counts the changes of the day, the high-water mark, the day's open or the factors (not of
+        ``last``): a reader's cheap test that the floor's makings have not moved."""
 
     def watch_for(self, drawdown_pct: Decimal, daily_loss_pct: Decimal) -> None:
         """The warning percentages that define the calm floor."""
@@ -79,7 +82,7 @@ class EquityWatch:
         """Take a new mark; True when it starts a new day (the day opens at the last mark)."""
         day = day_of(ts_ns, self.offset_ns)
         new_day = self.day is not None and day != self.day
-        moved = new_day
+        moved = new_day or self.day is None
         if new_day:
             self.day_open = self.last
         self.day = day
@@ -116,3 +119,4 @@ class EquityWatch:
 
     def _refloor(self) -> None:
         self.floor = max(self.high_water * self._drawdown_factor, self.day_open * self._daily_factor)
+        self.revision += 1

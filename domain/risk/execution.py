@@ -114,7 +114,7 @@ class ExecutionBreaker:
             return tally.verdict[1]
         problem = ""
         count = len(tally.window)
-        if count >= limits.execution_min_samples:
+        if count >= limits.execution_min_samples and not tally.all_within(limits):
             if tally.errors or limits.max_venue_error_pct < 0:  # else a rate of 0 passes
                 problem = self._error_rate_problem(tally.errors, count)
             if not problem and tally.latencies:
@@ -179,6 +179,9 @@ class _Tally:
         self.errors = self.latency_sum = self.latencies = 0
         self.slips: deque[Decimal] = deque()
         self.verdict: tuple[RiskLimits, str] | None = None
+        self._limits: RiskLimits | None = None
+        self.near_limits = 0
+        """Outcomes in the window at or past ``_limits``' latency or slippage limit."""
 
     def append(self, outcome: Outcome) -> None:
         window = self.window
@@ -194,12 +197,31 @@ class _Tally:
 
     def clear(self) -> None:
         self.window.clear()
-        self.errors = self.latency_sum = self.latencies = 0
+        self.errors = self.latency_sum = self.latencies = self.near_limits = 0
         self.slips.clear()
         self.verdict = None
 
+    def all_within(self, limits: RiskLimits) -> bool:
+        """No error in the window and every latency and slippage below its limit: no mean can be
+        past a limit then, so there is nothing to judge."""
+        if self._limits is not limits:
+            self._limits = limits
+            self.near_limits = sum(self._near(outcome) for outcome in self.window)
+        return not self.errors and not self.near_limits
+
+    def _near(self, outcome: Outcome) -> bool:
+        # At or past the limits ``near_limits`` counts against (any latency or slippage when none yet).
+        limits = self._limits
+        if limits is None:
+            return True
+        latency, slippage = outcome.latency_ns, outcome.slippage_bps
+        return (latency is not None and latency >= limits.max_ack_latency_ns) or (
+            slippage is not None and slippage >= limits.max_slippage_bps
+        )
+
     def _count(self, outcome: Outcome, sign: int) -> None:
         self.errors += sign * outcome.error
+        self.near_limits += sign * self._near(outcome)
         if outcome.latency_ns is not None:
             self.latency_sum += sign * outcome.latency_ns
             self.latencies += sign

@@ -167,7 +167,7 @@ RISK = st.sampled_from(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     MOVES,
     PARAMS,
@@ -209,7 +209,7 @@ def test_scanning_quiet_bars_changes_nothing(
     assert_the_same_run(scanned, one_by_one)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     MOVES, PARAMS, COSTS, EXITS, st.booleans(), RISK, st.integers(1, 60), st.integers(1, 50), st.booleans()
 )
