@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint browser c-headers sanitize bench bench-ingest bench-backtest bench-audit bench-api bench-chart bench-c-modules clean
 
-$(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_chain.c infrastructure/store/_loader.c infrastructure/store/chain_link.h domain/strategies/_sma_kernel.c infrastructure/store/_bar_columns.c application/reporting/_equity_marks.c | c-headers
+$(STAMP): pyproject.toml setup.py requirements.lock infrastructure/store/_loader.c infrastructure/store/chain_link.h domain/strategies/_sma_kernel.c infrastructure/store/_bar_columns.c application/reporting/_equity_marks.c | c-headers
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -36,7 +36,7 @@ browser:  ## Chromium + ChromeDriver (Debian) for the dashboard's browser test, 
 	  echo "installing chromium and chromium-driver (Debian packages) for the browser test"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: $(STAMP) lint browser  ## set up, then run every check and the whole test suite (PostgreSQL included)
+test: $(STAMP) lint browser sanitize  ## set up, then run every check, the C modules under the sanitizers, and the whole test suite (PostgreSQL included)
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 sanitize: $(STAMP)  ## the C modules built with AddressSanitizer and UBSan in build/sanitize (the in-place ones untouched), and the tests comparing them with Python run on them

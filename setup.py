@@ -1,28 +1,21 @@
 """The one thing pyproject.toml does not say: the optional C modules.
 
-- ``infrastructure/store/_chain.c``: the hash chain's batch linker (OpenSSL's SHA-256);
-- ``infrastructure/store/_loader.c``: a run log's batches inserted and linked (SQLite, OpenSSL);
+- ``infrastructure/store/_loader.c``: a run log's batches inserted and linked (SQLite, OpenSSL;
+  the links by ``chain_link.h``);
 - ``infrastructure/store/_bar_columns.c``: pages of stored bars read packed and as columns
   (SQLite);
 - ``domain/strategies/_sma_kernel.c``: sma_cross's integer steps over those columns;
 - ``application/reporting/_equity_marks.c``: a report's marks of a position over those columns.
 
 Each is optional: where one cannot be built (no compiler, no headers) the build goes on without
-it, and the same work is done by the Python code, more slowly (``chain_linker.py``,
-``bulk_loader.py``, ``sqlite_log.py`` and ``bar_columns.py``, ``sma_state.py``, ``equity_curve.py``).
+it, and the same work is done by the Python code, more slowly (``bulk_loader.py``,
+``sqlite_log.py`` and ``bar_columns.py``, ``sma_state.py``, ``equity_curve.py``).
 """
 
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension(
-            "infrastructure.store._chain",
-            sources=["infrastructure/store/_chain.c"],
-            depends=["infrastructure/store/chain_link.h"],
-            libraries=["crypto"],
-            optional=True,
-        ),
         Extension(
             "infrastructure.store._loader",
             sources=["infrastructure/store/_loader.c"],

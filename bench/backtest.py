@@ -62,6 +62,7 @@ from bench.backtest_budget import (
 from domain.events import AnyBar
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
+from infrastructure import pure_python
 from infrastructure.backtest_wiring import BacktestRequest, StoreBars, backtest_in_run_dir
 from infrastructure.bootstrap import log_file_settings, open_ledger
 from infrastructure.config import Settings, load_settings
@@ -178,6 +179,7 @@ def backtesting_py(bars: list[AnyBar]) -> tuple[float, int] | None:
 def one_run(data_dir: Path, risk_on: bool, html: bool) -> dict[str, Any]:
     """One backtest end to end (store -> log -> JSON report) in this process, as ``memesnipe
     backtest`` runs one: its wall time, the CPU of this process and of its writer, its outcome."""
+    pure_python.apply()  # MEMESNIPE_PURE_PYTHON, as memesnipe applies it (bench/c_modules.py)
     settings = load_settings({}, store="sqlite", data_dir=data_dir)
     own, writer = _cpu_seconds()
     start = time.perf_counter()

@@ -6,16 +6,14 @@ Synthetic 1-minute bars (seed 7) ingested once; then ``memesnipe backtest``'s ru
 bench/backtest.py times it (sma_cross 10/20 from the store, the full risk engine with limits that
 never bind unless ``--basic``, the run log written by its writer process, the JSON report), each
 run in a fresh process: with every C module on, and with each module turned off in turn
-(``MEMESNIPE_PURE_PYTHON``, which the run's writer process inherits), the chain linker also with
-the loader off (the loader links its rows itself: the linker runs only where it does not), and
-with all of them off.
+(``MEMESNIPE_PURE_PYTHON``, which the run's writer process inherits), and with all of them off.
 The configurations take turns within a round and the order reverses every other round, so the
 machine's drift spreads over all of them; each configuration's best of ``--rounds`` counts.
 
 Printed for each module: the best run without it against the best with every module on (its
 saving as a ratio: 1.10x means the run takes 10% longer without it), and the CPU time of the
-two processes (the backtest's and its run-log writer's, where the chain linker and the loader
-run) in those best runs. Every run must give the same digest. Figures are for this machine at
+two processes (the backtest's and its run-log writer's, where the loader runs) in those best
+runs. Every run must give the same digest. Figures are for this machine at
 this moment, and only the ratios compare.
 """
 
@@ -34,16 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from application.ingest import IngestRequest, ingest
 from bench.backtest import SYMBOL, VENUE, run_in_child
-from domain.pure_python import MODULES, VARIABLE
 from infrastructure.bootstrap import open_ledger
 from infrastructure.config import load_settings
 from infrastructure.feeds.synthetic import SyntheticMarket
+from infrastructure.pure_python import MODULES, VARIABLE
 
 ALL_ON, ALL_OFF = "", "all"
-ORDER = ["chain", "loader", "columns", "sma", "equity"]
-WITHOUT_LOADER = "loader,chain"
-"""The chain linker runs where the C loader does not (the loader links its rows itself): its
-saving is also measured against the run with the loader off."""
+ORDER = ["loader", "columns", "sma", "equity"]
 assert set(ORDER) == MODULES
 
 
@@ -87,7 +82,7 @@ def main() -> None:
         )
         print(f"  (setup: generated and ingested in {time.perf_counter() - start:.1f} s)")
 
-    configurations = [ALL_ON, *ORDER, WITHOUT_LOADER, ALL_OFF]
+    configurations = [ALL_ON, *ORDER, ALL_OFF]
     best: dict[str, dict[str, Any]] = {}
     seconds: dict[str, list[float]] = {turned_off: [] for turned_off in configurations}
     digests: set[str] = set()
@@ -107,11 +102,10 @@ def main() -> None:
     )
     for turned_off, against in [
         *((name, ALL_ON) for name in ORDER),
-        (WITHOUT_LOADER, "loader"),
         (ALL_OFF, ALL_ON),
     ]:
         off, base = best[turned_off], best[against]
-        label = f"{turned_off} off" + (f" (against {against} off)" if against else "")
+        label = f"{turned_off} off"
         print(
             f"  {label:<36} {off['seconds']:6.2f} s: saving {off['seconds'] / base['seconds']:.2f}x wall; "
             f"CPU backtest {off['own']:.2f} s ({off['own'] / base['own']:.2f}x), "

@@ -54,7 +54,6 @@ TESTS = [
     "tests/unit/test_bar_columns.py",
     "tests/unit/test_equity_curve.py",
     "tests/unit/test_iso_times.py",
-    "tests/properties/test_chain_linker.py",
     "tests/properties/test_sma_state.py",
     "tests/properties/test_engine_scan.py",
     "tests/integration/test_bulk_loader.py",

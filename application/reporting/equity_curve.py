@@ -27,14 +27,12 @@ from typing import Any, overload
 import msgspec
 
 from domain.market.columns import CloseColumns
-from domain.pure_python import pure_python
 
-_kernel: Any = None
-if not pure_python("equity"):
-    try:
-        from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
-    except ImportError:  # not built here: the curve is rendered in Decimal
-        _kernel = None
+_kernel: Any
+try:
+    from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
+except ImportError:  # not built here: the curve is rendered in Decimal
+    _kernel = None
 
 NATIVE = _kernel is not None
 """Whether the curve is rendered in C here."""
@@ -156,3 +154,9 @@ def _in_decimal(run: Sequence[Any], last_only: bool = False) -> list[Decimal | s
     _, cash, quantity, coefficients, exponents, start, stop = run
     closes = CloseColumns(coefficients, coefficients, exponents)  # only the closes are read
     return [cash + quantity * closes.close(index) for index in range(stop - 1 if last_only else start, stop)]
+
+
+def run_in_python() -> None:
+    """Leave the C module unused in this process from now on (to measure what it saves)."""
+    global _kernel, NATIVE
+    _kernel, NATIVE = None, False

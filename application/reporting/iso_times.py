@@ -13,14 +13,11 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from domain.pure_python import pure_python
-
-_kernel: Any = None
-if not pure_python("equity"):
-    try:
-        from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
-    except ImportError:  # not built here: numpy and msgspec write the same bytes
-        _kernel = None
+_kernel: Any
+try:
+    from application.reporting import _equity_marks as _kernel  # type: ignore[attr-defined,no-redef]
+except ImportError:  # not built here: numpy and msgspec write the same bytes
+    _kernel = None
 
 _WHOLE_SECOND = ".000000"
 
@@ -45,3 +42,9 @@ def milliseconds_json(ts_ns: Sequence[int]) -> bytes:
         data: bytes = _kernel.milliseconds(ts_ns)
         return data
     return msgspec.json.encode((np.asarray(ts_ns, dtype=np.int64) // 1_000_000).tolist())
+
+
+def run_in_python() -> None:
+    """Leave the C module unused in this process from now on (to measure what it saves)."""
+    global _kernel
+    _kernel = None

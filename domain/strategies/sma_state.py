@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from domain.pure_python import pure_python
-
 LIMIT = 2**62
 """In ``IntSmas``, every close (times ``10 ** scale``) times ``slow`` stays under this."""
 
@@ -33,12 +31,11 @@ of columns, a close it cannot take as it is (more decimal places than ``scale``,
 
 _ZERO = Decimal(0)
 
-_kernel: Any = None
-if not pure_python("sma"):
-    try:
-        from domain.strategies import _sma_kernel as _kernel  # type: ignore[attr-defined,no-redef]
-    except ImportError:  # not built here: the same steps in Python
-        _kernel = None
+_kernel: Any
+try:
+    from domain.strategies import _sma_kernel as _kernel  # type: ignore[attr-defined,no-redef]
+except ImportError:  # not built here: the same steps in Python
+    _kernel = None
 
 NATIVE = _kernel is not None
 """Whether column scans run in C here."""
@@ -232,3 +229,9 @@ class DecimalSmas:
     def sums(self) -> tuple[Decimal, Decimal]:
         """The two sums."""
         return self.fast_sum, self.slow_sum
+
+
+def run_in_python() -> None:
+    """Leave the C module unused in this process from now on (to measure what it saves)."""
+    global _kernel, NATIVE
+    _kernel, NATIVE = None, False

@@ -12,6 +12,7 @@ from application.backtest import BacktestConfig
 from application.log_summary import summarise
 from domain.ids import Symbol, Venue
 from domain.risk.limits import RiskLimits
+from infrastructure import pure_python
 from infrastructure.backtest_wiring import BacktestRequest, StoreBars, backtest_in_run_dir
 from infrastructure.bootstrap import open_ledger
 from infrastructure.cli import audit, backtest, db, ingest, log, projections, replay, scenario, serve
@@ -53,6 +54,7 @@ def main(
     ] = None,
 ) -> None:
     """Settings come from these options, then the environment, then the config file."""
+    pure_python.apply()  # MEMESNIPE_PURE_PYTHON: C modules left unused, for measuring them
     ctx.obj = load_settings(config_file=config, store=store, data_dir=data_dir)
 
 

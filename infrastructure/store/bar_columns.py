@@ -21,7 +21,7 @@ import msgspec
 
 from application.ports import PackedStates
 from domain.market.columns import CloseColumns
-from domain.pure_python import pure_python
+from infrastructure.pure_python import pure_python
 from infrastructure.store.sqlite_versions import same_sqlite
 
 _bar_columns: Any = None

@@ -21,8 +21,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from domain.pure_python import pure_python
 from infrastructure.errors import StoreError
+from infrastructure.pure_python import pure_python
 from infrastructure.store.source_copies import SourceMissing
 from infrastructure.store.sqlite_chain import chain_head
 from infrastructure.store.sqlite_versions import same_sqlite

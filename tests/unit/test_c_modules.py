@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 
 from application.reporting import equity_curve, iso_times
-from domain.pure_python import MODULES, VARIABLE
 from domain.strategies import sma_state
-from infrastructure.store import bar_columns, bulk_loader, chain_linker, codec
+from infrastructure.pure_python import MODULES, VARIABLE
+from infrastructure.store import bar_columns, bulk_loader, codec
 
 BUILT = {
-    "infrastructure/store/_chain.c": chain_linker.NATIVE,
     "infrastructure/store/_loader.c": bulk_loader.NATIVE,
     "infrastructure/store/_bar_columns.c": codec.COLUMNS_NATIVE,
     "domain/strategies/_sma_kernel.c": sma_state.NATIVE,
@@ -37,11 +36,12 @@ def test_under_ci_every_c_module_is_built() -> None:
 
 _FLAGS = """
 import json
+from infrastructure import pure_python
+pure_python.apply()  # as the CLI and the benchmarks do first
 from application.reporting import equity_curve, iso_times
 from domain.strategies import sma_state
-from infrastructure.store import bar_columns, bulk_loader, chain_linker, codec, sqlite_log
+from infrastructure.store import bar_columns, bulk_loader, codec, sqlite_log
 print(json.dumps({
-    "chain": chain_linker.NATIVE,
     "loader": bulk_loader.NATIVE,
     "columns": bar_columns.NATIVE and codec.COLUMNS_NATIVE and sqlite_log.StateReader is not None,
     "sma": sma_state.NATIVE,
@@ -59,7 +59,6 @@ def _flags_with(value: str) -> subprocess.CompletedProcess[str]:
 
 def _built_here() -> dict[str, bool]:
     return {
-        "chain": chain_linker.NATIVE,
         "loader": bulk_loader.NATIVE,
         "columns": bar_columns.NATIVE and bar_columns.StateReader is not None,
         "sma": sma_state.NATIVE,
@@ -76,8 +75,8 @@ def test_each_name_turns_its_module_alone_off(name: str) -> None:
 
 
 def test_all_turns_every_module_off_and_an_unknown_name_is_refused() -> None:
-    run = _flags_with("chain,all")
+    run = _flags_with("loader,all")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == dict.fromkeys(MODULES, False)
-    run = _flags_with("chain,colums")
+    run = _flags_with("loader,colums")
     assert run.returncode != 0 and "colums" in run.stderr
