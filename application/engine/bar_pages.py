@@ -34,7 +34,7 @@ of copied bars' consecutive source ids (no event for copies)."""
 class BarPage:
     """One page of one symbol's bars, read as closes (see the module)."""
 
-    __slots__ = ("_closes", "_entries", "columns", "decode", "ids", "states", "symbol")
+    __slots__ = ("_closes", "_entries", "_last_close", "columns", "decode", "ids", "states", "symbol")
 
     def __init__(
         self,
@@ -56,6 +56,8 @@ class BarPage:
         self.columns = columns
         """The bars' times and closes as columns, where the store reads them so."""
         self._entries: list[BarClose] | None = None
+        self._last_close: tuple[int, Decimal] = (-1, Decimal(0))
+        """The close last asked for (a stretch's last close is asked for by several readers)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -71,8 +73,13 @@ class BarPage:
 
     def close(self, index: int) -> Decimal:
         """The close at ``index``."""
+        last = self._last_close
+        if last[0] == index:
+            return last[1]
         columns = self.columns
-        return columns.close(index) if columns is not None else self._closing()[index].close
+        close = columns.close(index) if columns is not None else self._closing()[index].close
+        self._last_close = (index, close)
+        return close
 
     def ts(self, index: int) -> int:
         """The time of the bar at ``index``."""

@@ -22,6 +22,7 @@ class BasicRisk:
     """The ``RiskEngine`` of a session without limits (``SessionStarted.limits`` is None)."""
 
     emergency = False
+    passive = True
 
     def admit(self, bar: AnyBar) -> Event | None:
         """Every bar."""

@@ -67,6 +67,7 @@ class Engine:
         self.session = session
         self.book = book
         self.risk = risk
+        self._passive = risk.passive
         self.slots = list(slots)
         self._slot_by_id = {slot.strategy_id: slot for slot in self.slots}
         self._bar_routes: dict[str, list[StrategySlot]] = {}
@@ -146,6 +147,8 @@ class Engine:
         the risk engine take a stretch of bars in one call each; otherwise one bar goes through
         ``on_bar``. Either way the decisions and the state are those of ``on_bar`` of each."""
         slot = self.quiet_slot(run.symbol)
+        if slot is not None and self._passive:  # the basic gate: the strategy alone
+            return self._scan(slot, run, start, stop)
         index, window = start, _FIRST_WINDOW
         while slot is not None and index < stop:
             until = min(stop, index + window)
@@ -179,7 +182,8 @@ class Engine:
         intent; the risk engine takes the bars seen; the symbol's last price is the last one's."""
         index, wanted = slot.logic.scan(run, start, stop, slot.holding.quantity)
         self.book.accept(run.symbol, run.close(index - 1))
-        self.risk.absorb(run, start, index)
+        if not self._passive:
+            self.risk.absorb(run, start, index)
         if wanted is None:
             return index, NO_DECISIONS
         return index, self.desk.act(slot, wanted, run.bar(index - 1), _purpose(wanted))
@@ -210,6 +214,8 @@ class Engine:
         if order is None or order.status is not OrderStatus.SUBMITTED:
             return NO_DECISIONS
         order.move_to(OrderStatus.ACCEPTED)
+        if self._passive:
+            return NO_DECISIONS
         latency = Outcome(report.ts_recv - order.submitted_ns, None, False)
         return self.risk.on_outcome(latency, report.ts_event, _ref(report))
 
@@ -239,7 +245,7 @@ class Engine:
             order.move_to(OrderStatus.PARTIALLY_FILLED)
         if before <= 0 < position.quantity:
             slot.exits.open(position.average_price)
-        if not order.reference_price:
+        if self._passive or not order.reference_price:
             return NO_DECISIONS
         worse = (
             report.price - order.reference_price if side == "buy" else order.reference_price - report.price
@@ -259,7 +265,7 @@ class Engine:
         if order.side == "sell":
             self._slot_by_id[order.strategy_id].holding.pending_sells -= order.fills.remaining
         self._release(order)
-        if not isinstance(report, VenueOrderRejected):
+        if self._passive or not isinstance(report, VenueOrderRejected):
             return NO_DECISIONS
         return self.risk.on_outcome(Outcome(None, None, True), report.ts_event, _ref(report))
 

@@ -43,6 +43,8 @@ from domain.trading.book import AccountBook, Holding
 class FullRisk:
     """The account's and the strategies' breakers, and the pre-trade limits."""
 
+    passive = False
+
     def __init__(
         self, limits: RiskLimits, book: AccountBook, strategies: Sequence[StrategyConfig], venue: str
     ) -> None:

@@ -31,6 +31,11 @@ class Verdict(NamedTuple):
 class RiskEngine(Protocol):
     """Pre-trade limits, breakers and market-data guards, as the engine uses them."""
 
+    passive: bool
+    """True for a risk engine with nothing to screen, take in bulk or judge by outcomes (the basic
+    gate: ``quiet_until`` vouches for every bar, ``absorb`` and ``on_outcome`` do nothing): the
+    engine then asks none of them."""
+
     @property
     def emergency(self) -> bool:
         """True while a breaker demands that every position be flattened."""

@@ -101,6 +101,11 @@ class ReportObserver(SessionObserver):
 
     def _one_holding(self, run: BarRun, start: int, stop: int, book: AccountBook) -> None:
         quantity, cash, columns = book.holdings[0].quantity, book.cash, run.columns
+        if stop - start == 1:  # one bar (often: the one that acted), marked at once
+            self.timestamps.append(run.ts(start))
+            self.equity.append(equity_of(cash, ((quantity, run.close(start)),)) if quantity else cash)
+            self.bars_in_market += bool(quantity)
+            return
         if columns is not None:
             self.timestamps.extend(columns.ts[start:stop])
         else:

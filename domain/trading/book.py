@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.trading.position import Account, Position, Side
+from domain.trading.position import Position, Side
 
 ZERO = Decimal(0)
 
@@ -61,10 +61,11 @@ class AccountBook:
     """Cash, holdings, reservations and last prices of one account (see the module docstring)."""
 
     __slots__ = (
-        "_account",
+        "cash",
         "fills_applied",
         "holdings",
         "last_prices",
+        "positions",
         "refused_prices",
         "reserved_cash",
         "starting_cash",
@@ -72,7 +73,11 @@ class AccountBook:
 
     def __init__(self, starting_cash: Decimal, holdings: Sequence[tuple[str, str]]) -> None:
         self.starting_cash = starting_cash
-        self._account = Account(starting_cash=starting_cash)
+        self.cash = starting_cash
+        """Cash after every fill."""
+        self.positions: dict[str, Position] = {}
+        """Each strategy's position with its cost basis, realized P&L and fees (strategies with a
+        fill only)."""
         self.holdings = tuple(Holding(strategy_id, symbol) for strategy_id, symbol in holdings)
         self.reserved_cash = ZERO
         """Cash open buys may still consume (fees and slippage included)."""
@@ -82,17 +87,6 @@ class AccountBook:
         """Each symbol's latest refused close since its last accepted one (see the module)."""
         self.fills_applied = 0
         """Fills taken into the book so far (a reader's cheap test that nothing moved)."""
-
-    @property
-    def cash(self) -> Decimal:
-        """Cash after every fill."""
-        return self._account.cash
-
-    @property
-    def positions(self) -> dict[str, Position]:
-        """Each strategy's position with its cost basis, realized P&L and fees (strategies with a
-        fill only)."""
-        return self._account.positions
 
     def accept(self, symbol: str, close: Decimal) -> None:
         """A close the guards admitted: the symbol's last price, and no refused one pending."""
@@ -133,7 +127,7 @@ class AccountBook:
 
     def flat_value(self, strategy_id: str) -> Decimal:
         """A strategy's own equity with no position open: starting cash, realized P&L, less fees."""
-        position = self._account.positions.get(strategy_id)
+        position = self.positions.get(strategy_id)
         if position is None:
             return self.starting_cash
         return self.starting_cash + position.realized_pnl - position.fees
@@ -143,13 +137,18 @@ class AccountBook:
         value = self.flat_value(holding.strategy_id)
         if not holding.quantity:
             return value
-        return value + (holding.quantity * price - self._account.positions[holding.strategy_id].cost_basis)
+        return value + (holding.quantity * price - self.positions[holding.strategy_id].cost_basis)
 
     def apply_fill(
         self, holding: Holding, side: Side, quantity: Decimal, price: Decimal, fee: Decimal
     ) -> Position:
         """Move cash and the holding for one fill; the strategy's position after it."""
-        position = self._account.apply_fill(holding.strategy_id, side, quantity, price, fee)
+        position = self.positions.get(holding.strategy_id)
+        if position is None:
+            position = self.positions[holding.strategy_id] = Position()
+        position.apply_fill(side, quantity, price, fee)
+        notional = quantity * price
+        self.cash += (-notional if side == "buy" else notional) - fee
         holding.quantity = position.quantity
         self.fills_applied += 1
         return position

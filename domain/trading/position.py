@@ -12,7 +12,7 @@ at its cost and opens the new side at the fill price.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -64,29 +64,3 @@ class Position:
         if opening:
             self.quantity += opening
             self.cost_basis += opening * price
-
-
-@dataclass
-class Account:
-    """Cash and positions per symbol, in one currency."""
-
-    starting_cash: Decimal
-    cash: Decimal = ZERO
-    positions: dict[str, Position] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.cash = self.starting_cash
-
-    def apply_fill(
-        self, symbol: str, side: Side, quantity: Decimal, price: Decimal, fee: Decimal = ZERO
-    ) -> Position:
-        """Move cash and the symbol's position for one fill; returns the position."""
-        position = self.positions.setdefault(symbol, Position())
-        position.apply_fill(side, quantity, price, fee)
-        notional = quantity * price
-        self.cash += (-notional if side == "buy" else notional) - fee
-        return position
-
-    def equity(self, marks: dict[str, Decimal]) -> Decimal:
-        """Cash plus every position marked at ``marks`` (symbols in sorted order)."""
-        return self.cash + sum((self.positions[s].quantity * marks[s] for s in sorted(self.positions)), ZERO)

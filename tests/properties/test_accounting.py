@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.trading.book import AccountBook
 from domain.trading.fills import FillBook, FillExceedsOrder
-from domain.trading.position import Account
 
 QUANTITIES = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(1000), places=4)
 PRICES = st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal(100_000), places=8)
@@ -21,10 +21,10 @@ FILLS = st.lists(st.tuples(st.sampled_from(["buy", "sell"]), QUANTITIES, PRICES,
 def test_cash_plus_marked_positions_equals_start_plus_pnl_minus_fees(
     fills: list[tuple[str, Decimal, Decimal, Decimal]], mark: Decimal
 ) -> None:
-    account = Account(starting_cash=Decimal(1_000_000))
+    account = AccountBook(Decimal(1_000_000), [("s1", "X/USD")])
     for side, quantity, price, fee in fills:
-        account.apply_fill("X/USD", side, quantity, price, fee)  # type: ignore[arg-type]
-    position = account.positions.get("X/USD")
+        account.apply_fill(account.holdings[0], side, quantity, price, fee)  # type: ignore[arg-type]
+    position = account.positions.get("s1")
     if position is None:
         assert account.cash == account.starting_cash
         return

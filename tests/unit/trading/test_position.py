@@ -2,7 +2,8 @@ from decimal import Decimal as D  # noqa: N817 -- short for hand-worked numbers
 
 import pytest
 
-from domain.trading.position import Account, Position
+from domain.trading.book import AccountBook
+from domain.trading.position import Position
 
 
 def test_average_cost_and_realized_pnl_worked_by_hand() -> None:
@@ -29,10 +30,11 @@ def test_a_fill_through_zero_closes_then_opens_the_other_side() -> None:
 
 
 def test_account_cash_and_equity() -> None:
-    account = Account(starting_cash=D(10_000))
-    account.apply_fill("BTC/USD", "buy", D(1), D(4_000), fee=D(4))
-    assert account.cash == D(5_996)
-    assert account.equity({"BTC/USD": D(4_100)}) == D(10_096)
+    book = AccountBook(D(10_000), [("s1", "BTC/USD")])
+    book.apply_fill(book.holdings[0], "buy", D(1), D(4_000), D(4))
+    assert book.cash == D(5_996)
+    book.accept("BTC/USD", D(4_100))
+    assert book.equity() == D(10_096)
 
 
 def test_nonsense_fills_are_refused() -> None:
