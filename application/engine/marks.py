@@ -62,6 +62,7 @@ class Marks:
         """Cash, quantity, flat value and cost basis in floats, as of ``_figures_at`` fills."""
         self._held_now = _Held("", Decimal(0), Decimal(0), Decimal(0), Decimal(0))
         """The position as of ``_figures_at`` fills (what ``screenable`` screened)."""
+        self._watch_floats: dict[int, tuple[int, tuple[float, float, float, float]]] = {}
         self._screened_for: tuple[int, int, int] | None = None
         self._screened: tuple[int, int, LongMarks] | None = None
         """``screenable``'s last answer, and the fills and watch revisions it holds for."""
@@ -112,9 +113,18 @@ class Marks:
             )
             self._figures_at = book.fills_applied
         since = day * NS_PER_DAY + account.offset_ns
-        figures = LongMarks(*self._figures, _watched(account), _watched(strategy))
+        figures = LongMarks(*self._figures, self._watched(account), self._watched(strategy))
         self._screened_for, self._screened = key, (since, since + NS_PER_DAY, figures)
         return self._screened
+
+    def _watched(self, watch: EquityWatch) -> tuple[float, float, float, float]:
+        # A watch's figures in floats, made again only when its revision moved.
+        known = self._watch_floats.get(id(watch))
+        if known is not None and known[0] == watch.revision:
+            return known[1]
+        floats = _watched(watch)
+        self._watch_floats[id(watch)] = (watch.revision, floats)
+        return floats
 
     def _position(self, strategy_id: str, quantity: Decimal) -> _Held:
         book = self.book
