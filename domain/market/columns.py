@@ -3,7 +3,7 @@
 A close is ``coefficients[i] * 10 ** exponents[i]``: the coefficient and exponent of the close's
 own Decimal (``Decimal(text).as_tuple()``'s digits and exponent), so ``close(i)`` is that very
 Decimal, digits and exponent alike; a volume likewise (``volume(i)``). A strategy that scans many
-quiet bars in one call reads them here (``SmaCross.scan_columns``); the store fills the columns
+quiet bars in one call reads them here (``SmaCross.scan``); the store fills the columns
 straight from the bars' stored bytes.
 """
 
