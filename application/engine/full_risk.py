@@ -85,10 +85,6 @@ class FullRisk:
         self.marks.flush()
         return self._manager
 
-    def equity(self) -> Decimal:
-        """Cash plus every holding at its symbol's last price (the book's equity)."""
-        return self.book.equity()
-
     def admit(self, bar: AnyBar) -> MarketDataRefused | None:
         """None when the bar's guards admit it; else its recorded refusal."""
         self._absorbed = None

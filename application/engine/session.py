@@ -27,7 +27,7 @@ from typing import Protocol
 from application.engine.bar_pages import BarPage, BatchItem, Input, ListRun, symbol_runs
 from application.engine.build import engine_for
 from application.ports import Codec, CountedBatch, EventLog, SimulatedExchange
-from domain.events import AnyBar, Bar, BarClose, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
+from domain.events import Bar, BarClose, Event, SessionEnded, SessionStarted, StoredBar, VenueReport
 from domain.ids import derive_id
 from domain.market.runs import BarRun
 from domain.trading.book import AccountBook
@@ -41,8 +41,6 @@ class RecordedRun(BarRun, Protocol):
     def record(
         self, start: int, stop: int, batch: list[BatchItem], encode: Callable[[Event], bytes]
     ) -> int: ...
-
-    def note(self, index: int) -> AnyBar: ...
 
 
 class SessionObserver:

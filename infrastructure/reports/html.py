@@ -72,6 +72,19 @@ def _times(texts: Sequence[str]) -> np.ndarray:
     return np.asarray([text.removesuffix("+00:00") for text in texts], dtype="datetime64[us]")
 
 
+def _markers(ax: Any, trips: Sequence[dict[str, Any]], end: str, marker: str, colour: str) -> Any:
+    # Each round trip's entry (or exit) at its time and price.
+    return ax.scatter(
+        _times([t[f"{end}_time"] for t in trips]),
+        np.asarray([float(t[f"{end}_price"]) for t in trips]),
+        marker=marker,
+        s=28,
+        color=colour,
+        zorder=3,
+        label=f"{end} ({len(trips):,})",
+    )
+
+
 def _count(markers: Any) -> int:
     return int(np.asarray(markers.get_offsets()).shape[0])
 
@@ -82,24 +95,8 @@ def _price_figure(report: dict[str, Any], closes: Closes) -> tuple[str, dict[str
     ax.plot(_dates(x), y, color="#57606a", linewidth=0.8, label="close")
     trips = [*report["trades"], *report["open_positions"]]
     exited = [t for t in trips if t["exit_time"]]
-    entries = ax.scatter(
-        _times([t["entry_time"] for t in trips]),
-        np.asarray([float(t["entry_price"]) for t in trips]),
-        marker="^",
-        s=28,
-        color="#2da44e",
-        zorder=3,
-        label=f"entry ({len(trips):,})",
-    )
-    exits = ax.scatter(
-        _times([t["exit_time"] for t in exited]),
-        np.asarray([float(t["exit_price"]) for t in exited]),
-        marker="v",
-        s=28,
-        color="#d73a49",
-        zorder=3,
-        label=f"exit ({len(exited):,})",
-    )
+    entries = _markers(ax, trips, "entry", "^", "#2da44e")
+    exits = _markers(ax, exited, "exit", "v", "#d73a49")
     lines = []
     for index, change in enumerate(report["breakers"]):
         at = _times([change["time"]])[0]

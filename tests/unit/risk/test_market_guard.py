@@ -1,30 +1,22 @@
 """The engine's market-data guards: a jump past the band is refused until prints and time confirm it."""
 
 from decimal import Decimal as D  # noqa: N817 -- short for worked numbers
-from uuid import UUID
+
+import msgspec
 
 from domain.events import Bar
 from domain.risk.limits import RiskLimits
 from domain.risk.market_guard import MarketGuard
+from tests.factories import bars
 
 SECOND = 10**9
 
 
-def bar(close: str, seconds: int, version: int = 1) -> Bar:
+def bar(close: str, seconds: int) -> Bar:
     ts = 1_700_000_000 * SECOND + seconds * SECOND
     value = D(close)
-    return Bar(
-        originator_id=UUID(int=1),
-        originator_version=version,
-        venue="sim",
-        symbol="T/USD",
-        ts_event=ts,
-        ts_recv=ts,
-        open=value,
-        high=value,
-        low=value,
-        close=value,
-        volume=D(1),
+    return msgspec.structs.replace(
+        bars(1)[0], ts_event=ts, ts_recv=ts, open=value, high=value, low=value, close=value
     )
 
 
